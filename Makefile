@@ -1,0 +1,41 @@
+# cricket-stats: `make demo` runs the whole pipeline offline; `make test` runs every test.
+SHELL := /bin/bash
+PY := .venv/bin/python
+VENV_STAMP := .venv/.installed
+CHROMIUM := /usr/bin/chromium
+
+.PHONY: demo test bench lint images run-images install chromium clean
+
+$(VENV_STAMP): pyproject.toml requirements.lock
+	test -x $(PY) || python3 -m venv .venv
+	$(PY) -m pip install -q --upgrade pip uv
+	.venv/bin/uv pip install -q --python $(PY) -r requirements.lock
+	.venv/bin/uv pip install -q --python $(PY) --no-deps -e .
+	touch $(VENV_STAMP)
+
+install: $(VENV_STAMP) chromium
+
+chromium:
+	@test -x $(CHROMIUM) || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+demo: install
+	$(PY) -m scripts.demo
+
+test: install
+	$(PY) -m pytest
+
+bench: install
+	$(PY) -m bench
+
+lint: install
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+
+images:
+	bash images/build.sh
+
+run-images:
+	bash images/run.sh
+
+clean:
+	rm -rf data .pytest_cache

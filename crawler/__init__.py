@@ -1,0 +1,1 @@
+"""Scrapy project: spiders, page parsers, pipelines and extensions for ESPNcricinfo."""

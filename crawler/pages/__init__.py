@@ -1,0 +1,1 @@
+"""Pure parse functions over Scrapy responses, one module per page kind."""

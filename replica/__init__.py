@@ -1,0 +1,1 @@
+"""The local, seeded replica of ESPNcricinfo Statsguru used by tests, the demo and benchmarks."""

@@ -1,0 +1,1 @@
+"""Arrow job: raw JSONL runs to typed, partitioned Parquet, DDL and publishing."""

@@ -1,0 +1,227 @@
+"""The column contract: one explicit Arrow schema per curated table, natural keys, and the Arrow→Athena type map."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+# Formats by Statsguru class. Class 11 (all three men's formats) is a query class, not a format.
+FORMAT_BY_CLASS: dict[int, str] = {1: "test", 2: "odi", 3: "t20i", 8: "wtest", 9: "wodi", 10: "wt20i"}
+CLASS_BY_FORMAT: dict[str, int] = {v: k for k, v in FORMAT_BY_CLASS.items()}
+
+# Player-page "Career summary" labels of format rows.
+FORMAT_BY_SUMMARY_LABEL: dict[str, str] = {
+    "Test matches": "test",
+    "One-Day Internationals": "odi",
+    "Twenty20 Internationals": "t20i",
+    "Women's Test matches": "wtest",
+    "Women's One-Day Internationals": "wodi",
+    "Women's Twenty20 Internationals": "wt20i",
+}
+
+# Sides that are not a country: never chosen as a player's `country`.
+COMPOSITE_TEAMS = frozenset({"ICC", "World", "WORLD", "Asia", "ASIA", "Africa", "AFR", "ASIA XI", "World-XI"})
+
+PARTICIPATION = ("batted", "dnb", "tdnb", "absent", "sub")  # bowling uses "bowled" for rows with figures
+
+i32 = pa.int32()
+i64 = pa.int64()
+f64 = pa.float64()
+s = pa.string()
+b = pa.bool_()
+
+_CAREER_KEY = [("player_id", i64), ("name", s), ("country", s), ("format", s), ("start_year", i32), ("end_year", i32)]
+_INNINGS_KEY = [
+    ("player_id", i64),
+    ("name", s),
+    ("country", s),
+    ("format", s),
+    ("match_id", i64),
+    ("match_date", pa.date32()),
+    ("innings_number", i32),
+    ("opposition", s),
+    ("ground", s),
+    ("participation", s),
+]
+
+_BATTING_COUNTS = [
+    ("matches", i32),
+    ("innings", i32),
+    ("not_outs", i32),
+    ("runs", i32),
+    ("high_score", i32),
+    ("high_score_not_out", b),
+    ("average", f64),
+    ("balls_faced", i32),
+    ("strike_rate", f64),
+    ("hundreds", i32),
+    ("fifties", i32),
+    ("ducks", i32),
+    ("fours", i32),
+    ("sixes", i32),
+]
+_BOWLING_COUNTS = [
+    ("matches", i32),
+    ("innings", i32),
+    ("balls", i32),
+    ("maidens", i32),
+    ("runs_conceded", i32),
+    ("wickets", i32),
+    ("best_innings_wickets", i32),
+    ("best_innings_runs", i32),
+    ("best_match_wickets", i32),
+    ("best_match_runs", i32),
+    ("average", f64),
+    ("economy", f64),
+    ("strike_rate", f64),
+    ("four_wickets", i32),
+    ("five_wickets", i32),
+    ("ten_wickets", i32),
+]
+_FIELDING_COUNTS = [
+    ("matches", i32),
+    ("innings", i32),
+    ("dismissals", i32),
+    ("caught", i32),
+    ("stumped", i32),
+    ("caught_keeper", i32),
+    ("caught_fielder", i32),
+    ("max_dismissals_innings", i32),
+    ("dismissals_per_innings", f64),
+]
+_SPLIT_KEY = [("player_id", i64), ("name", s), ("country", s), ("grouping_kind", s), ("grouping", s),
+              ("start_year", i32), ("end_year", i32)]
+
+
+def _schema(fields: list[tuple[str, pa.DataType]]) -> pa.Schema:
+    return pa.schema([pa.field(n, t) for n, t in fields])
+
+
+# Business columns of every curated table. `python -m replica truth` writes exactly these.
+TABLES: dict[str, pa.Schema] = {
+    "players": _schema(
+        [
+            ("player_id", i64),
+            ("name", s),
+            ("full_name", s),
+            ("country", s),
+            ("teams", pa.list_(s)),
+            ("gender", s),  # "male" | "female"
+            ("date_of_birth", pa.date32()),
+            ("batting_style", s),  # long form, e.g. "right-hand bat"
+            ("bowling_style", s),  # long form, e.g. "right-arm medium"; null when none
+            ("playing_role", s),  # e.g. "allrounder", "opening batter"
+        ]
+    ),
+    "batting_career": _schema(_CAREER_KEY + _BATTING_COUNTS),
+    "bowling_career": _schema(_CAREER_KEY + _BOWLING_COUNTS),
+    "fielding_career": _schema(_CAREER_KEY + _FIELDING_COUNTS),
+    "batting_innings": _schema(
+        _INNINGS_KEY
+        + [
+            ("runs", i32),
+            ("not_out", b),
+            ("minutes", i32),
+            ("balls_faced", i32),
+            ("fours", i32),
+            ("sixes", i32),
+            ("strike_rate", f64),
+            ("position", i32),
+            ("dismissal", s),
+        ]
+    ),
+    "bowling_innings": _schema(
+        _INNINGS_KEY
+        + [
+            ("balls", i32),
+            ("maidens", i32),
+            ("runs_conceded", i32),
+            ("wickets", i32),
+            ("economy", f64),
+            ("position", i32),
+        ]
+    ),
+    "fielding_innings": _schema(
+        _INNINGS_KEY
+        + [
+            ("dismissals", i32),
+            ("caught", i32),
+            ("stumped", i32),
+            ("caught_keeper", i32),
+            ("caught_fielder", i32),
+        ]
+    ),
+    "batting_splits": _schema(_SPLIT_KEY + _BATTING_COUNTS),
+    "bowling_splits": _schema(_SPLIT_KEY + _BOWLING_COUNTS),
+    "fielding_splits": _schema(_SPLIT_KEY + _FIELDING_COUNTS),
+}
+
+# Tables the replica's ground truth covers (splits come only from player pages).
+TRUTH_TABLES = (
+    "players",
+    "batting_career",
+    "bowling_career",
+    "fielding_career",
+    "batting_innings",
+    "bowling_innings",
+    "fielding_innings",
+)
+
+NATURAL_KEYS: dict[str, tuple[str, ...]] = {
+    "players": ("player_id",),
+    "batting_career": ("player_id", "format"),
+    "bowling_career": ("player_id", "format"),
+    "fielding_career": ("player_id", "format"),
+    "batting_innings": ("player_id", "match_id", "innings_number"),
+    "bowling_innings": ("player_id", "match_id", "innings_number"),
+    "fielding_innings": ("player_id", "match_id", "innings_number"),
+    "batting_splits": ("player_id", "grouping_kind", "grouping"),
+    "bowling_splits": ("player_id", "grouping_kind", "grouping"),
+    "fielding_splits": ("player_id", "grouping_kind", "grouping"),
+}
+
+# Tables partitioned by `format` on disk (Hive style `format=test/`); the others are unpartitioned.
+PARTITIONED = frozenset(t for t, sch in TABLES.items() if "format" in sch.names)
+
+LINEAGE = [
+    pa.field("run_id", s),
+    pa.field("scraped_at", pa.timestamp("us", tz="UTC")),
+    pa.field("source_url", s),
+]
+
+
+def curated_schema(table: str) -> pa.Schema:
+    """The Parquet schema of a curated table: business columns then lineage."""
+    sch = TABLES[table]
+    for f in LINEAGE:
+        sch = sch.append(f)
+    return sch
+
+
+_ATHENA_SCALARS: dict[pa.DataType, str] = {
+    pa.bool_(): "boolean",
+    pa.int8(): "tinyint",
+    pa.int16(): "smallint",
+    pa.int32(): "int",
+    pa.int64(): "bigint",
+    pa.float32(): "float",
+    pa.float64(): "double",
+    pa.string(): "string",
+    pa.large_string(): "string",
+    pa.date32(): "date",
+}
+
+
+def arrow_to_athena(t: pa.DataType) -> str:
+    """Athena (Hive DDL) type for an Arrow type; raises TypeError for a type without a known mapping."""
+    if t in _ATHENA_SCALARS:
+        return _ATHENA_SCALARS[t]
+    if pa.types.is_timestamp(t):
+        return "timestamp"
+    if pa.types.is_decimal(t):
+        return f"decimal({t.precision},{t.scale})"
+    if pa.types.is_list(t) or pa.types.is_large_list(t):
+        return f"array<{arrow_to_athena(t.value_type)}>"
+    if pa.types.is_struct(t):
+        inner = ",".join(f"{f.name}:{arrow_to_athena(f.type)}" for f in t)
+        return f"struct<{inner}>"
+    raise TypeError(f"no Athena type for Arrow type {t}")
