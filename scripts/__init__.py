@@ -1,0 +1,1 @@
+"""Operational scripts: the end-to-end demo and the MWAA trigger."""
