@@ -1,0 +1,304 @@
+"""Spider `profiles`: player profiles via __NEXT_DATA__ or the athlete JSON, and Chromium only when needed."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Iterable, Iterator
+from typing import Any
+
+import scrapy
+from scrapy.downloadermiddlewares.retry import get_retry_request
+from scrapy.http import Response
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
+
+from crawler.pages import profiles as page
+
+RENDER_MODES = ("auto", "always", "never")
+
+# Chromium's resource types that never carry profile data: aborted in the browser to save time.
+ABORTED_RESOURCE_TYPES = frozenset({"image", "font", "media"})
+
+# Debian's Chromium (`apt-get install chromium`); `playwright install` needs the internet.
+CHROMIUM_LAUNCH_OPTIONS = {
+    "executable_path": "/usr/bin/chromium",
+    "args": [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+    ],
+    "headless": True,
+}
+
+# Resolves once the profile rendered, or at once on a page that is no profile at all (an error or
+# "Access Denied" page), so the downloader middlewares see its status instead of a selector timeout.
+_RENDERED_OR_NOT_A_PROFILE = (
+    f"() => document.querySelector({json.dumps(page.PROFILE_SELECTOR)}) !== null"
+    " || document.querySelector('#player-profile') === null"
+)
+
+
+def abort_heavy_resources(request: Any) -> bool:
+    """PLAYWRIGHT_ABORT_REQUEST: drop images, fonts and media in the browser."""
+    return request.resource_type in ABORTED_RESOURCE_TYPES
+
+
+def parse_ids(text: str) -> list[int]:
+    """`"1,2, 3"` → [1, 2, 3]; anything that is not a positive integer is a clear error."""
+    ids = []
+    for part in str(text).split(","):
+        part = part.strip()
+        if not part:
+            continue
+        if not part.isdigit() or int(part) <= 0:
+            raise ValueError(f"player_ids: {part!r} is not a player id (comma-separated positive integers)")
+        ids.append(int(part))
+    return list(dict.fromkeys(ids))  # keep order, drop repeats
+
+
+class ProfilesSpider(scrapy.Spider):
+    """Profiles for `player_ids` (or every player of the raw run `from_raw`).
+
+    `render=auto` (default) reads `__NEXT_DATA__` from the profile page, else the athlete JSON, and
+    opens Chromium only for a player whose data is in neither; `always` renders every profile;
+    `never` never starts a browser. Arguments: player_ids | from_raw, base_url, render,
+    render_timeout_ms (how long to wait for the profile selector).
+    """
+
+    name = "profiles"
+    # The Playwright download handler is set here, not in the project settings, so the other
+    # spiders never load it. It opens Chromium on the first request that asks for a browser.
+    custom_settings = {
+        "DOWNLOAD_HANDLERS": {
+            "http": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
+            "https": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
+        },
+        "PLAYWRIGHT_BROWSER_TYPE": "chromium",
+        "PLAYWRIGHT_LAUNCH_OPTIONS": CHROMIUM_LAUNCH_OPTIONS,
+        "PLAYWRIGHT_ABORT_REQUEST": abort_heavy_resources,
+        "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": 8,
+        "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": 30_000,
+    }
+
+    def __init__(
+        self,
+        player_ids: str | Iterable[int] | None = None,
+        from_raw: str | None = None,
+        base_url: str = "https://www.espncricinfo.com",
+        render: str = "auto",
+        render_timeout_ms: str | int = 15_000,
+        athlete_base_url: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        if render not in RENDER_MODES:
+            raise ValueError(f"render={render!r}: expected one of {', '.join(RENDER_MODES)}")
+        if (player_ids is None) == (from_raw is None):
+            raise ValueError("give exactly one of player_ids (comma list) or from_raw (a raw run URI)")
+        if player_ids is not None and not isinstance(player_ids, str):
+            player_ids = ",".join(str(i) for i in player_ids)
+        self.player_ids = parse_ids(player_ids) if player_ids is not None else None
+        self.from_raw = from_raw
+        self.base_url = base_url.rstrip("/")
+        # The real site serves athlete JSON from another host (core.espnuk.org); the replica from its own.
+        self.athlete_base_url = (athlete_base_url or self.base_url).rstrip("/")
+        self.render = render
+        self.render_timeout_ms = int(render_timeout_ms)
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> ProfilesSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        if spider.render == "never" and crawler.settings.getpriority("DOWNLOAD_HANDLERS") <= 30:
+            # Without a browser there is no reason to start Playwright's driver at all.
+            crawler.settings.set("DOWNLOAD_HANDLERS", {}, priority="spider")
+        return spider
+
+    # ------------------------------------------------------------------ routing
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        ids = self.player_ids
+        if ids is None:
+            from crawler.rawread import player_ids_from_raw  # the crawler's raw-run reader
+
+            ids = player_ids_from_raw(self.from_raw)
+        self.crawler.stats.set_value("profiles/requested", len(ids))
+        self.logger.info("profiles: %d players, render=%s", len(ids), self.render)
+        for player_id in ids:
+            if self.render == "always":
+                yield self.render_request(self.profile_url(player_id), player_id)
+            else:
+                yield scrapy.Request(
+                    self.profile_url(player_id),
+                    callback=self.parse_profile,
+                    errback=self.profile_failed,
+                    cb_kwargs={"player_id": player_id},
+                )
+
+    def profile_url(self, player_id: int) -> str:
+        return f"{self.base_url}/ci/content/player/{player_id}.html"
+
+    def athlete_url(self, player_id: int) -> str:
+        return f"{self.athlete_base_url}/v2/sports/cricket/athletes/{player_id}"
+
+    def athlete_request(self, player_id: int) -> scrapy.Request:
+        return scrapy.Request(
+            self.athlete_url(player_id),
+            callback=self.parse_athlete,
+            errback=self.athlete_failed,
+            cb_kwargs={"player_id": player_id},
+        )
+
+    def render_request(self, url: str, player_id: int) -> scrapy.Request:
+        from scrapy_playwright.page import PageMethod
+
+        return scrapy.Request(
+            url,
+            callback=self.parse_rendered,
+            errback=self.render_failed,
+            cb_kwargs={"player_id": player_id},
+            dont_filter=True,  # the fast path may have fetched this URL already
+            meta={
+                "playwright": True,
+                "playwright_page_methods": [
+                    PageMethod(
+                        "wait_for_function", _RENDERED_OR_NOT_A_PROFILE, timeout=self.render_timeout_ms
+                    )
+                ],
+            },
+        )
+
+    # ------------------------------------------------------------------ callbacks
+
+    def parse_profile(self, response: Response, player_id: int) -> Iterator[Any]:
+        """Fast path: the profile page's __NEXT_DATA__ player object; else the athlete JSON.
+
+        @url http://127.0.0.1:8765/ci/content/player/1.html
+        @cb_kwargs {"player_id": 1}
+        @returns items 1 1
+        @scrapes record player_id source data source_url
+        """
+        try:
+            player = page.next_data_player(response.text)
+            profile = page.parse_next_data_player(player) if player is not None else None
+        except page.ProfileParseError as exc:
+            self.logger.warning("__NEXT_DATA__ of player %d unreadable: %s", player_id, exc)
+            player = profile = None
+        if profile is not None:
+            if profile.player_id != player_id:
+                self.fail(player_id, "id_mismatch", f"{response.url} holds player {profile.player_id}")
+                return
+            if profile.complete:
+                yield self.item(player_id, "next_data", player, response.url)
+                return
+            self.crawler.stats.inc_value("profiles/next_data_incomplete")
+        else:
+            self.crawler.stats.inc_value("profiles/no_next_data")
+        yield self.athlete_request(player_id)
+
+    def parse_athlete(self, response: Response, player_id: int) -> Iterator[Any]:
+        """Fast path, second source: the ESPN core athlete JSON; the browser when it lacks the data.
+
+        @url http://127.0.0.1:8765/v2/sports/cricket/athletes/1
+        @cb_kwargs {"player_id": 1}
+        @returns items 1 1
+        @scrapes record player_id source data source_url
+        """
+        try:
+            doc = response.json()
+            profile = page.parse_athlete(doc)
+        except (ValueError, page.ProfileParseError) as exc:
+            self.logger.warning("athlete JSON for player %d unreadable: %s", player_id, exc)
+            self.crawler.stats.inc_value("profiles/athlete_json_unreadable")
+            yield from self.next_after_athlete(player_id, "athlete_json_unreadable", str(exc))
+            return
+        if profile.player_id != player_id:
+            self.fail(player_id, "id_mismatch", f"{response.url} holds player {profile.player_id}")
+        elif profile.complete:
+            yield self.item(player_id, "athlete_json", doc, response.url)
+        else:
+            self.crawler.stats.inc_value("profiles/athlete_json_incomplete")
+            yield from self.next_after_athlete(player_id, "incomplete", f"missing {list(profile.missing)}")
+
+    def parse_rendered(self, response: Response, player_id: int) -> Iterator[Any]:
+        """Chromium's DOM after the profile's script ran: the `data-field` details."""
+        fields = page.rendered_fields(response.text)
+        if fields is None:
+            self.fail(player_id, "not_rendered", f"{response.url} has no {page.PROFILE_SELECTOR}")
+            return
+        try:
+            profile = page.parse_rendered(fields, response.url)
+        except page.ProfileParseError as exc:
+            self.fail(player_id, "unreadable", f"{response.url}: {exc}")
+            return
+        if profile.player_id != player_id:
+            self.fail(player_id, "id_mismatch", f"{response.url} holds player {profile.player_id}")
+            return
+        yield self.item(player_id, "rendered", fields, response.url)
+
+    # ------------------------------------------------------------------ failures
+
+    def profile_failed(self, failure: Failure) -> Iterator[Any]:
+        """The profile page failed after the downloader's retries: try the athlete JSON instead."""
+        player_id = failure.request.cb_kwargs["player_id"]
+        self.crawler.stats.inc_value("profiles/profile_page_failed")
+        self.logger.info(
+            "profile page of player %d failed (%s); trying the athlete JSON", player_id, _why(failure)
+        )
+        yield self.athlete_request(player_id)
+
+    def athlete_failed(self, failure: Failure) -> Iterator[Any]:
+        player_id = failure.request.cb_kwargs["player_id"]
+        yield from self.next_after_athlete(player_id, "athlete_json_failed", _why(failure))
+
+    def next_after_athlete(self, player_id: int, reason: str, detail: str) -> Iterator[Any]:
+        """Neither fast source had the data: render in `auto`, give up in `never`."""
+        if self.render == "auto":
+            self.crawler.stats.inc_value("profiles/render_fallback")
+            yield self.render_request(self.profile_url(player_id), player_id)
+        else:
+            self.fail(player_id, reason, detail)
+
+    def render_failed(self, failure: Failure) -> Iterator[Any]:
+        """A browser request failed. A selector that never appeared (a timeout) is retried like any
+        download error, up to RETRY_TIMES; then the player is reported failed and the crawl goes on."""
+        request = failure.request
+        player_id = request.cb_kwargs["player_id"]
+        if not failure.check(HttpError):  # HTTP errors were already retried by RetryMiddleware
+            retry = get_retry_request(
+                request, spider=self, reason=f"playwright/{type(failure.value).__name__}"
+            )
+            if retry is not None:
+                yield retry
+                return
+        reason = "render_timeout" if "Timeout" in type(failure.value).__name__ else "render_failed"
+        self.fail(player_id, reason, _why(failure))
+
+    def fail(self, player_id: int, reason: str, detail: str) -> None:
+        """Count and log a player whose profile could not be read; the crawl continues."""
+        stats = self.crawler.stats
+        stats.inc_value("profiles/failed")
+        stats.inc_value(f"profiles/failed/{reason}")
+        self.logger.error("profile of player %d failed (%s): %s", player_id, reason, detail)
+
+    # ------------------------------------------------------------------ items
+
+    def item(self, player_id: int, source: str, data: dict[str, Any], url: str) -> dict[str, Any]:
+        self.crawler.stats.inc_value(f"profiles/source/{source}")
+        return {
+            "record": "profile",
+            "player_id": player_id,
+            "source": source,
+            "data": data,
+            "source_url": url,
+        }
+
+
+def _why(failure: Failure) -> str:
+    value = failure.value
+    if isinstance(value, HttpError):
+        return f"HTTP {value.response.status} {value.response.url}"
+    text = str(value).strip().splitlines()
+    return f"{type(value).__name__}: {text[0] if text else ''}"
