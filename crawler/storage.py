@@ -7,7 +7,7 @@ import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import unquote, urlparse
+from urllib.parse import quote, unquote, urlparse
 
 PART_RE = re.compile(r"^part-(\d{5,})\.jsonl\.gz$")
 MANIFEST = "_manifest.json"
@@ -43,7 +43,7 @@ class Location:
     def uri(self) -> str:
         if self.scheme == "s3":
             return f"s3://{self.bucket}/{self.path}".rstrip("/")
-        return Path(self.path).as_uri()
+        return "file://" + quote(self.path, safe="/=:@+,-._~")
 
     def child(self, *names: str) -> Location:
         parts = [p for p in (self.path, *names) if p]

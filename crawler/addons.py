@@ -1,0 +1,30 @@
+"""Scrapy add-on that builds the raw FEEDS entry once every settings source (-s, env, project) is applied."""
+
+from __future__ import annotations
+
+from crawler.feeds import feed_uri, raw_uri
+
+
+class RawFeedAddon:
+    """FEEDS = {<raw>/<spider>/run_id=<run>/part-NNNNN.jsonl.gz: jsonlines, gzip, batches}."""
+
+    def update_settings(self, settings) -> None:
+        raw = raw_uri(settings)
+        settings.set("CRICKET_RAW_URI", raw, priority="addon")
+        if settings.getdict("FEEDS"):
+            return  # an explicit FEEDS (e.g. -s FEEDS=… or `scrapy crawl -o`) wins
+        settings.set(
+            "FEEDS",
+            {
+                feed_uri(raw): {
+                    "format": "jsonlines",
+                    "encoding": "utf-8",
+                    "postprocessing": ["scrapy.extensions.postprocessing.GzipPlugin"],
+                    "gzip_compresslevel": settings.getint("CRICKET_GZIP_LEVEL", 6),
+                    "uri_params": "crawler.feeds.uri_params",
+                    "store_empty": False,
+                    "overwrite": True,
+                }
+            },
+            priority="addon",
+        )

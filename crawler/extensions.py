@@ -1,0 +1,297 @@
+"""Extensions: the run ledger and `_manifest.json`, progress lines, robots Crawl-delay, polite AutoThrottle."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import logging
+import math
+import time
+from collections import Counter, defaultdict
+from typing import Any
+from urllib.parse import urlparse
+
+from scrapy import signals
+from scrapy.exceptions import NotConfigured
+from scrapy.extensions.throttle import AutoThrottle
+from twisted.internet import task
+
+from crawler.feeds import raw_uri, run_location
+from crawler.scheduling import append_ledger, read_ledger
+from crawler.storage import MANIFEST, PART_RE, list_names, write_bytes
+
+logger = logging.getLogger(__name__)
+
+# Scrapy stats copied into the manifest (plus every drop_item/, dedupe/ and cricket/ key).
+KEY_STATS = (
+    "start_time",
+    "finish_time",
+    "elapsed_time_seconds",
+    "item_scraped_count",
+    "item_dropped_count",
+    "response_received_count",
+    "downloader/request_count",
+    "downloader/response_count",
+    "retry/count",
+    "retry/max_reached",
+    "log_count/ERROR",
+    "feedexport/success_count/AtomicFileFeedStorage",
+    "feedexport/success_count/S3FeedStorage",
+)
+
+
+def _utcnow() -> str:
+    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _json_safe(v: Any) -> Any:
+    if isinstance(v, dt.datetime):
+        return v.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if isinstance(v, (int, float, str)) or v is None:
+        return v
+    return str(v)
+
+
+class RunLedger:
+    """Tracks which pages' rows are in stored parts and writes `_manifest.json` last on a clean finish.
+
+    A page's rows are durable once every item it produced has been exported and the batch holding the
+    last of them is stored. Durable pages go to the JOBDIR ledger (see crawler.scheduling), per part.
+    """
+
+    def __init__(self, *, crawler, batch_size: int):
+        self.crawler = crawler
+        self.batch_size = batch_size
+        self.exported = 0
+        self.open_pages: dict[
+            bytes, list[int | None]
+        ] = {}  # fp → [items yielded (None: parsing), items done]
+        self.pending: list[tuple[int, bytes]] = []  # (batch the page's last row is in, fp)
+        self.batch_counts: dict[int, Counter] = defaultdict(Counter)
+        self.part_items: dict[str, int] = {}
+        self.items_by_record: Counter = Counter()
+        self.resumed_parts = 0
+        self.reason: str | None = None
+        self.manifest_written = False
+        self._reason_known = asyncio.Event()
+        crawler.cricket_ledger = self
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        batch = crawler.settings.getint("FEED_EXPORT_BATCH_ITEM_COUNT") or 0
+        ext = cls(crawler=crawler, batch_size=batch)
+        crawler.signals.connect(ext.spider_opened, signals.spider_opened)
+        crawler.signals.connect(ext.item_scraped, signals.item_scraped)
+        crawler.signals.connect(ext.item_dropped, signals.item_dropped)
+        crawler.signals.connect(ext.item_dropped, signals.item_error)
+        crawler.signals.connect(ext.feed_slot_closed, signals.feed_slot_closed)
+        crawler.signals.connect(ext.spider_closed, signals.spider_closed)
+        crawler.signals.connect(ext.feed_exporter_closed, signals.feed_exporter_closed)
+        return ext
+
+    # --- page tracking -------------------------------------------------------------------------
+    def _fp(self, request) -> bytes:
+        return self.crawler.request_fingerprinter.fingerprint(request)
+
+    def spider_opened(self, spider) -> None:
+        self.run = run_location(raw_uri(self.crawler.settings), spider.name, spider.run_id)
+        for entry in read_ledger(self.crawler.settings, spider.run_id):
+            self.resumed_parts += 1
+            self.part_items[entry["part"]] = entry["items"]
+            self.items_by_record.update(entry.get("by_record", {}))
+        if self.resumed_parts:
+            logger.info("resuming run %s: %d parts already stored", spider.run_id, self.resumed_parts)
+
+    def _item_done(self, response, record: str | None) -> None:
+        if response is None or response.request is None or not response.request.meta.get("cricket_page"):
+            return
+        fp = self._fp(response.request)
+        entry = self.open_pages.setdefault(fp, [None, 0])
+        entry[1] += 1
+        self._maybe_complete(fp, entry)
+
+    def item_scraped(self, item, response, spider) -> None:
+        self.exported += 1
+        batch = math.ceil(self.exported / self.batch_size) if self.batch_size else 1
+        self.batch_counts[batch][item.get("record", "unknown")] += 1
+        self._item_done(response, item.get("record"))
+
+    def item_dropped(self, item, response, spider, **_) -> None:
+        self._item_done(response, None)
+
+    def page_parsed(self, request, count: int) -> None:
+        fp = self._fp(request)
+        entry = self.open_pages.setdefault(fp, [None, 0])
+        entry[0] = count
+        self.crawler.stats.inc_value("cricket/pages_done")
+        self._maybe_complete(fp, entry)
+
+    def _maybe_complete(self, fp: bytes, entry: list) -> None:
+        if entry[0] is not None and entry[1] >= entry[0]:
+            del self.open_pages[fp]
+            batch = math.ceil(self.exported / self.batch_size) if self.batch_size and self.exported else 0
+            self.pending.append((batch, fp))
+
+    def feed_slot_closed(self, slot) -> None:
+        name = slot.uri.rsplit("/", 1)[-1]
+        self.part_items[name] = slot.itemcount
+        by_record = dict(self.batch_counts.pop(slot.batch_id, {}))
+        self.items_by_record.update(by_record)
+        durable = [fp for b, fp in self.pending if b <= slot.batch_id]
+        self.pending = [(b, fp) for b, fp in self.pending if b > slot.batch_id]
+        append_ledger(
+            self.crawler.settings,
+            {
+                "run_id": self.crawler.spider.run_id,
+                "part": name,
+                "items": slot.itemcount,
+                "by_record": by_record,
+                "pages": [fp.hex() for fp in durable],
+            },
+        )
+
+    # --- manifest ------------------------------------------------------------------------------
+    def spider_closed(self, spider, reason) -> None:
+        self.reason = reason
+        self._reason_known.set()
+
+    async def feed_exporter_closed(self) -> None:
+        await self._reason_known.wait()
+        stats = self.crawler.stats.get_stats()
+        spider = self.crawler.spider
+        failed_stores = sum(v for k, v in stats.items() if k.startswith("feedexport/failed_count/"))
+        failed_pages = stats.get("cricket/failed_pages", 0)
+        if self.reason != "finished" or failed_stores or failed_pages:
+            logger.error(
+                "no manifest for run %s: finish reason %r, %d failed part stores, %d pages failed after retries",
+                spider.run_id,
+                self.reason,
+                failed_stores,
+                failed_pages,
+            )
+            return
+        parts = [n for n in list_names(self.run) if PART_RE.match(n)]
+        manifest = {
+            "run_id": spider.run_id,
+            "spider": spider.name,
+            "arguments": getattr(spider, "arguments", {}),
+            "finish_reason": self.reason,
+            "written_at": _utcnow(),
+            "raw": self.run.uri,
+            "parts": parts,
+            "part_items": {n: self.part_items.get(n) for n in parts},
+            "items": dict(sorted(self.items_by_record.items())),
+            "item_count": sum(self.items_by_record.values()),
+            "drops": {k: v for k, v in sorted(stats.items()) if k.startswith("drop_item/")},
+            "duplicates": {k: v for k, v in sorted(stats.items()) if k.startswith("dedupe/")},
+            "resumed_parts": self.resumed_parts,
+            "stats": {
+                k: _json_safe(v)
+                for k, v in sorted(stats.items())
+                if k in KEY_STATS
+                or k.startswith("cricket/")
+                or k.startswith("downloader/response_status_count/")
+            },
+        }
+        write_bytes(self.run.child(MANIFEST), json.dumps(manifest, indent=2).encode())
+        self.manifest_written = True
+        logger.info(
+            "wrote %s (%d parts, %d items)", self.run.child(MANIFEST).uri, len(parts), manifest["item_count"]
+        )
+
+
+class ProgressLog:
+    """Every CRICKET_PROGRESS_INTERVAL seconds: pages done / known, rows, pages/s and ETA."""
+
+    def __init__(self, *, crawler, interval: float):
+        if interval <= 0:
+            raise NotConfigured
+        self.crawler = crawler
+        self.interval = interval
+        self.loop: task.LoopingCall | None = None
+        self.started = time.monotonic()
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        ext = cls(crawler=crawler, interval=crawler.settings.getfloat("CRICKET_PROGRESS_INTERVAL", 5.0))
+        crawler.signals.connect(ext.spider_opened, signals.spider_opened)
+        crawler.signals.connect(ext.spider_closed, signals.spider_closed)
+        return ext
+
+    def spider_opened(self, spider) -> None:
+        self.started = time.monotonic()
+        self.loop = task.LoopingCall(self.log)
+        self.loop.start(self.interval, now=False)
+
+    def line(self) -> str:
+        s = self.crawler.stats
+        done = s.get_value("cricket/pages_done", 0) + s.get_value("cricket/pages_resumed", 0)
+        known = max(s.get_value("cricket/pages_known", 0), done)
+        rows = s.get_value("item_scraped_count", 0)
+        elapsed = max(time.monotonic() - self.started, 1e-9)
+        rate = s.get_value("cricket/pages_done", 0) / elapsed
+        left = known - done
+        eta = f"{left / rate:.0f}s" if rate > 0 else "?"
+        pct = f"{100 * done / known:.0f}%" if known else "-"
+        return f"progress: pages {done}/{known} ({pct}), rows {rows}, {rate:.1f} pages/s, ETA {eta}"
+
+    def log(self) -> None:
+        logger.info(self.line())
+
+    def spider_closed(self, spider, reason) -> None:
+        if self.loop and self.loop.running:
+            self.loop.stop()
+        logger.info(self.line() + f" — closed ({reason})")
+
+
+class RobotsCrawlDelay:
+    """Honour robots.txt `Crawl-delay` as the download delay of that host's slot (Scrapy does not)."""
+
+    def __init__(self, *, crawler):
+        self.crawler = crawler
+        self.min_delays: dict[str, float] = {}
+        crawler.cricket_min_delays = self.min_delays
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        if not crawler.settings.getbool("ROBOTSTXT_OBEY"):
+            raise NotConfigured
+        ext = cls(crawler=crawler)
+        crawler.signals.connect(ext.robots_parsed, signals.robots_parsed)
+        return ext
+
+    def robots_parsed(self, robotparser, request) -> None:
+        ua = self.crawler.settings.get("ROBOTSTXT_USER_AGENT") or self.crawler.settings.get("USER_AGENT")
+        inner = getattr(robotparser, "rp", None)
+        getter = getattr(inner, "crawl_delay", None)
+        delay = getter(ua) if getter else None
+        if not delay:
+            return
+        delay = float(delay)
+        downloader = self.crawler.engine.downloader
+        key = (
+            downloader.get_slot_key(request)
+            if hasattr(downloader, "get_slot_key")
+            else urlparse(request.url).hostname
+        )
+        self.min_delays[key] = delay
+        downloader.per_slot_settings.setdefault(key, {})["delay"] = delay
+        slot = downloader.slots.get(key)
+        if slot is not None:
+            slot.delay = max(slot.delay, delay)
+        self.crawler.stats.set_value(f"cricket/crawl_delay/{key}", delay)
+        logger.info(
+            "robots.txt asks a Crawl-delay of %ss for %s: using it as that host's download delay", delay, key
+        )
+
+
+class PoliteAutoThrottle(AutoThrottle):
+    """AutoThrottle that never goes below a host's robots.txt Crawl-delay."""
+
+    def _response_downloaded(self, response, request, spider=None):
+        super()._response_downloaded(response, request, spider)
+        key, slot = self._get_slot(request, spider)
+        floor = getattr(self.crawler, "cricket_min_delays", {}).get(key) if key else None
+        if slot is not None and floor and slot.delay < floor:
+            slot.delay = floor

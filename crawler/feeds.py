@@ -1,0 +1,78 @@
+"""Raw feeds through Scrapy's feed exports: the FEEDS entry, run-dir URI params and an atomic file storage."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from tempfile import NamedTemporaryFile
+from typing import IO, Any
+
+from scrapy.extensions.feedexport import FileFeedStorage
+from w3lib.url import file_uri_to_path
+
+from crawler.storage import Location, list_names, part_numbers
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_RAW_URI = (REPO / "data" / "raw").as_uri()
+PART_TEMPLATE = "%(cricket_raw)s/%(name)s/run_id=%(run_id)s/part-%(batch_id)05d.jsonl.gz"
+
+
+def raw_uri(settings) -> str:
+    """CRICKET_RAW_URI from -s, else the environment, else ./data/raw of the repo; paths become file:// URIs."""
+    value = settings.get("CRICKET_RAW_URI") or os.environ.get("CRICKET_RAW_URI") or DEFAULT_RAW_URI
+    return Location.parse(value).uri
+
+
+def feed_uri(raw: str) -> str:
+    """The FEEDS key: scheme fixed now (so Scrapy picks the storage), the rest filled per batch."""
+    scheme, rest = raw.split("://", 1)
+    return f"{scheme}://{PART_TEMPLATE.replace('%(cricket_raw)s', rest.rstrip('/'))}"
+
+
+def run_location(raw: str, spider_name: str, run_id: str) -> Location:
+    return Location.parse(raw).child(spider_name, f"run_id={run_id}")
+
+
+def uri_params(params: dict[str, Any], spider) -> dict[str, Any]:
+    """FEED_URI_PARAMS: number parts after those already in the run directory.
+
+    A resumed run (same run id) thus never overwrites the parts an earlier attempt stored.
+    """
+    offset = getattr(spider, "_cricket_part_offset", None)
+    if offset is None:
+        run = run_location(raw_uri(spider.settings), spider.name, spider.run_id)
+        numbers = part_numbers(list_names(run))
+        offset = numbers[-1] if numbers else 0
+        spider._cricket_part_offset = offset
+    params["batch_id"] = params["batch_id"] + offset
+    params["run_id"] = spider.run_id
+    return params
+
+
+class AtomicFileFeedStorage(FileFeedStorage):
+    """Local feed storage that writes to a hidden temp file and renames it into place when the batch is stored.
+
+    Scrapy's FileFeedStorage writes the final name directly, so a killed crawl would leave a truncated
+    gzip part that looks finished.
+    """
+
+    def __init__(self, uri: str, *, feed_options: dict[str, Any] | None = None):
+        super().__init__(uri, feed_options=feed_options)
+        self.path = file_uri_to_path(uri) if uri.startswith("file:") else uri
+        self._tmp: str | None = None
+
+    def open(self, spider) -> IO[bytes]:
+        target = Path(self.path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fh = NamedTemporaryFile(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent, delete=False)
+        self._tmp = fh.name
+        return fh
+
+    def store(self, file: IO[bytes]) -> None:
+        if not file.closed:
+            file.flush()
+            os.fsync(file.fileno())
+            file.close()
+        assert self._tmp
+        os.replace(self._tmp, self.path)
+        return None

@@ -1,0 +1,97 @@
+"""Raw item kinds: what each record carries, its natural key, and the checks the validate pipeline applies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+# Every record kind the crawler's spiders emit → the keys it must carry (lineage is added by a pipeline).
+REQUIRED_KEYS: dict[str, tuple[str, ...]] = {
+    "career": ("class", "type", "view", "player_id", "player_cell", "cells", "source_url", "page"),
+    "innings": (
+        "class",
+        "type",
+        "view",
+        "player_id",
+        "player_cell",
+        "cells",
+        "source_url",
+        "page",
+        "match_id",
+        "match_label",
+    ),
+    "player_career": ("class", "type", "player_id", "caption", "grouping", "section", "cells", "source_url"),
+    "profile": ("player_id", "source", "data"),
+}
+PROFILE_SOURCES = frozenset({"next_data", "athlete_json", "rendered"})
+INT_KEYS = ("class", "page", "player_id", "section")
+LINEAGE_KEYS = ("scraped_at", "run_id", "spider")
+
+
+class InvalidItem(ValueError):
+    """An item that breaks its record's contract; `reason` is the path-like stats suffix."""
+
+    def __init__(self, record: str, reason: str, detail: str):
+        self.record = record
+        self.reason = reason
+        super().__init__(f"{record}: {reason}: {detail}")
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def validate(item: dict[str, Any]) -> None:
+    """Raise InvalidItem unless `item` is a well-formed raw record."""
+    record = item.get("record")
+    if record not in REQUIRED_KEYS:
+        raise InvalidItem(str(record or "unknown"), "unknown_record", f"record kind {record!r}")
+    for key in REQUIRED_KEYS[record]:
+        if key not in item or (item[key] is None and key != "player_cell"):
+            raise InvalidItem(record, f"missing_{key}", f"no {key!r} in item from {item.get('source_url')}")
+    for key in INT_KEYS:
+        if key in item and item[key] is not None and not _is_int(item[key]):
+            raise InvalidItem(record, f"bad_{key}", f"{key}={item[key]!r} is not an integer")
+    if record == "profile":
+        if item["source"] not in PROFILE_SOURCES:
+            raise InvalidItem(record, "bad_source", f"source {item['source']!r}")
+        if not isinstance(item["data"], dict) or not item["data"]:
+            raise InvalidItem(record, "missing_data", "data must be a non-empty object")
+        return
+    cells = item["cells"]
+    if not isinstance(cells, dict) or not cells:
+        raise InvalidItem(record, "missing_cells", f"no cells in item from {item.get('source_url')}")
+    for k, v in cells.items():
+        if not isinstance(k, str) or not (v is None or isinstance(v, str)):
+            raise InvalidItem(record, "bad_cells", f"cell {k!r}={v!r} must be a string or null")
+    for key, value in item.items():
+        if key in INT_KEYS or key in ("cells",):
+            continue
+        if not (value is None or isinstance(value, str)):
+            raise InvalidItem(record, f"bad_{key}", f"{key}={value!r} must be a string or null")
+
+
+def natural_key(item: dict[str, Any]) -> tuple:
+    """The row's identity within a run (what the transformer also keys on)."""
+    record = item["record"]
+    if record == "career":
+        return (record, item["class"], item["type"], item["player_id"])
+    if record == "innings":
+        return (
+            record,
+            item["class"],
+            item["type"],
+            item["player_id"],
+            item["match_id"],
+            item["cells"].get("Inns"),
+        )
+    if record == "player_career":
+        return (
+            record,
+            item["class"],
+            item["type"],
+            item["player_id"],
+            item["caption"],
+            item["section"],
+            item["grouping"],
+        )
+    return (record, item["player_id"], item.get("source"))

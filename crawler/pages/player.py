@@ -1,0 +1,105 @@
+"""Statsguru player pages: every row of "Career averages" and "Career summary" → raw rows by header text."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from crawler.pages.statsguru import CAREER_HEADERS, TYPES
+from crawler.pages.tables import (
+    NO_RECORDS,
+    LayoutDrift,
+    cell_text,
+    check_headers,
+    data_rows,
+    header_row,
+    header_texts,
+    query,
+    require_complete,
+)
+
+CAPTIONS = ("Career averages", "Career summary")
+# The first column holds the grouping label: untitled in "Career averages", "Grouping" in the summary.
+GROUPING_HEADERS = ("", "Grouping")
+# Player pages (class 11) show every bowling column a format can have.
+BOWLING_OPTIONAL = {"BBM", "10", "4"}
+PLAYER_URL_ID = re.compile(r"/ci/engine/player/(\d+)\.html")
+
+
+def player_url(base_url: str, player_id: int, type_: str, klass: int = 11) -> str:
+    return f"{base_url.rstrip('/')}/ci/engine/player/{player_id}.html?class={klass};template=results;type={type_}"
+
+
+def page_params(url: str) -> tuple[int, int, str]:
+    """(player_id, class, type) of a player-page URL; ValueError for one that is not."""
+    m = PLAYER_URL_ID.search(url)
+    q = query(url)
+    if not m or q.get("type") not in TYPES:
+        raise ValueError(f"not a Statsguru player results URL: {url}")
+    return int(m.group(1)), int(q.get("class") or 11), q["type"]
+
+
+def _known(type_: str) -> tuple[set[str], set[str]]:
+    required = set(CAREER_HEADERS[type_])
+    known = required | (BOWLING_OPTIONAL if type_ == "bowling" else set())
+    return known, required
+
+
+def parse_player_page(response) -> list[dict[str, Any]]:
+    """Raw rows of a player page; [] for "No records…"; raises LayoutDrift or IncompletePage."""
+    url = response.url
+    require_complete(response.body, url)
+    player_id, klass, type_ = page_params(url)
+    root = response.selector.root
+    tables: dict[str, Any] = {}
+    for table in root.iter("table"):
+        cap = table.find("caption")
+        if cap is not None and cell_text(cap) in CAPTIONS:
+            tables.setdefault(cell_text(cap), table)
+    if not tables:
+        if NO_RECORDS in response.text:
+            return []
+        raise LayoutDrift(url, f"none of the captions {list(CAPTIONS)} found", [])
+    known, required = _known(type_)
+    rows: list[dict[str, Any]] = []
+    for caption in CAPTIONS:
+        table = tables.get(caption)
+        if table is None:
+            continue
+        head = header_row(table)
+        if head is None:
+            if NO_RECORDS in cell_text(table):
+                continue
+            raise LayoutDrift(url, f"'{caption}' has no header row", [])
+        headers = header_texts(head)
+        if headers[0] not in GROUPING_HEADERS:
+            raise LayoutDrift(url, f"'{caption}' does not start with a grouping column", headers)
+        # The last, untitled column holds a "Profile" link, not data.
+        body_headers = headers[1:]
+        check_headers(url, f"player page {caption} type={type_}", body_headers, known, required)
+        n = len(headers)
+        section = 0
+        for tr in data_rows(table):
+            tds = [c for c in tr if c.tag == "td"]
+            if len(tds) != n:
+                if len(tds) == 1 and not cell_text(tds[0]):
+                    section += 1  # blank colspan row: the next grouping section starts
+                    continue
+                if len(tds) == 1 and NO_RECORDS in cell_text(tds[0]):
+                    continue
+                raise LayoutDrift(url, f"'{caption}' row has {len(tds)} cells for {n} headers", headers)
+            rows.append(
+                {
+                    "record": "player_career",
+                    "class": klass,
+                    "type": type_,
+                    "view": "career",
+                    "player_id": player_id,
+                    "caption": caption,
+                    "grouping": cell_text(tds[0]),
+                    "section": section,
+                    "cells": {h: cell_text(td) for h, td in zip(headers[1:], tds[1:], strict=True) if h},
+                    "source_url": url,
+                }
+            )
+    return rows

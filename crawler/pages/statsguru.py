@@ -1,0 +1,162 @@
+"""Statsguru results lists (career and innings views) → raw rows keyed by the page's own header text."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from lxml.html import HtmlElement
+
+from crawler.pages.tables import (
+    NO_RECORDS,
+    LayoutDrift,
+    cell_text,
+    check_headers,
+    data_rows,
+    header_row,
+    header_texts,
+    link_id,
+    query,
+    require_complete,
+)
+
+TYPES = ("batting", "bowling", "fielding")
+VIEWS = ("career", "innings")
+CLASSES = (1, 2, 3, 8, 9, 10, 11)
+TEST_CLASSES = frozenset({1, 8})
+SIZES = (10, 25, 50, 100, 150, 200)
+
+PAGE_OF = re.compile(r"Page\s+(\d+)\s+of\s+(\d+)")
+
+_CAREER_COMMON = {"Span", "Mat", "Inns"}
+CAREER_HEADERS: dict[str, set[str]] = {
+    "batting": _CAREER_COMMON | {"NO", "Runs", "HS", "Ave", "BF", "SR", "100", "50", "0", "4s", "6s"},
+    "bowling": _CAREER_COMMON | {"Overs", "Mdns", "Runs", "Wkts", "BBI", "Ave", "Econ", "SR", "5"},
+    "fielding": _CAREER_COMMON | {"Dis", "Ct", "St", "Ct Wk", "Ct Fi", "MD", "D/I"},
+}
+# Bowling columns that depend on the class: Tests show best-match figures and ten-fors, limited overs four-fors.
+BOWLING_TEST_ONLY = {"BBM", "10"}
+BOWLING_LIMITED_ONLY = {"4"}
+
+_INNINGS_COMMON = {"Inns", "Opposition", "Ground", "Start Date"}
+INNINGS_HEADERS: dict[str, set[str]] = {
+    "batting": _INNINGS_COMMON | {"Runs", "Mins", "BF", "4s", "6s", "SR", "Pos", "Dismissal"},
+    "bowling": _INNINGS_COMMON | {"Overs", "Mdns", "Runs", "Wkts", "Econ", "Pos"},
+    "fielding": _INNINGS_COMMON | {"Dis", "Ct", "St", "Ct Wk", "Ct Fi"},
+}
+
+
+def required_headers(klass: int, type_: str, view: str) -> tuple[set[str], set[str]]:
+    """(known, required) header sets of a results list, `Player` included."""
+    if view == "innings":
+        cols = set(INNINGS_HEADERS[type_])
+        return cols | {"Player"}, cols | {"Player"}
+    cols = set(CAREER_HEADERS[type_])
+    if type_ == "bowling":
+        extra = BOWLING_TEST_ONLY if klass in TEST_CLASSES else BOWLING_LIMITED_ONLY
+        cols |= extra
+    return cols | {"Player"}, cols | {"Player"}
+
+
+def results_url(base_url: str, klass: int, type_: str, view: str, page: int, size: int) -> str:
+    """A results-list URL in the site's own `;`-separated form."""
+    url = f"{base_url.rstrip('/')}/ci/engine/stats/index.html?class={klass};template=results;type={type_}"
+    if view == "innings":
+        url += ";view=innings"
+    return f"{url};page={page};size={size}"
+
+
+@dataclass
+class ResultsPage:
+    """One parsed results page: its position in the list and its raw rows (lineage added later)."""
+
+    klass: int
+    type: str
+    view: str
+    page: int
+    pages: int
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
+
+def list_params(url: str) -> tuple[int, str, str, int, int]:
+    """(class, type, view, page, size) from a results-list URL; ValueError for one that is not."""
+    q = query(url)
+    try:
+        klass = int(q["class"])
+        type_ = q["type"]
+    except (KeyError, ValueError) as exc:
+        raise ValueError(f"not a Statsguru results URL (class/type missing): {url}") from exc
+    view = q.get("view") or "career"
+    if type_ not in TYPES or view not in VIEWS:
+        raise ValueError(f"unsupported type/view in {url}")
+    return klass, type_, view, int(q.get("page") or 1), int(q.get("size") or 50)
+
+
+def _results_table(root: HtmlElement) -> tuple[HtmlElement, HtmlElement] | None:
+    """The table whose header row starts with `Player` (found by header text, not by position)."""
+    for table in root.iter("table"):
+        tr = header_row(table)
+        if tr is not None and "Player" in header_texts(tr):
+            return table, tr
+    return None
+
+
+def parse_results(response) -> ResultsPage:
+    """Parse a results-list response into raw rows; raises LayoutDrift or IncompletePage.
+
+    A page past the end ("No records available…") has no rows.
+    """
+    url = response.url
+    require_complete(response.body, url)
+    klass, type_, view, page, _size = list_params(url)
+    root = response.selector.root
+    found = _results_table(root)
+    page_m = PAGE_OF.search(response.text)
+    out = ResultsPage(klass, type_, view, page, int(page_m.group(2)) if page_m else 0)
+    if found is None:
+        if NO_RECORDS in response.text:
+            return out
+        raise LayoutDrift(url, "no results table with a 'Player' header", [])
+    table, head = found
+    headers = header_texts(head)
+    known, required = required_headers(klass, type_, view)
+    check_headers(url, f"results list class={klass} type={type_} view={view}", headers, known, required)
+    if not page_m:
+        raise LayoutDrift(url, "no 'Page N of M' text beside the results table", headers)
+    player_col = headers.index("Player")
+    blank_cols = [i for i, h in enumerate(headers) if not h]
+    if view == "innings" and not blank_cols:
+        raise LayoutDrift(url, "innings list without its untitled match-link column", headers)
+    record = "innings" if view == "innings" else "career"
+    n = len(headers)
+    for tr in data_rows(table):
+        tds = [c for c in tr if c.tag == "td"]
+        if len(tds) != n:
+            if len(tds) == 1 and (not cell_text(tds[0]) or NO_RECORDS in cell_text(tds[0])):
+                continue  # separator or no-records row
+            raise LayoutDrift(url, f"a row has {len(tds)} cells for {n} headers", headers)
+        pcell = tds[player_col]
+        pid = link_id(pcell, "/player/")
+        row: dict[str, Any] = {
+            "record": record,
+            "class": klass,
+            "type": type_,
+            "view": view,
+            "player_id": int(pid) if pid is not None else None,
+            "player_cell": cell_text(pcell),
+            "cells": {h: cell_text(td) for h, td in zip(headers, tds, strict=True) if h and h != "Player"},
+            "source_url": url,
+            "page": page,
+        }
+        if view == "innings":
+            match_id, label = None, None
+            for i in blank_cols:
+                mid = link_id(tds[i], "/match/")
+                if mid is not None:
+                    match_id, label = mid, cell_text(tds[i])
+                    break
+            row["match_id"] = match_id
+            row["match_label"] = label
+        out.rows.append(row)
+    return out

@@ -1,0 +1,97 @@
+"""Shared table reading for Statsguru pages: header texts, cell texts, layout-drift and truncation errors."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from urllib.parse import parse_qsl, urlparse
+
+from lxml.html import HtmlElement
+
+NO_RECORDS = "No records available to match this query"
+
+
+class LayoutDrift(Exception):
+    """The page's table headers are not the ones the parser knows: stop rather than mis-map a column."""
+
+    def __init__(self, url: str, what: str, headers: Iterable[str], unknown=(), missing=()):
+        self.url = url
+        self.headers = list(headers)
+        self.unknown = list(unknown)
+        self.missing = list(missing)
+        parts = [what]
+        if self.unknown:
+            parts.append(f"unknown headers {self.unknown}")
+        if self.missing:
+            parts.append(f"missing headers {self.missing}")
+        parts.append(f"headers seen {self.headers}")
+        super().__init__(f"layout drift at {url}: " + "; ".join(parts))
+
+
+class IncompletePage(Exception):
+    """The page ended early (no closing </html> or table): a transport failure, to be retried."""
+
+
+def cell_text(el: HtmlElement) -> str:
+    """A cell's visible text, whitespace at both ends removed (inner text kept verbatim)."""
+    return el.text_content().strip()
+
+
+def header_row(table: HtmlElement) -> HtmlElement | None:
+    """The first row of `th` cells (`tr.head` on player pages, `tr.headlinks` in summaries and lists)."""
+    for tr in table.iter("tr"):
+        if any(child.tag == "th" for child in tr):
+            return tr
+    return None
+
+
+def header_texts(tr: HtmlElement) -> list[str]:
+    return [cell_text(th) for th in tr if th.tag in ("th", "td")]
+
+
+def data_rows(table: HtmlElement) -> Iterable[HtmlElement]:
+    """Rows made of `td` cells, in document order (the header row and `th` rows excluded)."""
+    for tr in table.iter("tr"):
+        if not any(c.tag == "th" for c in tr):
+            yield tr
+
+
+def check_headers(url: str, what: str, headers: list[str], known: set[str], required: set[str]) -> None:
+    """Raise LayoutDrift when a header is unknown or a required one is missing."""
+    present = [h for h in headers if h]
+    unknown = [h for h in present if h not in known]
+    missing = sorted(required - set(present), key=lambda h: (len(h), h))
+    dup = sorted({h for h in present if present.count(h) > 1})
+    if dup:
+        raise LayoutDrift(url, f"{what}: repeated headers {dup}", headers)
+    if unknown or missing:
+        raise LayoutDrift(url, what, headers, unknown, missing)
+
+
+def query(url: str) -> dict[str, str]:
+    """Query parameters of a Statsguru URL, whose parameters are separated by `;` (or `&`)."""
+    q = urlparse(url).query
+    return dict(parse_qsl(q.replace(";", "&"), keep_blank_values=True))
+
+
+def require_complete(body: bytes | str, url: str) -> None:
+    """Raise IncompletePage unless the document is closed (`</html>`), as a cut-off transfer is not."""
+    tail = body[-2048:].lower()
+    if isinstance(tail, bytes):
+        ok = b"</html>" in tail
+    else:
+        ok = "</html>" in tail
+    if not ok:
+        raise IncompletePage(f"truncated page (no </html>): {url}")
+
+
+ID_IN_LINK = re.compile(r"/(\d+)\.html")
+
+
+def link_id(el: HtmlElement, pattern: str) -> str | None:
+    """Digits of the first link under `el` whose href contains `pattern` (e.g. '/player/')."""
+    for a in el.iter("a"):
+        href = a.get("href") or ""
+        if pattern in href and (m := ID_IN_LINK.search(href)):
+            return m.group(1)
+    return None

@@ -1,0 +1,94 @@
+"""Scrapy settings of the cricket-stats crawler: polite defaults, every knob overridable by -s or environment."""
+
+from __future__ import annotations
+
+import os
+
+
+def _env(name: str, default):
+    """CRICKET_<NAME> from the environment, typed like `default`."""
+    raw = os.environ.get(f"CRICKET_{name}")
+    if raw is None:
+        return default
+    if isinstance(default, bool):
+        return raw.strip().lower() in ("1", "true", "yes", "on")
+    return type(default)(raw)
+
+
+BOT_NAME = "cricket_stats"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+# An honest User-Agent: who we are and where to read about it.
+USER_AGENT = os.environ.get(
+    "CRICKET_USER_AGENT",
+    "cricket-stats/0.1 (+https://github.com/example/cricket-stats; statistics crawler, contact via project page)",
+)
+
+# --- politeness (defaults are for the real site; tests and the replica benchmark override them with -s) ---
+ROBOTSTXT_OBEY = _env("ROBOTSTXT_OBEY", True)
+AUTOTHROTTLE_ENABLED = _env("AUTOTHROTTLE_ENABLED", True)
+AUTOTHROTTLE_START_DELAY = _env("AUTOTHROTTLE_START_DELAY", 2.0)
+AUTOTHROTTLE_MAX_DELAY = _env("AUTOTHROTTLE_MAX_DELAY", 60.0)
+AUTOTHROTTLE_TARGET_CONCURRENCY = _env("AUTOTHROTTLE_TARGET_CONCURRENCY", 1.0)
+DOWNLOAD_DELAY = _env("DOWNLOAD_DELAY", 1.0)
+CONCURRENT_REQUESTS = _env("CONCURRENT_REQUESTS", 16)
+CONCURRENT_REQUESTS_PER_DOMAIN = _env("CONCURRENT_REQUESTS_PER_DOMAIN", 4)
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+
+# --- reliability ---
+DOWNLOAD_TIMEOUT = _env("DOWNLOAD_TIMEOUT", 30.0)
+RETRY_ENABLED = True
+RETRY_TIMES = _env("RETRY_TIMES", 6)
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+CRICKET_RETRY_AFTER_MAX = _env("RETRY_AFTER_MAX", 60.0)
+
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.middlewares.PoliteRobotsTxtMiddleware": 100,
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.PoliteRetryMiddleware": 550,
+    "crawler.middlewares.TruncatedPageMiddleware": 580,
+    "crawler.middlewares.BlockDetectionMiddleware": 590,
+}
+SPIDER_MIDDLEWARES = {"crawler.middlewares.PageTrackingMiddleware": 950}
+
+ITEM_PIPELINES = {
+    "crawler.pipelines.ValidatePipeline": 100,
+    "crawler.pipelines.DedupePipeline": 200,
+    "crawler.pipelines.LineagePipeline": 300,
+}
+
+EXTENSIONS = {
+    "scrapy.extensions.throttle.AutoThrottle": None,
+    "crawler.extensions.PoliteAutoThrottle": 0,
+    "crawler.extensions.RobotsCrawlDelay": 500,
+    "crawler.extensions.RunLedger": 510,
+    "crawler.extensions.ProgressLog": 520,
+}
+CRICKET_PROGRESS_INTERVAL = _env("PROGRESS_INTERVAL", 5.0)
+LOGSTATS_INTERVAL = 0  # ProgressLog replaces Scrapy's per-minute line
+
+# --- resume: our own ledger in JOBDIR (see crawler/scheduling.py) ---
+SCHEDULER = "crawler.scheduling.MemoryQueueScheduler"
+DUPEFILTER_CLASS = "crawler.scheduling.LedgerDupeFilter"
+
+# --- raw feeds (FEEDS itself is built by crawler.addons.RawFeedAddon from CRICKET_RAW_URI) ---
+CRICKET_RAW_URI = os.environ.get("CRICKET_RAW_URI", "")
+CRICKET_RUN_ID = os.environ.get("CRICKET_RUN_ID", "")
+ADDONS = {"crawler.addons.RawFeedAddon": 0}
+FEED_EXPORT_BATCH_ITEM_COUNT = _env("FEED_EXPORT_BATCH_ITEM_COUNT", 5000)
+FEED_EXPORT_ENCODING = "utf-8"
+FEED_STORAGES = {"file": "crawler.feeds.AtomicFileFeedStorage", "": "crawler.feeds.AtomicFileFeedStorage"}
+AWS_ENDPOINT_URL = os.environ.get("AWS_ENDPOINT_URL") or None
+AWS_REGION_NAME = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or None
+
+# --- spiders ---
+CRICKET_BASE_URL = os.environ.get("CRICKET_BASE_URL", "https://stats.espncricinfo.com")
+# `scrapy check` contracts fetch from here (the local replica): -s CRICKET_CONTRACT_BASE_URL=http://127.0.0.1:PORT
+CRICKET_CONTRACT_BASE_URL = os.environ.get("CRICKET_CONTRACT_BASE_URL", "http://127.0.0.1:8765")
+SPIDER_CONTRACTS = {"crawler.contracts.ReplicaUrlContract": 1}
+
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+LOG_LEVEL = os.environ.get("CRICKET_LOG_LEVEL", "INFO")
