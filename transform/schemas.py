@@ -29,7 +29,14 @@ f64 = pa.float64()
 s = pa.string()
 b = pa.bool_()
 
-_CAREER_KEY = [("player_id", i64), ("name", s), ("country", s), ("format", s), ("start_year", i32), ("end_year", i32)]
+_CAREER_KEY = [
+    ("player_id", i64),
+    ("name", s),
+    ("country", s),
+    ("format", s),
+    ("start_year", i32),
+    ("end_year", i32),
+]
 _INNINGS_KEY = [
     ("player_id", i64),
     ("name", s),
@@ -88,8 +95,15 @@ _FIELDING_COUNTS = [
     ("max_dismissals_innings", i32),
     ("dismissals_per_innings", f64),
 ]
-_SPLIT_KEY = [("player_id", i64), ("name", s), ("country", s), ("grouping_kind", s), ("grouping", s),
-              ("start_year", i32), ("end_year", i32)]
+_SPLIT_KEY = [
+    ("player_id", i64),
+    ("name", s),
+    ("country", s),
+    ("grouping_kind", s),
+    ("grouping", s),
+    ("start_year", i32),
+    ("end_year", i32),
+]
 
 
 def _schema(fields: list[tuple[str, pa.DataType]]) -> pa.Schema:
@@ -189,9 +203,19 @@ LINEAGE = [
 ]
 
 
+# Columns the transformer adds beyond the replica's truth contract: the catches and stumpings of the
+# fielding "MD" cell (`5 (5ct 0st)`). Kept out of TABLES so the truth's column set stays as agreed.
+EXTRA_COLUMNS: dict[str, list[pa.Field]] = {
+    t: [pa.field("max_dismissals_caught", i32), pa.field("max_dismissals_stumped", i32)]
+    for t in ("fielding_career", "fielding_splits")
+}
+
+
 def curated_schema(table: str) -> pa.Schema:
-    """The Parquet schema of a curated table: business columns then lineage."""
+    """The Parquet schema of a curated table: business columns, extra derived columns, then lineage."""
     sch = TABLES[table]
+    for f in EXTRA_COLUMNS.get(table, []):
+        sch = sch.append(f)
     for f in LINEAGE:
         sch = sch.append(f)
     return sch

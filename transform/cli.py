@@ -1,0 +1,98 @@
+"""`cricket-transform` (also `python -m transform`): run, publish, ddl and query subcommands."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from transform.storage import default_curated, default_raw
+
+
+def _run(args) -> int:
+    from transform.job import Job
+
+    job = Job(args.raw, args.curated, args.raw_run, args.run_id, args.max_reject_ratio, args.keep)
+    res = job.run()
+    print(res.summary, flush=True)
+    return res.exit_code
+
+
+def _publish(args) -> int:
+    from transform.glue import publish
+
+    for line in publish(args.curated, args.glue_database, region=args.region):
+        print(line)
+    return 0
+
+
+def _ddl(args) -> int:
+    from transform.ddl import render
+
+    print(render(args.curated, args.database))
+    return 0
+
+
+def _query(args) -> int:
+    from transform.query import format_result, query
+
+    cols, rows = query(args.sql, args.curated)
+    print(format_result(cols, rows, args.format))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(
+        prog="cricket-transform",
+        description="Raw Statsguru JSONL runs → typed, partitioned Parquet; Athena DDL, Glue publish, DuckDB queries.",
+    )
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    r = sub.add_parser("run", help="transform raw runs into a new curated run and publish it (_current.json)")
+    r.add_argument(
+        "--raw", default=default_raw(), help="raw root URI (file://, path, s3://); env CRICKET_RAW_URI"
+    )
+    r.add_argument("--curated", default=default_curated(), help="curated root URI; env CRICKET_CURATED_URI")
+    r.add_argument("--raw-run", action="append", metavar="ID",
+                   help="raw run id to read (repeatable); default: newest finished run per (spider, arguments)")  # fmt: skip
+    r.add_argument("--run-id", help="id of this transform run (default: UTC timestamp)")
+    r.add_argument("--max-reject-ratio", type=float, default=0.01,
+                   help="fail (exit 4, nothing published) when rejects/rows exceeds this (default 0.01)")  # fmt: skip
+    r.add_argument("--keep", type=int, default=5, help="published runs to keep for rollback (default 5)")
+    r.set_defaults(fn=_run)
+    p = sub.add_parser("publish", help="point Glue tables at the current curated run (creates db/tables)")
+    p.add_argument("--curated", default=default_curated())
+    p.add_argument("--glue-database", required=True)
+    p.add_argument("--region", default=None)
+    p.set_defaults(fn=_publish)
+    d = sub.add_parser("ddl", help="print Athena DDL (database, tables with partition projection, views)")
+    d.add_argument("--curated", default=default_curated(), help="curated root, normally s3://...")
+    d.add_argument("--database", default="cricket")
+    d.set_defaults(fn=_ddl)
+    q = sub.add_parser("query", help="run SQL locally with DuckDB over the current curated tables and views")
+    q.add_argument("sql")
+    q.add_argument("--curated", default=default_curated())
+    q.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    q.set_defaults(fn=_query)
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    try:
+        return args.fn(args)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except (OSError, ValueError, LookupError) as exc:
+        print(f"cricket-transform {args.cmd}: error: {exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # noqa: BLE001 - one clear line instead of a traceback for operators
+        if type(exc).__module__.startswith(("botocore", "boto3", "duckdb", "transform", "pyarrow")):
+            print(f"cricket-transform {args.cmd}: error: {type(exc).__name__}: {exc}", file=sys.stderr)
+            return 1
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,57 @@
+"""Data-quality findings: counted per table and check, with a few examples each, for the run report."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+SAMPLES_PER_CHECK = 5
+
+
+class DQ:
+    """Collects findings; a finding never changes data, it is reported."""
+
+    def __init__(self) -> None:
+        self.checked: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        self.failed: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        self.samples: dict[str, list[dict]] = defaultdict(list)
+
+    def record(self, table: str, check: str, mask: pa.Array, rows: pa.Table | None = None,
+               columns: dict[str, pa.Array] | None = None) -> None:  # fmt: skip
+        """`mask` is True where the check failed (null = not applicable)."""
+        n_applicable = len(mask) - mask.null_count
+        mask = pc.fill_null(mask, False)
+        n_failed = pc.sum(mask).as_py() or 0
+        self.checked[table][check] += n_applicable
+        if not n_failed:
+            self.failed[table][check] += 0
+            return
+        self.failed[table][check] += n_failed
+        key = f"{table}.{check}"
+        if len(self.samples[key]) < SAMPLES_PER_CHECK and (rows is not None or columns):
+            idx = pc.indices_nonzero(mask).slice(0, SAMPLES_PER_CHECK - len(self.samples[key]))
+            cols = {}
+            if rows is not None:
+                for name in ("player_id", "format", "grouping", "match_id", "innings_number"):
+                    if name in rows.column_names:
+                        cols[name] = rows.column(name).take(idx).to_pylist()
+            for name, arr in (columns or {}).items():
+                cols[name] = arr.take(idx).to_pylist()
+            for i in range(len(idx)):
+                self.samples[key].append({k: (v[i] if not isinstance(v[i], float) else round(v[i], 6))
+                                          for k, v in cols.items()})  # fmt: skip
+
+    def total_failed(self) -> int:
+        return sum(n for checks in self.failed.values() for n in checks.values())
+
+    def summary(self) -> dict:
+        return {
+            "findings": self.total_failed(),
+            "checks": {
+                t: {c: {"checked": self.checked[t][c], "failed": self.failed[t][c]} for c in sorted(checks)}
+                for t, checks in sorted(self.checked.items())
+            },
+            "samples": dict(self.samples),
+        }

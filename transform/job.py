@@ -1,0 +1,397 @@
+"""`cricket-transform run`: raw runs → staged typed rows → deduped Parquet → report → `_current.json` last."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from transform import checks
+from transform.dedupe import dedupe
+from transform.dq import DQ
+from transform.mapping import PLAYER_CELLS_SCHEMA, Mapper, country_of
+from transform.profiles import ProfileError, profile_row
+from transform.raw import RawRun, bucket_count, discover_runs, read_part
+from transform.rejects import Rejects
+from transform.schemas import NATURAL_KEYS, PARTITIONED, TABLES, curated_schema
+from transform.stage import NO_FORMAT, Stage
+from transform.storage import Location, resolve
+
+PART_ROWS = 2_000_000
+EXIT_REJECTS = 4
+
+
+def default_run_id() -> str:
+    return dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+
+
+def file_schema(table: str) -> pa.Schema:
+    """What a Parquet file holds: the curated schema without the Hive partition column."""
+    sch = curated_schema(table)
+    return sch.remove(sch.get_field_index("format")) if table in PARTITIONED else sch
+
+
+def table_location(curated: Location, table: str, run_id: str) -> Location:
+    return curated.child(table, f"run_id={run_id}")
+
+
+class Progress:
+    """A progress line on stderr every few seconds."""
+
+    def __init__(self, out=sys.stderr, every: float = 3.0) -> None:
+        self.out, self.every, self.t0, self.last = out, every, time.monotonic(), 0.0
+
+    def tick(self, msg: str, force: bool = False) -> None:
+        now = time.monotonic()
+        if force or now - self.last >= self.every:
+            self.last = now
+            print(f"[{now - self.t0:7.1f}s] {msg}", file=self.out, flush=True)
+
+
+@dataclass
+class Result:
+    run_id: str
+    exit_code: int
+    report: dict
+    published: bool
+    summary: str = ""
+    tables: dict = field(default_factory=dict)
+
+
+class PartWriter:
+    """Parquet (zstd) parts of one partition; each part becomes visible whole (rename locally, S3 PUT on close)."""
+
+    def __init__(self, directory: Location, schema: pa.Schema) -> None:
+        self.dir, self.schema = directory, schema
+        self.files: list[str] = []
+        self.rows = 0
+        self._w = self._sink = None
+        self._part_rows = 0
+        self._tmp = self._final = None
+
+    def _open(self) -> None:
+        self._final = self.dir.child(f"part-{len(self.files):05d}.parquet")
+        if self.dir.is_local:
+            self.dir.makedirs()
+            self._tmp = f"{self._final.path}.tmp-{uuid.uuid4().hex}"
+            self._sink = self.dir.fs.open_output_stream(self._tmp)
+        else:
+            self._sink = self.dir.fs.open_output_stream(self._final.path)
+        self._w = pq.ParquetWriter(self._sink, self.schema, compression="zstd")
+        self._part_rows = 0
+
+    def write(self, tb: pa.Table) -> None:
+        if not tb.num_rows:
+            return
+        if self._w is None:
+            self._open()
+        self._w.write_table(tb.select(self.schema.names).cast(self.schema), row_group_size=256_000)
+        self.rows += tb.num_rows
+        self._part_rows += tb.num_rows
+        if self._part_rows >= PART_ROWS:
+            self._close_part()
+
+    def _close_part(self) -> None:
+        self._w.close()
+        self._sink.close()
+        if self.dir.is_local:
+            os.replace(self._tmp, self._final.path)
+        self.files.append(self._final.uri())
+        self._w = self._sink = None
+
+    def close(self) -> list[str]:
+        if self._w is not None:
+            self._close_part()
+        return self.files
+
+
+class Job:
+    def __init__(self, raw: str, curated: str, raw_runs: list[str] | None, run_id: str | None,
+                 max_reject_ratio: float = 0.01, keep: int = 5, progress: Progress | None = None) -> None:  # fmt: skip
+        if not 0 <= max_reject_ratio <= 1:
+            raise ValueError("--max-reject-ratio must be between 0 and 1")
+        if keep < 1:
+            raise ValueError("--keep must be at least 1")
+        self.raw_uri, self.curated_uri = raw, curated
+        self.raw, self.curated = resolve(raw), resolve(curated)
+        self.raw_run_ids = raw_runs or None
+        self.run_id = run_id or default_run_id()
+        if "/" in self.run_id or not self.run_id.strip():
+            raise ValueError(f"bad run id {self.run_id!r}")
+        self.max_reject_ratio, self.keep = max_reject_ratio, keep
+        self.progress = progress or Progress()
+        self.rejects = Rejects()
+        self.dq = DQ()
+        self.mapper = Mapper(self.rejects, self.dq)
+        self.profiles: dict[int, dict] = {}
+        self.lines = 0
+        self.stats: dict[str, int] = {"duplicates_dropped": 0, "duplicate_conflicts": 0}
+
+    # -- read + map + stage
+    def _profile(self, item: dict) -> None:
+        try:
+            row = profile_row(item)
+        except ProfileError as exc:
+            self.rejects.add(exc.reason, str(exc), raw=item, table="players", source=item.get("_source"))
+            return
+        ts = item.get("scraped_at")
+        try:
+            when = dt.datetime.fromisoformat(str(ts).replace("Z", "+00:00")) if ts else None
+            if when is not None and when.tzinfo is None:
+                when = when.replace(tzinfo=dt.timezone.utc)
+        except ValueError:
+            self.rejects.add("bad_timestamp", f"scraped_at {ts!r}", raw=item, table="players")
+            return
+        row.update(run_id=item.get("run_id"), scraped_at=when, source_url=item.get("source_url"))
+        old = self.profiles.get(row["player_id"])
+        if old is None or (when or dt.datetime.min.replace(tzinfo=dt.timezone.utc)) >= (
+            old["scraped_at"] or dt.datetime.min.replace(tzinfo=dt.timezone.utc)
+        ):
+            self.profiles[row["player_id"]] = row
+
+    def _read(self, runs: list[RawRun], stage: Stage) -> None:
+        parts = [p for r in runs for p in r.parts]
+        t0 = time.monotonic()
+        for i, part in enumerate(parts, 1):
+            for block in read_part(part, self.rejects):
+                self.lines += block.lines
+                for item in block.profiles:
+                    self._profile(item)
+                if block.table is not None and block.table.num_rows:
+                    for table, tb in self.mapper.map(block.table).items():
+                        stage.add(table, tb)
+                rate = self.lines / max(time.monotonic() - t0, 1e-9)
+                self.progress.tick(f"read {self.lines:,} rows ({rate:,.0f} rows/s), part {i}/{len(parts)}, "
+                                   f"rejects {self.rejects.count:,}")  # fmt: skip
+        self.progress.tick(
+            f"read {self.lines:,} rows from {len(parts)} parts, rejects {self.rejects.count:,}", True
+        )
+
+    # -- dedupe + write
+    def _player_cells(self, stage: Stage) -> dict[int, tuple]:
+        info: dict[int, tuple] = {}
+        for _, tb in stage.iter_tables("_player_cells"):
+            win, _, _ = dedupe(tb, ("player_id",))
+            for pid, name, teams, country, ts in zip(*(win.column(c).to_pylist() for c in
+                                                       ("player_id", "name", "teams", "country", "scraped_at")),
+                                                     strict=True):  # fmt: skip
+                old = info.get(pid)
+                if old is None or ts >= old[3]:
+                    info[pid] = (name, teams, country, ts)
+        return info
+
+    def _players_table(self, cells: dict[int, tuple]) -> pa.Table:
+        rows = []
+        sch = curated_schema("players")
+        for pid in sorted(set(cells) | set(self.profiles)):
+            prof = self.profiles.get(pid, {})
+            cell = cells.get(pid)
+            row = {f: prof.get(f) for f in sch.names}
+            row["player_id"] = pid
+            if cell:
+                name, teams, country, ts = cell
+                row["name"] = name or row["name"]
+                row["teams"] = teams or row["teams"]
+                row["country"] = country or row["country"] or country_of(teams)
+                if not prof:
+                    row["scraped_at"] = ts
+            rows.append(row)
+        return pa.Table.from_pylist(rows, schema=sch)
+
+    def _fill_names(self, tb: pa.Table, cells: dict[int, tuple]) -> pa.Table:
+        """Player-page rows carry no player cell: name and country come from the lists or the profile."""
+        need = pc.or_(pc.is_null(tb.column("name")), pc.is_null(tb.column("country")))
+        if not pc.any(need).as_py():
+            return tb
+        ids = tb.column("player_id").to_pylist()
+        names, countries = tb.column("name").to_pylist(), tb.column("country").to_pylist()
+        for i, pid in enumerate(ids):
+            c = cells.get(pid)
+            p = self.profiles.get(pid, {})
+            if names[i] is None:
+                names[i] = (c and c[0]) or p.get("name")
+            if countries[i] is None:
+                countries[i] = (c and c[2]) or p.get("country")
+        tb = tb.set_column(tb.column_names.index("name"), "name", pa.array(names, pa.string()))
+        return tb.set_column(tb.column_names.index("country"), "country", pa.array(countries, pa.string()))
+
+    def _write_tables(self, stage: Stage) -> dict:
+        cells = self._player_cells(stage)
+        out: dict[str, dict] = {}
+        for table in TABLES:
+            loc = table_location(self.curated, table, self.run_id)
+            files: list[str] = []
+            partitions: dict[str, int] = {}
+            rows = 0
+            if table == "players":
+                tb = self._players_table(cells)
+                checks.run(self.dq, table, tb)
+                w = PartWriter(loc, file_schema(table))
+                w.write(tb)
+                files += w.close()
+                rows = w.rows
+            else:
+                for fmt, paths in stage.partitions(table).items():
+                    w = PartWriter(
+                        loc.child(f"format={fmt}") if fmt != NO_FORMAT else loc, file_schema(table)
+                    )
+                    for p in paths:
+                        win, conflicts, dropped = dedupe(Stage.read(p), NATURAL_KEYS[table])
+                        self.stats["duplicates_dropped"] += dropped
+                        self._conflicts(table, conflicts)
+                        win = self._fill_names(win, cells)
+                        checks.run(self.dq, table, win)
+                        w.write(win)
+                    files += w.close()
+                    rows += w.rows
+                    if fmt != NO_FORMAT:
+                        partitions[fmt] = w.rows
+            out[table] = {"location": loc.uri() + "/", "files": files, "rows": rows}
+            if table in PARTITIONED:
+                out[table]["partitions"] = partitions
+            self.progress.tick(f"wrote {table}: {rows:,} rows in {len(files)} files", True)
+        return out
+
+    def _conflicts(self, table: str, conflicts: pa.Table) -> None:
+        if not conflicts.num_rows:
+            return
+        self.stats["duplicate_conflicts"] += conflicts.num_rows
+        for row in conflicts.drop_columns(["_seq"]).to_pylist():
+            self.rejects.add("duplicate_conflict", f"same {NATURAL_KEYS[table]} and scraped_at, other values",
+                             raw=row, table=table, source=row.get("source_url"))  # fmt: skip
+
+    def _remove_stale(self, tables: dict) -> None:
+        """A re-run of the same id replaces its output: files of an earlier attempt not written now go."""
+        for table, meta in tables.items():
+            keep = set(meta["files"])
+            loc = table_location(self.curated, table, self.run_id)
+            for info in loc.walk_files():
+                if Location(loc.fs, info.path, loc.scheme).uri() not in keep:
+                    loc.fs.delete_file(info.path)
+
+    # -- publish
+    def _current(self) -> dict | None:
+        cur = self.curated.child("_current.json")
+        try:
+            return json.loads(cur.read_bytes())
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError):
+            return None
+
+    def _prune(self, history: list[str]) -> list[str]:
+        """Keep the newest `keep` published runs (the current one included); delete the older ones."""
+        drop = history[self.keep :]
+        for rid in drop:
+            if rid == self.run_id:
+                continue
+            for table in TABLES:
+                table_location(self.curated, table, rid).delete_tree()
+            self.curated.child("_rejects", f"run_id={rid}").delete_tree()
+            self.curated.child("_reports", f"run_id={rid}").delete_tree()
+        return history[: self.keep]
+
+    def run(self) -> Result:
+        t0 = time.monotonic()
+        runs = discover_runs(self.raw, self.raw_run_ids)
+        if not runs:
+            raise FileNotFoundError(f"no finished raw runs (with _manifest.json) under {self.raw}")
+        self.progress.tick(
+            "raw runs: " + ", ".join(f"{r.spider}/{r.run_id} ({len(r.parts)} parts)" for r in runs), True
+        )
+        stage = Stage(bucket_count(runs))
+        try:
+            self._read(runs, stage)
+            stage.finish_writes()
+            tables = self._write_tables(stage)
+        finally:
+            stage.cleanup()
+        self._remove_stale(tables)
+        total = self.lines
+        ratio = self.rejects.count / total if total else 0.0
+        over = ratio > self.max_reject_ratio
+        rejects_loc = self.curated.child("_rejects", f"run_id={self.run_id}", "rejects.jsonl")
+        rejects_loc.write_bytes_atomic(self.rejects.data())
+        previous = self._current()
+        report = {
+            "run_id": self.run_id,
+            "published_at": None,
+            "status": "rejected: too many rejects" if over else "published",
+            "raw_runs": [r.describe() for r in runs],
+            "rows_read": total,
+            "rejects": self.rejects.count,
+            "reject_ratio": ratio,
+            "max_reject_ratio": self.max_reject_ratio,
+            "rejects_location": rejects_loc.uri(),
+            "rejects_summary": self.rejects.summary(),
+            "tables": tables,
+            "dq": self.dq.summary(),
+            "stats": {
+                **self.stats,
+                "blank_rows_skipped": self.mapper.skipped_blank,
+                "seconds": round(time.monotonic() - t0, 3),
+            },  # fmt: skip
+        }
+        published = False
+        if not over:
+            report["published_at"] = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+            history = [self.run_id] + [r for r in (previous or {}).get("history", []) if r != self.run_id]
+            report["history"] = self._keep_history(history)
+        report_loc = self.curated.child("_reports", f"run_id={self.run_id}", "report.json")
+        report_loc.write_bytes_atomic(json.dumps(report, indent=2, default=str).encode())
+        if not over:
+            current = {
+                k: report[k] for k in ("run_id", "published_at", "tables", "rejects", "rows_read", "history")
+            }
+            current["dq"] = {"findings": report["dq"]["findings"], "checks": report["dq"]["checks"]}
+            current["report"] = report_loc.uri()
+            # The publish: every part and the report exist; this one write makes them what readers see.
+            self.curated.child("_current.json").write_bytes_atomic(json.dumps(current, indent=2).encode())
+            published = True
+            self._prune(report["history"])
+        self.rejects.close()
+        res = Result(self.run_id, EXIT_REJECTS if over else 0, report, published, tables=tables)
+        res.summary = summarize(report, published, self.curated)
+        return res
+
+    def _keep_history(self, history: list[str]) -> list[str]:
+        return history
+
+
+def summarize(report: dict, published: bool, curated: Location) -> str:
+    secs = report["stats"]["seconds"]
+    rows = report["rows_read"]
+    lines = [f"cricket-transform run {report['run_id']}: {rows:,} raw rows from {len(report['raw_runs'])} raw runs "
+             f"in {secs:.1f} s ({rows / max(secs, 1e-9):,.0f} rows/s)", "", f"{'table':<18}{'rows':>12}{'files':>7}"]  # fmt: skip
+    for t, meta in report["tables"].items():
+        lines.append(f"{t:<18}{meta['rows']:>12,}{len(meta['files']):>7}")
+    rs = report["rejects_summary"]
+    reasons = ", ".join(f"{k} {v}" for k, v in sorted(rs["by_reason"].items(), key=lambda x: -x[1])) or "none"
+    lines += ["", f"rejects: {report['rejects']:,} ({report['reject_ratio']:.2%}, limit {report['max_reject_ratio']:.2%})"
+              f" — {reasons}", f"  → {report['rejects_location']}"]  # fmt: skip
+    dq = report["dq"]
+    failing = [
+        f"{t}.{c} {v['failed']}" for t, cs in dq["checks"].items() for c, v in cs.items() if v["failed"]
+    ]
+    lines.append(f"dq findings: {dq['findings']:,}" + (f" — {', '.join(failing[:8])}" if failing else ""))
+    st = report["stats"]
+    lines.append(
+        f"duplicates dropped: {st['duplicates_dropped']:,} (conflicting: {st['duplicate_conflicts']:,})"
+    )
+    if published:
+        lines.append(f"published: {curated.child('_current.json').uri()}")
+    else:
+        lines.append("NOT published: reject ratio over the limit; readers still see the previous run")
+    return "\n".join(lines)
+
+
+__all__ = ["Job", "Result", "PLAYER_CELLS_SCHEMA", "np", "file_schema", "table_location", "default_run_id"]

@@ -1,0 +1,541 @@
+"""Typing raw Statsguru rows: header text → typed curated columns, vectorised over Arrow tables."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from transform.dq import DQ
+from transform.rejects import Rejects
+from transform.schemas import (
+    COMPOSITE_TEAMS,
+    FORMAT_BY_CLASS,
+    FORMAT_BY_SUMMARY_LABEL,
+    curated_schema,
+)
+
+TYPES = ("batting", "bowling", "fielding")
+I32 = pa.int32()
+ALL_FORMATS_CLASS = 11
+# Match links in innings lists ("Test # 2345") name the format when the class does not (class 11).
+FORMAT_BY_MATCH_LABEL = {"test": "test", "odi": "odi", "t20i": "t20i", "wtest": "wtest", "wodi": "wodi",
+                         "wt20i": "wt20i"}  # fmt: skip
+PARTICIPATION_MARKERS = {"dnb": "dnb", "tdnb": "tdnb", "absent": "absent", "sub": "sub"}
+PLAYED = {"batting": "batted", "bowling": "bowled", "fielding": "fielded"}
+MARKER_HEADER = {"batting": "Runs", "bowling": "Overs", "fielding": "Dis"}
+
+# Headers each kind of row must carry (others, e.g. BBM or "4", depend on the class's list).
+REQUIRED = {
+    ("agg", "batting"): ("Span", "Mat", "Inns", "NO", "Runs", "HS", "Ave"),
+    ("agg", "bowling"): ("Span", "Mat", "Inns", "Overs", "Mdns", "Runs", "Wkts", "Ave", "Econ", "SR"),
+    ("agg", "fielding"): ("Span", "Mat", "Inns", "Dis", "Ct", "St"),
+    ("innings", "batting"): ("Runs", "Inns", "Start Date"),
+    ("innings", "bowling"): ("Overs", "Mdns", "Runs", "Wkts", "Inns", "Start Date"),
+    ("innings", "fielding"): ("Dis", "Ct", "St", "Inns", "Start Date"),
+}
+CONTINENTS = frozenset({"Africa", "Americas", "Asia", "Europe", "Oceania"})
+_ORDINAL = r"\d+(st|nd|rd|th)"
+_KIND_RULES: list[tuple[str, re.Pattern]] = [
+    ("overall", re.compile(r"^overall$")),
+    ("opposition", re.compile(r"^v ")),
+    ("home_away", re.compile(r"^(home|away|neutral)$")),
+    ("year", re.compile(r"^year \d{4}$")),
+    ("season", re.compile(r"^season \d{4}(/\d{2})?$")),
+    ("captain", re.compile(r"^\*")),
+    ("captaincy", re.compile(r"^is (not )?captain$")),
+    ("keeper", re.compile(r"^is (not )?keeper$")),
+    ("toss", re.compile(r"^(won|lost) the toss$")),
+    ("toss_decision", re.compile(r"^(won|lost) toss & ")),
+    ("batting_order", re.compile(r"^matches (batting|fielding) first$")),
+    ("team_innings", re.compile(rf"^{_ORDINAL} team innings$")),
+    ("match_innings", re.compile(rf"^{_ORDINAL} match innings$")),
+    ("day_night", re.compile(r"^(day|day/night|night) match$")),
+    ("result", re.compile(r"^(won match|lost match|tied match|drawn match|no result)$")),
+    ("result_batting_order", re.compile(r"^(won|lost|tied|drawn|no result) (batting|fielding) first$")),
+    ("series_type", re.compile(r"^\d+\+? team (series|tournaments?)$")),
+    ("series_match", re.compile(rf"^(only|{_ORDINAL}) match in series$")),
+    (
+        "stage",
+        re.compile(r"^(tournament (finals|semi-finals|quarter-finals)|preliminary matches|.*-finals?)$"),
+    ),
+    ("position", re.compile(rf"^{_ORDINAL} position$")),
+]
+
+
+def grouping_kind(label: str) -> str:
+    """The Career summary section a grouping label belongs to (format, opposition, host, year, …)."""
+    if label in FORMAT_BY_SUMMARY_LABEL:
+        return "format"
+    if label.startswith("in "):
+        return "continent" if label[3:] in CONTINENTS else "host"
+    for kind, rx in _KIND_RULES:
+        if rx.search(label):
+            return kind
+    return "series"  # series and tournament names ("The Ashes", "World Cup")
+
+
+@lru_cache(maxsize=200_000)
+def parse_player_cell(cell: str) -> tuple[str, tuple[str, ...] | None, str | None]:
+    """`BA Stokes (ENG)` → name, teams, country (first non-composite team without `-W`)."""
+    m = re.match(r"^(.*?)\s*\(([^()]*)\)\s*$", cell)
+    if not m:
+        return cell.strip(), None, None
+    teams = tuple(t.strip() for t in m.group(2).split("/") if t.strip())
+    return m.group(1).strip(), teams, country_of(teams)
+
+
+def country_of(teams) -> str | None:
+    for t in teams or ():
+        base = t[:-2] if t.endswith("-W") else t
+        if t not in COMPOSITE_TEAMS and base not in COMPOSITE_TEAMS:
+            return base
+    return None
+
+
+def _map_unique(arr: pa.Array, fn, out_type: pa.DataType) -> pa.Array:
+    """Apply a Python function to each distinct value only (labels and player cells repeat a lot)."""
+    uniq = pc.unique(arr)
+    values = uniq.to_pylist()
+    mapped = pa.array([None if v is None else fn(v) for v in values], type=out_type)
+    return mapped.take(pc.index_in(arr, value_set=uniq))
+
+
+def _mask(a) -> pa.Array:
+    return pc.fill_null(a, False)
+
+
+class Rows:
+    """One group of raw rows being typed; records the first reason a row cannot be typed."""
+
+    def __init__(self, sub: pa.Table) -> None:
+        self.sub = sub
+        self.n = sub.num_rows
+        self.cells = sub.column("cells").combine_chunks() if self.n else None
+        self.reason = pa.nulls(self.n, pa.string())
+
+    def col(self, name: str) -> pa.Array:
+        return self.sub.column(name).combine_chunks()
+
+    def cell(self, h: str) -> pa.Array:
+        return pc.utf8_trim_whitespace(self.cells.field(h))
+
+    def flag(self, mask: pa.Array, reason: str) -> None:
+        m = pc.and_(_mask(mask), pc.is_null(self.reason))
+        if pc.any(m).as_py():
+            self.reason = pc.if_else(m, pa.scalar(reason), self.reason)
+
+    def require(self, headers) -> None:
+        for h in headers:
+            self.flag(pc.is_null(self.cells.field(h)), f"missing_header:{h}")
+
+    @staticmethod
+    def missing(s: pa.Array) -> pa.Array:
+        return _mask(pc.or_kleene(pc.is_null(s), pc.is_in(s, value_set=pa.array(["-", ""]))))
+
+    def int_(self, h: str, dtype=I32, s: pa.Array | None = None) -> pa.Array:
+        s = self.cell(h) if s is None else s
+        digits = 18 if dtype == pa.int64() else 9
+        ok = _mask(pc.match_substring_regex(s, rf"^\d{{1,{digits}}}$"))
+        neg = _mask(pc.match_substring_regex(s, r"^-\d+$"))
+        self.flag(neg, f"negative_count:{h}")
+        self.flag(pc.and_(pc.invert(self.missing(s)), pc.invert(ok)), f"non_numeric:{h}")
+        return pc.cast(pc.if_else(ok, s, pa.scalar(None, pa.string())), dtype)
+
+    def shown(self, h: str) -> pa.Array:
+        """A rate as the site shows it (truncated); null for `-` or a header the list lacks."""
+        if h not in self.cells.type.names:
+            return pa.nulls(self.n, pa.float64())
+        s = self.cell(h)
+        ok = _mask(pc.match_substring_regex(s, r"^\d+(\.\d+)?$"))
+        self.flag(pc.and_(pc.invert(self.missing(s)), pc.invert(ok)), f"non_numeric:{h}")
+        return pc.cast(pc.if_else(ok, s, pa.scalar(None, pa.string())), pa.float64())
+
+    def regex(self, h: str, pattern: str, reason: str) -> pa.StructArray:
+        s = self.cell(h)
+        parts = pc.extract_regex(s, pattern)
+        self.flag(pc.and_(pc.invert(self.missing(s)), pc.is_null(parts)), f"{reason}:{h}")
+        return parts
+
+    def group_int(self, parts: pa.StructArray, name: str, dtype=I32) -> pa.Array:
+        v = parts.field(name)
+        v = pc.if_else(pc.equal(v, ""), pa.scalar(None, pa.string()), v)
+        return pc.cast(v, dtype)
+
+
+def _div(a: pa.Array, b: pa.Array, scale: float = 1.0) -> pa.Array:
+    """a / b × scale as float64; null where b is 0 or either side is null."""
+    a = pc.cast(a, pa.float64())
+    b = pc.cast(b, pa.float64())
+    b = pc.if_else(pc.equal(b, 0.0), pa.scalar(None, pa.float64()), b)
+    out = pc.divide(a, b)
+    return pc.multiply(out, scale) if scale != 1.0 else out
+
+
+def check_truncation(dq: DQ, table: str, column: str, shown: pa.Array, recomputed: pa.Array, decimals: int,
+                     rows: pa.Table) -> None:  # fmt: skip
+    """The site truncates rates to `decimals`; a shown value that is not the truncated recomputed one is a finding."""
+    scale = 10.0**decimals
+    r = recomputed.to_numpy(zero_copy_only=False)
+    sh = shown.to_numpy(zero_copy_only=False)
+    r_ok = ~np.isnan(r)
+    s_ok = ~np.isnan(sh)
+    with np.errstate(invalid="ignore"):
+        trunc = np.floor(r * scale + 1e-6) / scale
+        bad = np.where(r_ok & s_ok, np.abs(trunc - sh) > 0.5 / scale, r_ok != s_ok)
+    dq.record(
+        table, f"{column}_matches_site", pa.array(bad), rows, {"shown": shown, "recomputed": recomputed}
+    )
+
+
+def _timestamps(rows: Rows) -> pa.Array:
+    s = pc.utf8_trim_whitespace(rows.col("scraped_at"))
+    ok = _mask(
+        pc.match_substring_regex(s, r"^\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(\.\d{1,9})?(Z|[+-]\d\d:?\d\d)?$")
+    )
+    rows.flag(pc.is_null(s), "missing_key:scraped_at")
+    rows.flag(pc.and_(pc.is_valid(s), pc.invert(ok)), "bad_timestamp:scraped_at")
+    has_zone = _mask(pc.match_substring_regex(s, r"(Z|[+-]\d\d:?\d\d)$"))
+    s = pc.if_else(has_zone, s, pc.binary_join_element_wise(s, "Z", ""))
+    s = pc.if_else(ok, s, pa.scalar("1970-01-01T00:00:00Z"))
+    ts = pc.cast(s, pa.timestamp("us", tz="UTC"))
+    return pc.if_else(ok, ts, pa.scalar(None, pa.timestamp("us", tz="UTC")))
+
+
+def _span(rows: Rows) -> tuple[pa.Array, pa.Array]:
+    parts = rows.regex("Span", r"^(?P<start>\d{4})-(?P<end>\d{4})$", "bad_span")
+    return rows.group_int(parts, "start"), rows.group_int(parts, "end")
+
+
+def _balls(rows: Rows, h: str = "Overs", s: pa.Array | None = None) -> pa.Array:
+    s = rows.cell(h) if s is None else s
+    parts = pc.extract_regex(s, r"^(?P<o>\d{1,7})(?:\.(?P<b>[0-5]))?$")
+    rows.flag(pc.and_(pc.invert(rows.missing(s)), pc.is_null(parts)), f"non_numeric:{h}")
+    o = rows.group_int(parts, "o")
+    b = pc.fill_null(rows.group_int(parts, "b"), 0)
+    return pc.add(pc.multiply(o, 6), b)
+
+
+def _best(rows: Rows, h: str) -> tuple[pa.Array, pa.Array]:
+    if h not in rows.cells.type.names or rows.cells.field(h).null_count == rows.n:
+        return pa.nulls(rows.n, pa.int32()), pa.nulls(rows.n, pa.int32())
+    parts = rows.regex(h, r"^(?P<w>\d+)/(?P<r>\d+)$", "bad_best_figures")
+    return rows.group_int(parts, "w"), rows.group_int(parts, "r")
+
+
+def _optional_int(rows: Rows, h: str) -> pa.Array:
+    if rows.cells.field(h).null_count == rows.n:
+        return pa.nulls(rows.n, pa.int32())
+    return rows.int_(h)
+
+
+# ---------------------------------------------------------------------------------------------
+# Typers: each returns typed columns (by curated name) for one (kind, type) group
+
+
+def _agg_batting(rows: Rows, dq: DQ, table: str) -> dict[str, pa.Array]:
+    c: dict[str, pa.Array] = {}
+    c["start_year"], c["end_year"] = _span(rows)
+    for name, h in (("matches", "Mat"), ("innings", "Inns"), ("not_outs", "NO"), ("runs", "Runs")):
+        c[name] = rows.int_(h)
+    hs = rows.regex("HS", r"^(?P<v>\d+)(?P<star>\*?)$", "non_numeric")
+    c["high_score"] = rows.group_int(hs, "v")
+    c["high_score_not_out"] = pc.if_else(
+        pc.is_null(hs), pa.scalar(None, pa.bool_()), pc.equal(hs.field("star"), "*")
+    )
+    c["balls_faced"] = _optional_int(rows, "BF")
+    for name, h in (("hundreds", "100"), ("fifties", "50"), ("ducks", "0"), ("fours", "4s"), ("sixes", "6s")):
+        c[name] = _optional_int(rows, h)
+    rows.flag(pc.greater(c["not_outs"], c["innings"]), "impossible:not_outs>innings")
+    c["average"] = _div(c["runs"], pc.subtract(c["innings"], c["not_outs"]))
+    c["strike_rate"] = _div(c["runs"], c["balls_faced"], 100.0)
+    ok = pc.is_null(rows.reason)
+    view = rows.sub.filter(ok)
+    check_truncation(dq, table, "average", rows.shown("Ave").filter(ok), c["average"].filter(ok), 2, view)
+    if "SR" in rows.cells.type.names and rows.cells.field("SR").null_count < rows.n:
+        check_truncation(
+            dq, table, "strike_rate", rows.shown("SR").filter(ok), c["strike_rate"].filter(ok), 2, view
+        )
+    return c
+
+
+def _agg_bowling(rows: Rows, dq: DQ, table: str) -> dict[str, pa.Array]:
+    c: dict[str, pa.Array] = {}
+    c["start_year"], c["end_year"] = _span(rows)
+    c["matches"], c["innings"] = rows.int_("Mat"), rows.int_("Inns")
+    c["balls"] = _balls(rows)
+    c["maidens"], c["runs_conceded"], c["wickets"] = rows.int_("Mdns"), rows.int_("Runs"), rows.int_("Wkts")
+    c["best_innings_wickets"], c["best_innings_runs"] = _best(rows, "BBI")
+    c["best_match_wickets"], c["best_match_runs"] = _best(rows, "BBM")
+    c["four_wickets"], c["five_wickets"], c["ten_wickets"] = (
+        _optional_int(rows, h) for h in ("4", "5", "10")
+    )
+    c["average"] = _div(c["runs_conceded"], c["wickets"])
+    c["economy"] = _div(c["runs_conceded"], c["balls"], 6.0)
+    c["strike_rate"] = _div(c["balls"], c["wickets"])
+    ok = pc.is_null(rows.reason)
+    view = rows.sub.filter(ok)
+    for col, h, d in (("average", "Ave", 2), ("economy", "Econ", 2), ("strike_rate", "SR", 1)):
+        check_truncation(dq, table, col, rows.shown(h).filter(ok), c[col].filter(ok), d, view)
+    return c
+
+
+def _agg_fielding(rows: Rows, dq: DQ, table: str) -> dict[str, pa.Array]:
+    c: dict[str, pa.Array] = {}
+    c["start_year"], c["end_year"] = _span(rows)
+    c["matches"], c["innings"] = rows.int_("Mat"), rows.int_("Inns")
+    c["dismissals"], c["caught"], c["stumped"] = rows.int_("Dis"), rows.int_("Ct"), rows.int_("St")
+    c["caught_keeper"], c["caught_fielder"] = _optional_int(rows, "Ct Wk"), _optional_int(rows, "Ct Fi")
+    if rows.cells.field("MD").null_count < rows.n:
+        md = rows.regex("MD", r"^(?P<d>\d+)(?:\s*\((?P<ct>\d+)ct (?P<st>\d+)st\))?$", "non_numeric")
+        c["max_dismissals_innings"] = rows.group_int(md, "d")
+        zero = pc.equal(c["max_dismissals_innings"], 0)
+        c["max_dismissals_caught"] = pc.if_else(zero, 0, rows.group_int(md, "ct"))
+        c["max_dismissals_stumped"] = pc.if_else(zero, 0, rows.group_int(md, "st"))
+    else:
+        c["max_dismissals_innings"] = c["max_dismissals_caught"] = c["max_dismissals_stumped"] = pa.nulls(
+            rows.n, pa.int32()
+        )
+    c["dismissals_per_innings"] = _div(c["dismissals"], c["innings"])
+    ok = pc.is_null(rows.reason)
+    check_truncation(dq, table, "dismissals_per_innings", rows.shown("D/I").filter(ok),
+                     c["dismissals_per_innings"].filter(ok), 3, rows.sub.filter(ok))  # fmt: skip
+    return c
+
+
+def _innings_common(rows: Rows, typ: str) -> tuple[dict[str, pa.Array], pa.Array]:
+    c: dict[str, pa.Array] = {}
+    marker_cell = rows.cell(MARKER_HEADER[typ])
+    marker = pc.utf8_lower(marker_cell)
+    is_marker = _mask(pc.is_in(marker, value_set=pa.array(list(PARTICIPATION_MARKERS))))
+    c["participation"] = pc.if_else(is_marker, marker, pa.scalar(PLAYED[typ]))
+    mid = rows.col("match_id")
+    rows.flag(pc.is_null(mid), "missing_key:match_id")
+    c["match_id"] = rows.int_("match_id", pa.int64(), s=pc.utf8_trim_whitespace(mid))
+    c["innings_number"] = rows.int_("Inns")
+    d = rows.cell("Start Date")
+    date = pc.strptime(d, format="%d %b %Y", unit="s", error_is_null=True)
+    rows.flag(pc.and_(pc.invert(rows.missing(d)), pc.is_null(date)), "bad_date:Start Date")
+    c["match_date"] = pc.cast(date, pa.date32())
+    opp = rows.cell("Opposition")
+    c["opposition"] = pc.replace_substring_regex(opp, r"^v\s+", "")
+    c["ground"] = rows.cell("Ground")
+    c["position"] = _optional_int(rows, "Pos")
+    return c, is_marker
+
+
+def _null_where(a: pa.Array, mask: pa.Array) -> pa.Array:
+    return pc.if_else(mask, pa.scalar(None, a.type), a)
+
+
+def _innings_batting(rows: Rows, dq: DQ, table: str) -> dict[str, pa.Array]:
+    c, dnb = _innings_common(rows, "batting")
+    runs_cell = pc.if_else(dnb, pa.scalar(None, pa.string()), rows.cell("Runs"))
+    parts = pc.extract_regex(runs_cell, r"^(?P<v>\d{1,5})(?P<star>\*?)$")
+    rows.flag(pc.and_(pc.invert(rows.missing(runs_cell)), pc.is_null(parts)), "non_numeric:Runs")
+    c["runs"] = rows.group_int(parts, "v")
+    c["not_out"] = pc.if_else(
+        pc.is_null(parts), pa.scalar(None, pa.bool_()), pc.equal(parts.field("star"), "*")
+    )
+    for name, h in (("minutes", "Mins"), ("balls_faced", "BF"), ("fours", "4s"), ("sixes", "6s")):
+        c[name] = _null_where(_optional_int(rows, h), dnb)
+    dis = rows.cell("Dismissal") if "Dismissal" in rows.cells.type.names else pa.nulls(rows.n, pa.string())
+    c["dismissal"] = _null_where(pc.if_else(rows.missing(dis), pa.scalar(None, pa.string()), dis), dnb)
+    c["strike_rate"] = _div(c["runs"], c["balls_faced"], 100.0)
+    ok = pc.is_null(rows.reason)
+    if rows.cells.field("SR").null_count < rows.n:
+        check_truncation(dq, table, "strike_rate", rows.shown("SR").filter(ok), c["strike_rate"].filter(ok), 2,
+                         rows.sub.filter(ok))  # fmt: skip
+    return c
+
+
+def _innings_bowling(rows: Rows, dq: DQ, table: str) -> dict[str, pa.Array]:
+    c, dnb = _innings_common(rows, "bowling")
+    overs = pc.if_else(dnb, pa.scalar(None, pa.string()), rows.cell("Overs"))
+    c["balls"] = _balls(rows, "Overs", overs)
+    for name, h in (("maidens", "Mdns"), ("runs_conceded", "Runs"), ("wickets", "Wkts")):
+        c[name] = _null_where(rows.int_(h), dnb)
+    c["economy"] = _div(c["runs_conceded"], c["balls"], 6.0)
+    ok = pc.is_null(rows.reason)
+    if rows.cells.field("Econ").null_count < rows.n:
+        check_truncation(dq, table, "economy", rows.shown("Econ").filter(ok), c["economy"].filter(ok), 2,
+                         rows.sub.filter(ok))  # fmt: skip
+    return c
+
+
+def _innings_fielding(rows: Rows, dq: DQ, table: str) -> dict[str, pa.Array]:
+    c, dnf = _innings_common(rows, "fielding")
+    dis = pc.if_else(dnf, pa.scalar(None, pa.string()), rows.cell("Dis"))
+    c["dismissals"] = rows.int_("Dis", s=dis)
+    c["caught"], c["stumped"] = _null_where(rows.int_("Ct"), dnf), _null_where(rows.int_("St"), dnf)
+    c["caught_keeper"] = _null_where(_optional_int(rows, "Ct Wk"), dnf)
+    c["caught_fielder"] = _null_where(_optional_int(rows, "Ct Fi"), dnf)
+    return c
+
+
+TYPERS = {
+    ("agg", "batting"): _agg_batting,
+    ("agg", "bowling"): _agg_bowling,
+    ("agg", "fielding"): _agg_fielding,
+    ("innings", "batting"): _innings_batting,
+    ("innings", "bowling"): _innings_bowling,
+    ("innings", "fielding"): _innings_fielding,
+}
+
+PLAYER_CELLS_SCHEMA = pa.schema(
+    [("player_id", pa.int64()), ("name", pa.string()), ("teams", pa.list_(pa.string())), ("country", pa.string()),
+     ("scraped_at", pa.timestamp("us", tz="UTC")), ("source_url", pa.string()), ("run_id", pa.string()),
+     ("_seq", pa.int64())]
+)  # fmt: skip
+
+
+class Mapper:
+    """Maps raw Arrow tables to typed tables per curated table; rejects and DQ findings go to their sinks."""
+
+    def __init__(self, rejects: Rejects, dq: DQ) -> None:
+        self.rejects = rejects
+        self.dq = dq
+        self.seq = 0
+        self.rows_in = 0
+        self.skipped_blank = 0
+
+    def map(self, raw: pa.Table) -> dict[str, pa.Table]:
+        n = raw.num_rows
+        self.rows_in += n
+        seq = pa.array(np.arange(self.seq, self.seq + n, dtype=np.int64))
+        self.seq += n
+        raw = raw.append_column("_seq", seq)
+        base = Rows(raw)
+        record = base.col("record")
+        cls = base.col("class")
+        typ = base.col("type")
+        grouping = base.col("grouping")
+        base.flag(pc.is_null(record), "missing_key:record")
+        base.flag(pc.invert(pc.is_in(record, value_set=pa.array(["career", "innings", "player_career"]))),
+                  "unknown_record")  # fmt: skip
+        base.flag(pc.is_null(base.col("player_id")), "missing_key:player_id")
+        base.flag(pc.less_equal(base.col("player_id"), 0), "wrong_type:player_id")
+        base.flag(pc.is_null(typ), "missing_key:type")
+        base.flag(pc.invert(pc.is_in(typ, value_set=pa.array(TYPES))), "unknown_type")
+        base.flag(pc.is_null(raw.column("cells")), "missing_key:cells")
+        listed = pc.is_in(record, value_set=pa.array(["career", "innings"]))
+        base.flag(pc.and_(listed, pc.is_null(cls)), "missing_key:class")
+        known_cls = pc.is_in(cls, value_set=pa.array([*FORMAT_BY_CLASS, ALL_FORMATS_CLASS], pa.int64()))
+        base.flag(pc.and_(listed, pc.invert(known_cls)), "unknown_class")
+        pcar = pc.equal(record, "player_career")
+        base.flag(pc.and_(pcar, pc.is_null(grouping)), "missing_key:grouping")
+        # blank separator rows of the Career summary are layout, not data
+        blank = _mask(pc.and_(pcar, pc.equal(pc.utf8_trim_whitespace(grouping), "")))
+        self.skipped_blank += pc.sum(blank).as_py() or 0
+        keep = pc.invert(blank)
+        ts = _timestamps(base)
+        raw = raw.set_column(raw.column_names.index("scraped_at"), "scraped_at", pc.cast(ts, pa.string()))
+        raw = raw.append_column("_ts", ts)
+        self._reject(
+            raw.filter(pc.and_(pc.is_valid(base.reason), keep)),
+            base.reason.filter(pc.and_(pc.is_valid(base.reason), keep)),
+        )
+        good = raw.filter(pc.and_(pc.is_null(base.reason), keep))
+        out: dict[str, list[pa.Table]] = {}
+        if good.num_rows:
+            self._player_cells(good, out)
+        rec = good.column("record")
+        innings_mask = pc.equal(rec, "innings")
+        for kind, kmask in (("agg", pc.invert(innings_mask)), ("innings", innings_mask)):
+            for t in TYPES:
+                sub = good.filter(_mask(pc.and_(kmask, pc.equal(good.column("type"), t))))
+                if sub.num_rows:
+                    self._type_group(kind, t, sub, out)
+        return {k: pa.concat_tables(v) if len(v) > 1 else v[0] for k, v in out.items()}
+
+    def _reject(self, raw: pa.Table, reasons: pa.Array, tables: list | None = None) -> None:
+        if not raw.num_rows:
+            return
+        raw = raw.drop_columns([c for c in ("_seq", "_ts") if c in raw.column_names])
+        self.rejects.add_rows(raw, reasons.to_pylist(), tables or [None] * raw.num_rows)
+
+    def _player_cells(self, good: pa.Table, out: dict) -> None:
+        have = good.filter(pc.is_valid(good.column("player_cell")))
+        if not have.num_rows:
+            return
+        g = have.group_by(["player_id", "player_cell"], use_threads=False).aggregate(
+            [("_ts", "max"), ("_seq", "max"), ("source_url", "first"), ("run_id", "first")])  # fmt: skip
+        cells = g.column("player_cell").combine_chunks()
+        parsed = _map_unique(cells, lambda v: list(_as_row(parse_player_cell(v))), pa.list_(pa.string()))
+        name = pc.list_element(parsed, 0)
+        country = pc.list_element(parsed, 1)
+        teams = _map_unique(
+            cells, lambda v: list(parse_player_cell(v)[1] or []) or None, pa.list_(pa.string())
+        )
+        tb = pa.table([g.column("player_id"), name, teams, country, g.column("_ts_max"), g.column("source_url_first"),
+                       g.column("run_id_first"), g.column("_seq_max")], schema=PLAYER_CELLS_SCHEMA)  # fmt: skip
+        out.setdefault("_player_cells", []).append(tb)
+
+    def _type_group(self, kind: str, typ: str, sub: pa.Table, out: dict) -> None:
+        rows = Rows(sub)
+        rows.require(REQUIRED[(kind, typ)])
+        record = rows.col("record")
+        cls = rows.col("class")
+        grouping = rows.col("grouping")
+        if kind == "innings":
+            target = pa.array([f"{typ}_innings"] * rows.n)
+            by_class = pc.take(pa.array([FORMAT_BY_CLASS.get(i) for i in range(12)]), pc.fill_null(cls, 0))
+            label = pc.utf8_lower(pc.fill_null(rows.col("match_label"), ""))
+            prefix = pc.extract_regex(label, r"^(?P<f>[a-z0-9]+)\s*#").field("f")
+            by_label = _map_unique(prefix, lambda v: FORMAT_BY_MATCH_LABEL.get(v), pa.string())
+            fmt = pc.coalesce(by_class, by_label)
+            rows.flag(pc.is_null(fmt), "unknown_class:format")
+            kindcol = groupcol = pa.nulls(rows.n, pa.string())
+        else:
+            is_list = pc.equal(record, "career")
+            summary_fmt = _map_unique(
+                pc.fill_null(grouping, ""), lambda v: FORMAT_BY_SUMMARY_LABEL.get(v), pa.string()
+            )
+            in_summary = pc.and_(
+                pc.equal(record, "player_career"), pc.equal(rows.col("caption"), "Career summary")
+            )
+            summary_fmt = pc.if_else(in_summary, summary_fmt, pa.scalar(None, pa.string()))
+            by_class = pc.take(pa.array([FORMAT_BY_CLASS.get(i) for i in range(12)]), pc.fill_null(cls, 0))
+            fmt = pc.if_else(is_list, by_class, summary_fmt)
+            is_career = _mask(pc.is_valid(fmt))
+            target = pc.if_else(is_career, pa.scalar(f"{typ}_career"), pa.scalar(f"{typ}_splits"))
+            overall = pc.or_(is_list, pc.equal(pc.fill_null(rows.col("caption"), ""), "Career averages"))
+            groupcol = pc.if_else(overall, pa.scalar("overall"), pc.utf8_trim_whitespace(grouping))
+            kindcol = _map_unique(groupcol, grouping_kind, pa.string())
+            kindcol = pc.if_else(is_career, pa.scalar(None, pa.string()), kindcol)
+            groupcol = pc.if_else(is_career, pa.scalar(None, pa.string()), groupcol)
+        typed = TYPERS[(kind, typ)](rows, self.dq, f"{typ}_{'innings' if kind == 'innings' else 'career'}")
+        cell = rows.col("player_cell")
+        name = _map_unique(cell, lambda v: parse_player_cell(v)[0], pa.string())
+        country = _map_unique(cell, lambda v: parse_player_cell(v)[2], pa.string())
+        common = {
+            "player_id": rows.col("player_id"), "name": name, "country": country, "format": fmt,
+            "grouping_kind": kindcol, "grouping": groupcol, "run_id": rows.col("run_id"),
+            "scraped_at": rows.col("_ts"), "source_url": rows.col("source_url"), "_seq": rows.col("_seq"),
+        }  # fmt: skip
+        bad = pc.is_valid(rows.reason)
+        if pc.any(bad).as_py():
+            self._reject(sub.filter(bad), rows.reason.filter(bad), target.filter(bad).to_pylist())
+        ok = pc.invert(bad)
+        for tname in pc.unique(target.filter(ok)).to_pylist():
+            m = pc.and_(ok, pc.equal(target, tname))
+            sch = staging_schema(tname)
+            cols = []
+            for f in sch:
+                arr = typed.get(f.name, common.get(f.name))
+                arr = pa.nulls(rows.n, f.type) if arr is None else arr
+                cols.append(pc.cast(arr.filter(m), f.type))
+            out.setdefault(tname, []).append(pa.table(cols, schema=sch))
+
+
+def _as_row(parsed: tuple) -> tuple:
+    name, _teams, country = parsed
+    return name, country
+
+
+def staging_schema(table: str) -> pa.Schema:
+    """The curated schema plus the input sequence number used to break scraped_at ties."""
+    return curated_schema(table).append(pa.field("_seq", pa.int64()))

@@ -1,0 +1,57 @@
+"""Rejected raw rows: spooled to a local JSONL file with their raw text, table and reason, then published."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from collections import Counter
+
+import pyarrow as pa
+
+
+class Rejects:
+    """Append-only reject log; one JSON line per rejected raw row."""
+
+    def __init__(self) -> None:
+        self._file = tempfile.NamedTemporaryFile("w+b", prefix="cricket-rejects-", suffix=".jsonl")  # noqa: SIM115
+        self.count = 0
+        self.by_reason: Counter[str] = Counter()
+        self.by_table: Counter[str] = Counter()
+        self.samples: list[dict] = []
+
+    def add(self, reason: str, detail: str, *, raw: bytes | str | dict | None, table: str | None = None,
+            source: str | None = None, line: int | None = None) -> None:  # fmt: skip
+        if isinstance(raw, bytes):
+            raw = raw.decode("utf-8", errors="backslashreplace")
+        elif isinstance(raw, dict):
+            raw = json.dumps(raw, ensure_ascii=False, default=str)
+        rec = {"reason": reason, "detail": detail, "table": table, "source": source, "line": line, "raw": raw}
+        self._file.write(json.dumps(rec, ensure_ascii=False).encode("utf-8") + b"\n")
+        self.count += 1
+        self.by_reason[reason] += 1
+        self.by_table[table or "-"] += 1
+        if len(self.samples) < 10:
+            self.samples.append({k: v for k, v in rec.items() if k != "raw"})
+
+    def add_rows(self, raw_rows: pa.Table, reasons: list[str], table_of: list[str | None]) -> None:
+        """Reject rows of a raw Arrow table (rows that parsed as JSON but cannot be typed)."""
+        for row, reason, table in zip(raw_rows.to_pylist(), reasons, table_of, strict=True):
+            code, _, detail = reason.partition(":")
+            row = {k: v for k, v in row.items() if v is not None}
+            if isinstance(row.get("cells"), dict):
+                row["cells"] = {k: v for k, v in row["cells"].items() if v is not None}
+            self.add(code, detail or code, raw=row, table=table, source=row.get("source_url"))
+
+    def data(self) -> bytes:
+        self._file.flush()
+        self._file.seek(0)
+        out = self._file.read()
+        self._file.seek(0, 2)
+        return out
+
+    def summary(self) -> dict:
+        return {"rows": self.count, "by_reason": dict(self.by_reason), "by_table": dict(self.by_table),
+                "samples": self.samples}  # fmt: skip
+
+    def close(self) -> None:
+        self._file.close()
