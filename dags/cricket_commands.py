@@ -1,0 +1,328 @@
+"""Command lines of the cricket_stats DAG's steps and the check of a published run; no Airflow imports."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+BACKENDS = ("kubernetes", "ecs", "local")
+DEFAULT_BACKEND = "ecs"
+
+CLASSES = (1, 2, 3, 8, 9, 10, 11)
+TYPES = ("batting", "bowling", "fielding")
+VIEWS = ("career", "innings")
+RENDER_MODES = ("auto", "always", "never")
+
+# cricket-scrape's documented exit codes (issue 3): these two are verdicts about the site, not
+# transient faults, so a retry would only hit the site again for the same answer.
+EXIT_BLOCKED = 2
+EXIT_DRIFT = 3
+NO_RETRY_REASONS = {
+    EXIT_BLOCKED: "blocked by the site (robots.txt, 403 or an 'Access Denied' page)",
+    EXIT_DRIFT: "layout drift (a table header the parser does not know)",
+}
+
+# Which program (and so which image / task definition) runs each step.
+SCRAPER_STEPS = ("scrape", "profiles")
+TRANSFORMER_STEPS = ("transform", "publish")
+
+_RUN_ID_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+
+
+def resolve_backend(env_value: str | None, variable_value: str | None) -> str:
+    """The backend from the environment (wins) or the Airflow Variable, else the default; rejects unknown names."""
+    value = (env_value or variable_value or DEFAULT_BACKEND).strip().lower()
+    if value not in BACKENDS:
+        raise ValueError(f"CRICKET_BACKEND={value!r} is not one of {', '.join(BACKENDS)}")
+    return value
+
+
+def safe_run_id(dag_run_id: str) -> str:
+    """A DAG run id made safe for S3 keys and Hive-style `run_id=` paths (no ':' or '+')."""
+    out = _RUN_ID_UNSAFE.sub("-", dag_run_id).strip("-.")
+    if not out:
+        raise ValueError(f"DAG run id {dag_run_id!r} has no usable characters")
+    return out[:120]
+
+
+def raw_run_uri(raw: str, spider: str, run_id: str) -> str:
+    """Where cricket-scrape writes a run: `{raw}/{spider}/run_id={run_id}` (docs/contracts.md §4)."""
+    return f"{raw.rstrip('/')}/{spider}/run_id={run_id}"
+
+
+def _settings_args(settings: Mapping[str, str]) -> list[str]:
+    out: list[str] = []
+    for name, value in settings.items():
+        out += ["-s", f"{name}={value}"]
+    return out
+
+
+def scrape_command(
+    *,
+    cls: int,
+    types: Sequence[str],
+    view: str,
+    raw: str,
+    run_id: str,
+    base_url: str | None = None,
+    settings: Mapping[str, str] | None = None,
+) -> list[str]:
+    """`cricket-scrape statsguru` for one class and view."""
+    argv = [
+        "cricket-scrape",
+        "statsguru",
+        "--classes",
+        str(cls),
+        "--types",
+        ",".join(types),
+        "--view",
+        view,
+        "--raw",
+        raw,
+        "--run-id",
+        run_id,
+    ]
+    if base_url:
+        argv += ["--base-url", base_url]
+    return argv + _settings_args(settings or {})
+
+
+def profiles_command(
+    *,
+    from_raw: Sequence[str],
+    raw: str,
+    run_id: str,
+    render: str = "auto",
+    base_url: str | None = None,
+    settings: Mapping[str, str] | None = None,
+) -> list[str]:
+    """`cricket-scrape profiles` over the player ids of the given raw runs (one `--from-raw` each)."""
+    if not from_raw:
+        raise ValueError("profiles needs at least one raw run to take player ids from")
+    argv = ["cricket-scrape", "profiles"]
+    for uri in from_raw:
+        argv += ["--from-raw", uri]
+    argv += ["--raw", raw, "--run-id", run_id, "-a", f"render={render}"]
+    if base_url:
+        argv += ["--base-url", base_url]
+    return argv + _settings_args(settings or {})
+
+
+def transform_command(
+    *, raw: str, curated: str, raw_runs: Sequence[str], run_id: str, max_reject_ratio: float
+) -> list[str]:
+    """`cricket-transform run` over exactly this DAG run's raw runs."""
+    if not raw_runs:
+        raise ValueError("transform needs at least one raw run")
+    argv = ["cricket-transform", "run", "--raw", raw, "--curated", curated]
+    for rid in raw_runs:
+        argv += ["--raw-run", rid]
+    return argv + ["--run-id", run_id, "--max-reject-ratio", repr(float(max_reject_ratio))]
+
+
+def publish_command(*, curated: str, glue_database: str) -> list[str]:
+    """`cricket-transform publish`: point the Glue tables at the current curated run."""
+    return ["cricket-transform", "publish", "--curated", curated, "--glue-database", glue_database]
+
+
+def _as_list(value: Iterable | str, what: str) -> list:
+    if isinstance(value, str):
+        items = [v.strip() for v in value.split(",") if v.strip()]
+    else:
+        items = list(value)
+    if not items:
+        raise ValueError(f"{what}: at least one value is needed")
+    return items
+
+
+@dataclass(frozen=True)
+class Request:
+    """What one DAG run was asked to do (its params), validated."""
+
+    classes: tuple[int, ...]
+    types: tuple[str, ...]
+    views: tuple[str, ...]
+    profiles: bool = True
+    render: str = "auto"
+    max_reject_ratio: float = 0.01
+
+    @classmethod
+    def from_params(cls, params: Mapping) -> Request:
+        classes = tuple(int(c) for c in _as_list(params.get("classes", CLASSES[:-1]), "classes"))
+        types = tuple(str(t) for t in _as_list(params.get("types", TYPES), "types"))
+        views = tuple(str(v) for v in _as_list(params.get("views", ("career",)), "views"))
+        bad = (
+            [f"class {c}" for c in classes if c not in CLASSES]
+            + [f"type {t!r}" for t in types if t not in TYPES]
+            + [f"view {v!r}" for v in views if v not in VIEWS]
+        )
+        render = str(params.get("render", "auto"))
+        if render not in RENDER_MODES:
+            bad.append(f"render {render!r}")
+        ratio = float(params.get("max_reject_ratio", 0.01))
+        if not 0 <= ratio <= 1:
+            bad.append(f"max_reject_ratio {ratio}")
+        if bad:
+            raise ValueError("unknown " + ", ".join(bad))
+        return cls(
+            classes=tuple(dict.fromkeys(classes)),
+            types=tuple(dict.fromkeys(types)),
+            views=tuple(dict.fromkeys(views)),
+            profiles=bool(params.get("profiles", True)),
+            render=render,
+            max_reject_ratio=ratio,
+        )
+
+    def expected_tables(self) -> list[str]:
+        """Curated tables this request must fill (rows > 0 in the check)."""
+        tables = [f"{t}_{v}" for v in self.views for t in self.types]
+        return (["players"] if self.profiles else []) + tables
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Every command line of one DAG run, derived from its id, its request and the storage locations."""
+
+    run_id: str
+    scrape: list[list[str]]
+    scrape_runs: list[str]
+    profiles: list[str] | None
+    transform: list[str]
+    publish: list[str]
+    expected_tables: list[str] = field(default_factory=list)
+
+
+def plan(
+    *,
+    dag_run_id: str,
+    request: Request,
+    raw: str,
+    curated: str,
+    glue_database: str,
+    base_url: str | None = None,
+    scrape_settings: Mapping[str, str] | None = None,
+) -> Plan:
+    """One raw run per (class, view) named `<run>-c<class>-<view>`, profiles `<run>-profiles`, transform `<run>`."""
+    for name, uri in (("raw", raw), ("curated", curated)):
+        if not uri:
+            raise ValueError(f"the {name} location is not set (Airflow Variable CRICKET_{name.upper()}_URI)")
+    if not glue_database:
+        raise ValueError("the Glue database is not set (Airflow Variable CRICKET_GLUE_DATABASE)")
+    run = safe_run_id(dag_run_id)
+    scrape, runs = [], []
+    for cls in request.classes:
+        for view in request.views:
+            rid = f"{run}-c{cls}-{view}"
+            runs.append(rid)
+            scrape.append(
+                scrape_command(
+                    cls=cls,
+                    types=request.types,
+                    view=view,
+                    raw=raw,
+                    run_id=rid,
+                    base_url=base_url,
+                    settings=scrape_settings,
+                )
+            )
+    profiles = None
+    raw_runs = list(runs)
+    if request.profiles:
+        pid = f"{run}-profiles"
+        profiles = profiles_command(
+            from_raw=[raw_run_uri(raw, "statsguru", rid) for rid in runs],
+            raw=raw,
+            run_id=pid,
+            render=request.render,
+            base_url=base_url,
+            settings=scrape_settings,
+        )
+        raw_runs.append(pid)
+    return Plan(
+        run_id=run,
+        scrape=scrape,
+        scrape_runs=runs,
+        profiles=profiles,
+        transform=transform_command(
+            raw=raw,
+            curated=curated,
+            raw_runs=raw_runs,
+            run_id=run,
+            max_reject_ratio=request.max_reject_ratio,
+        ),
+        publish=publish_command(curated=curated, glue_database=glue_database),
+        expected_tables=request.expected_tables(),
+    )
+
+
+def parse_settings(text: str | None) -> dict[str, str]:
+    """`NAME=VALUE,NAME=VALUE` (the CRICKET_SCRAPE_SETTINGS Variable) as Scrapy `-s` settings."""
+    out: dict[str, str] = {}
+    for item in (text or "").split(","):
+        item = item.strip()
+        if not item:
+            continue
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise ValueError(f"scrape setting {item!r} is not NAME=VALUE")
+        out[name.strip()] = value.strip()
+    return out
+
+
+def exit_verdict(step: str, exit_code: int, tail: Iterable[str] = ()) -> tuple[bool, str]:
+    """(retryable, message) for a failed step; blocked and drifted scrapes are final."""
+    lines = [ln.rstrip() for ln in tail if ln.strip()]
+    detail = ("\n" + "\n".join(lines)) if lines else ""
+    reason = NO_RETRY_REASONS.get(exit_code) if step in SCRAPER_STEPS else None
+    if reason:
+        return False, f"{step} stopped: {reason} (exit {exit_code}); not retried{detail}"
+    return True, f"{step} failed with exit {exit_code}{detail}"
+
+
+def check_current(
+    current: Mapping, *, run_id: str, expected_tables: Sequence[str], max_reject_ratio: float
+) -> tuple[list[str], dict]:
+    """Problems with a published `_current.json` (empty when it passes) and a one-screen report."""
+    problems: list[str] = []
+    if current.get("run_id") != run_id:
+        problems.append(f"_current.json names run {current.get('run_id')!r}, not this DAG run's {run_id!r}")
+    tables = current.get("tables") or {}
+    rows = {name: int((meta or {}).get("rows") or 0) for name, meta in tables.items()}
+    for name in expected_tables:
+        if name not in rows:
+            problems.append(f"table {name} is missing from _current.json")
+        elif rows[name] <= 0:
+            problems.append(f"table {name} has no rows")
+    rejects = current.get("rejects") or 0
+    if isinstance(rejects, Mapping):  # tolerate a per-table breakdown
+        rejects = sum(int(v) for v in rejects.values())
+    total = sum(rows.values()) + int(rejects)
+    ratio = (int(rejects) / total) if total else 0.0
+    if ratio > max_reject_ratio:
+        problems.append(f"rejects {rejects} of {total} rows ({ratio:.2%}) exceed {max_reject_ratio:.2%}")
+    report = {
+        "run_id": current.get("run_id"),
+        "published_at": current.get("published_at"),
+        "rows": rows,
+        "rejects": int(rejects),
+        "reject_ratio": round(ratio, 6),
+        "dq": current.get("dq", {}),
+    }
+    return problems, report
+
+
+def launch_payload(backend: str, argv: Sequence[str], container: str | None = None) -> list[str] | dict:
+    """What a backend's operator takes for one command: argv (local, a pod's command) or ECS overrides.
+
+    An ECS container override replaces the image's CMD but keeps its ENTRYPOINT (`cricket-scrape` /
+    `cricket-transform`), so the program name is dropped there; a pod's `command` replaces the
+    ENTRYPOINT, so it gets the whole argv.
+    """
+    if backend == "ecs":
+        if not container:
+            raise ValueError("an ECS override needs the container name")
+        return {"containerOverrides": [{"name": container, "command": list(argv[1:])}]}
+    if backend in ("kubernetes", "local"):
+        return list(argv)
+    raise ValueError(f"unknown backend {backend!r}")

@@ -1,0 +1,309 @@
+"""
+### cricket_stats — weekly ESPNcricinfo Statsguru crawl into Athena
+
+`plan` → `scrape` (one task per requested class × view, in parallel) → `profiles` (player ids of
+those scrape runs; skipped when the `profiles` param is off) → `transform` (raw JSONL → typed
+Parquet, published atomically by `_current.json`) → `publish` (Glue tables pointed at the new run)
+→ `check` (rows > 0 per expected table, rejects under the threshold, DQ report in the log).
+
+Every raw run and the curated run are named after this DAG run's id, so a re-run of a task
+rewrites only its own output. A scrape that the site **blocked** (exit 2) or whose pages no longer
+match the parser (**layout drift**, exit 3) fails at once with the reason in the log and is not
+retried: retrying would hit the site again for the same answer.
+
+The steps run as Kubernetes pods, ECS Fargate tasks or local subprocesses, chosen by
+`CRICKET_BACKEND` (environment variable, else Airflow Variable; default `ecs`). The Variables and
+Connections each backend reads are listed in `docs/airflow.md`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+
+from airflow.sdk import Param, Variable, dag, task
+from cricket_commands import CLASSES, TYPES, VIEWS, resolve_backend
+
+log = logging.getLogger(__name__)
+
+
+def _backend() -> str:
+    env = os.environ.get("CRICKET_BACKEND")
+    if env:
+        return resolve_backend(env, None)
+    try:
+        var = Variable.get("CRICKET_BACKEND", default=None)
+    except Exception as exc:  # no metadata DB or API at parse time: the default stands, loudly
+        log.warning("could not read Variable CRICKET_BACKEND (%s); using the default", exc)
+        var = None
+    return resolve_backend(None, var)
+
+
+BACKEND = _backend()
+
+DEFAULT_ARGS = {
+    "owner": "cricket-stats",
+    "retries": 2,
+    "retry_delay": dt.timedelta(minutes=2),
+    "retry_exponential_backoff": True,
+    "max_retry_delay": dt.timedelta(minutes=30),
+    "execution_timeout": dt.timedelta(hours=3),
+}
+
+
+@task
+def plan() -> list:
+    """Validate the params, read the Variables and build every command line of this run.
+
+    Returns the scrape launches (what `scrape` maps over: a mapped task may only expand a task's
+    return value); every other value is pushed under its own XCom key.
+    """
+    from airflow.sdk import get_current_context
+    from cricket_commands import Request, launch_payload, parse_settings
+    from cricket_commands import plan as build_plan
+
+    ctx = get_current_context()
+    request = Request.from_params(ctx["params"])
+
+    def var(name: str, default: str | None = None) -> str | None:
+        return Variable.get(name, default=default)
+
+    def required(name: str) -> str:
+        value = var(name)
+        if not value:
+            raise ValueError(f"Airflow Variable {name} is required by the {BACKEND} backend")
+        return value
+
+    p = build_plan(
+        dag_run_id=ctx["dag_run"].run_id,
+        request=request,
+        raw=var("CRICKET_RAW_URI") or "",
+        curated=var("CRICKET_CURATED_URI") or "",
+        glue_database=var("CRICKET_GLUE_DATABASE", "cricket") or "",
+        base_url=var("CRICKET_BASE_URL") or None,
+        scrape_settings=parse_settings(var("CRICKET_SCRAPE_SETTINGS")),
+    )
+    out: dict = {
+        "run_id": p.run_id,
+        "check": {
+            "curated": var("CRICKET_CURATED_URI"),
+            "run_id": p.run_id,
+            "expected_tables": p.expected_tables,
+            "max_reject_ratio": request.max_reject_ratio,
+        },
+    }
+    containers = {"scrape": None, "profiles": None, "transform": None, "publish": None}
+    if BACKEND == "kubernetes":
+        tag = ctx["params"].get("image_tag") or var("CRICKET_IMAGE_TAG", "latest")
+        out["scraper_image"] = f"{required('CRICKET_SCRAPER_IMAGE')}:{tag}"
+        out["transformer_image"] = f"{required('CRICKET_TRANSFORMER_IMAGE')}:{tag}"
+    elif BACKEND == "ecs":
+        scraper = var("CRICKET_ECS_SCRAPER_CONTAINER", "scraper")
+        transformer = var("CRICKET_ECS_TRANSFORMER_CONTAINER", "transformer")
+        containers = {
+            "scrape": scraper,
+            "profiles": scraper,
+            "transform": transformer,
+            "publish": transformer,
+        }
+        prefix = var("CRICKET_ECS_LOG_STREAM_PREFIX", "cricket")
+        out |= {
+            "ecs_cluster": required("CRICKET_ECS_CLUSTER"),
+            "ecs_scraper_task_definition": required("CRICKET_ECS_SCRAPER_TASK_DEFINITION"),
+            "ecs_transformer_task_definition": required("CRICKET_ECS_TRANSFORMER_TASK_DEFINITION"),
+            "ecs_log_group": var("CRICKET_ECS_LOG_GROUP"),
+            # The awslogs driver names streams `<prefix>/<container>/<task id>`.
+            "ecs_scraper_log_prefix": f"{prefix}/{scraper}",
+            "ecs_transformer_log_prefix": f"{prefix}/{transformer}",
+            "ecs_network": {
+                "awsvpcConfiguration": {
+                    "subnets": [s.strip() for s in required("CRICKET_ECS_SUBNETS").split(",") if s.strip()],
+                    "securityGroups": [
+                        s.strip() for s in required("CRICKET_ECS_SECURITY_GROUPS").split(",") if s.strip()
+                    ],
+                    "assignPublicIp": var("CRICKET_ECS_ASSIGN_PUBLIC_IP", "DISABLED"),
+                }
+            },
+        }
+    scrape = [launch_payload(BACKEND, argv, containers["scrape"]) for argv in p.scrape]
+    out["profiles"] = launch_payload(BACKEND, p.profiles, containers["profiles"]) if p.profiles else None
+    out["transform"] = launch_payload(BACKEND, p.transform, containers["transform"])
+    out["publish"] = launch_payload(BACKEND, p.publish, containers["publish"])
+    log.info("plan for %s: scrape %s, %s", p.run_id, scrape, out)
+    for key, value in out.items():
+        ctx["ti"].xcom_push(key=key, value=value)
+    return scrape
+
+
+@task.branch
+def profiles_wanted(params: dict | None = None) -> str:
+    """`profiles` when the param asks for them, else straight to `transform`."""
+    return "profiles" if (params or {}).get("profiles", True) else "transform"
+
+
+@task
+def check(spec: dict) -> dict:
+    """Read `{curated}/_current.json`: this run published, rows > 0 per table, rejects under the threshold."""
+    import json
+
+    from cricket_commands import check_current
+
+    try:
+        from airflow.sdk.exceptions import AirflowFailException
+    except ImportError:  # Airflow 3.0 keeps it in airflow.exceptions
+        from airflow.exceptions import AirflowFailException
+
+    uri = spec["curated"].rstrip("/") + "/_current.json"
+    if uri.startswith("s3://"):
+        import boto3  # honours AWS_ENDPOINT_URL, so a local S3 (moto, MinIO) works too
+
+        bucket, _, key = uri[len("s3://") :].partition("/")
+        body = boto3.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read()
+    else:
+        from urllib.parse import unquote, urlparse
+
+        path = unquote(urlparse(uri).path) if uri.startswith("file://") else uri
+        with open(path, "rb") as fh:
+            body = fh.read()
+    problems, report = check_current(
+        json.loads(body),
+        run_id=spec["run_id"],
+        expected_tables=spec["expected_tables"],
+        max_reject_ratio=spec["max_reject_ratio"],
+    )
+    log.info("curated run report:\n%s", json.dumps(report, indent=2, sort_keys=True, default=str))
+    if problems:
+        # The data is already published; re-running check cannot change it, so fail for a human.
+        raise AirflowFailException("check failed:\n- " + "\n- ".join(problems))
+    return report
+
+
+def _local_tasks(p):
+    from cricket_local import run_step
+
+    @task(task_id="scrape", max_active_tis_per_dagrun=4)
+    def scrape(argv: list[str]) -> None:
+        run_step("scrape", argv)
+
+    @task
+    def profiles(argv: list[str]) -> None:
+        run_step("profiles", argv)
+
+    @task(trigger_rule="none_failed_min_one_success")
+    def transform(argv: list[str]) -> None:
+        run_step("transform", argv)
+
+    @task
+    def publish(argv: list[str]) -> None:
+        run_step("publish", argv)
+
+    return (
+        scrape.expand(argv=p),
+        profiles(p["profiles"]),
+        transform(p["transform"]),
+        publish(p["publish"]),
+    )
+
+
+def _kubernetes_tasks(p):
+    from cricket_k8s import CricketPodOperator, pod_kwargs
+
+    ns = "{{ var.value.get('CRICKET_K8S_NAMESPACE', 'cricket') }}"
+    sa = "{{ var.value.get('CRICKET_K8S_SERVICE_ACCOUNT', 'cricket-stats') }}"
+    conn = "{{ var.value.get('CRICKET_K8S_CONN_ID', 'kubernetes_default') }}"
+    env = {
+        "AWS_REGION": "{{ var.value.get('CRICKET_AWS_REGION', 'us-east-1') }}",
+        "AWS_DEFAULT_REGION": "{{ var.value.get('CRICKET_AWS_REGION', 'us-east-1') }}",
+        "PYTHONUNBUFFERED": "1",
+    }
+
+    def kw(step):
+        return pod_kwargs(step, namespace=ns, service_account=sa, env=env, conn_id=conn)
+
+    scrape = CricketPodOperator.partial(
+        task_id="scrape", image=p["scraper_image"], max_active_tis_per_dagrun=4, **kw("scrape")
+    ).expand(cmds=p)
+    profiles = CricketPodOperator(
+        task_id="profiles", image=p["scraper_image"], cmds=p["profiles"], **kw("profiles")
+    )
+    transform = CricketPodOperator(
+        task_id="transform",
+        image=p["transformer_image"],
+        cmds=p["transform"],
+        trigger_rule="none_failed_min_one_success",
+        **kw("transform"),
+    )
+    publish = CricketPodOperator(
+        task_id="publish", image=p["transformer_image"], cmds=p["publish"], **kw("publish")
+    )
+    return scrape, profiles, transform, publish
+
+
+def _ecs_tasks(p):
+    from cricket_ecs import CricketEcsOperator, ecs_kwargs
+
+    def kw(step, role):
+        return {
+            "cluster": p["ecs_cluster"],
+            "task_definition": p[f"ecs_{role}_task_definition"],
+            "network_configuration": p["ecs_network"],
+            "awslogs_group": p["ecs_log_group"],
+            "awslogs_stream_prefix": p[f"ecs_{role}_log_prefix"],
+            **ecs_kwargs(step),
+        }
+
+    scrape = CricketEcsOperator.partial(
+        task_id="scrape", max_active_tis_per_dagrun=4, **kw("scrape", "scraper")
+    ).expand(overrides=p)
+    profiles = CricketEcsOperator(task_id="profiles", overrides=p["profiles"], **kw("profiles", "scraper"))
+    transform = CricketEcsOperator(
+        task_id="transform",
+        overrides=p["transform"],
+        trigger_rule="none_failed_min_one_success",
+        **kw("transform", "transformer"),
+    )
+    publish = CricketEcsOperator(task_id="publish", overrides=p["publish"], **kw("publish", "transformer"))
+    return scrape, profiles, transform, publish
+
+
+@dag(
+    dag_id="cricket_stats",
+    doc_md=__doc__,
+    schedule="@weekly",
+    start_date=dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc),
+    catchup=False,
+    max_active_runs=1,
+    default_args=DEFAULT_ARGS,
+    tags=["cricket", "statsguru", BACKEND],
+    params={
+        "classes": Param(
+            list(CLASSES[:-1]),
+            type="array",
+            items={"type": "integer", "enum": list(CLASSES)},
+            minItems=1,
+            description="Statsguru classes: 1 Test, 2 ODI, 3 T20I, 8-10 women's",
+        ),
+        "types": Param(list(TYPES), type="array", items={"type": "string", "enum": list(TYPES)}, minItems=1),
+        "views": Param(["career"], type="array", items={"type": "string", "enum": list(VIEWS)}, minItems=1),
+        "profiles": Param(True, type="boolean", description="crawl player profiles of the scraped players"),
+        "render": Param(
+            "auto",
+            type="string",
+            enum=["auto", "always", "never"],
+            description="profiles: when to render pages with Chromium",
+        ),
+        "image_tag": Param("", type="string", description="image tag (empty: Variable CRICKET_IMAGE_TAG)"),
+        "max_reject_ratio": Param(0.01, type="number", minimum=0, maximum=1),
+    },
+)
+def cricket_stats():
+    p = plan()
+    make = {"local": _local_tasks, "kubernetes": _kubernetes_tasks, "ecs": _ecs_tasks}[BACKEND]
+    scrape, profiles, transform, publish = make(p)
+    gate = profiles_wanted()
+    scrape >> gate >> [profiles, transform]
+    profiles >> transform >> publish >> check(p["check"])
+
+
+cricket_stats()
