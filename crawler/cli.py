@@ -66,7 +66,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.raw:
         settings.set("CRICKET_RAW_URI", args.raw, priority="cmdline")
 
+    from crawler.runid import check_run_id, default_run_id
+
     spargs = _pairs(args.spargs, "-a")
+    try:
+        args.run_id = check_run_id(args.run_id or spargs.get("run_id") or default_run_id())
+    except ValueError as exc:
+        print(f"cricket-scrape: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     for flag, name in (
         ("base_url", "base_url"),
         ("classes", "classes"),

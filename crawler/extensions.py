@@ -18,6 +18,7 @@ from scrapy.extensions.throttle import AutoThrottle
 from twisted.internet import task
 
 from crawler.feeds import raw_uri, run_location
+from crawler.runid import run_id_of
 from crawler.scheduling import append_ledger, read_ledger
 from crawler.storage import MANIFEST, PART_RE, list_names, write_bytes
 
@@ -95,13 +96,13 @@ class RunLedger:
         return self.crawler.request_fingerprinter.fingerprint(request)
 
     def spider_opened(self, spider) -> None:
-        self.run = run_location(raw_uri(self.crawler.settings), spider.name, spider.run_id)
-        for entry in read_ledger(self.crawler.settings, spider.run_id):
+        self.run = run_location(raw_uri(self.crawler.settings), spider.name, run_id_of(spider))
+        for entry in read_ledger(self.crawler.settings, run_id_of(spider)):
             self.resumed_parts += 1
             self.part_items[entry["part"]] = entry["items"]
             self.items_by_record.update(entry.get("by_record", {}))
         if self.resumed_parts:
-            logger.info("resuming run %s: %d parts already stored", spider.run_id, self.resumed_parts)
+            logger.info("resuming run %s: %d parts already stored", run_id_of(spider), self.resumed_parts)
 
     def _item_done(self, response, record: str | None) -> None:
         if response is None or response.request is None or not response.request.meta.get("cricket_page"):
@@ -143,7 +144,7 @@ class RunLedger:
         append_ledger(
             self.crawler.settings,
             {
-                "run_id": self.crawler.spider.run_id,
+                "run_id": run_id_of(self.crawler.spider),
                 "part": name,
                 "items": slot.itemcount,
                 "by_record": by_record,
@@ -165,7 +166,7 @@ class RunLedger:
         if self.reason != "finished" or failed_stores or failed_pages:
             logger.error(
                 "no manifest for run %s: finish reason %r, %d failed part stores, %d pages failed after retries",
-                spider.run_id,
+                run_id_of(spider),
                 self.reason,
                 failed_stores,
                 failed_pages,
@@ -173,7 +174,7 @@ class RunLedger:
             return
         parts = [n for n in list_names(self.run) if PART_RE.match(n)]
         manifest = {
-            "run_id": spider.run_id,
+            "run_id": run_id_of(spider),
             "spider": spider.name,
             "arguments": getattr(spider, "arguments", {}),
             "finish_reason": self.reason,

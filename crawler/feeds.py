@@ -10,6 +10,7 @@ from typing import IO, Any
 from scrapy.extensions.feedexport import FileFeedStorage
 from w3lib.url import file_uri_to_path
 
+from crawler.runid import run_id_of
 from crawler.storage import Location, list_names, part_numbers
 
 REPO = Path(__file__).resolve().parents[1]
@@ -40,12 +41,12 @@ def uri_params(params: dict[str, Any], spider) -> dict[str, Any]:
     """
     offset = getattr(spider, "_cricket_part_offset", None)
     if offset is None:
-        run = run_location(raw_uri(spider.settings), spider.name, spider.run_id)
+        run = run_location(raw_uri(spider.settings), spider.name, run_id_of(spider))
         numbers = part_numbers(list_names(run))
         offset = numbers[-1] if numbers else 0
         spider._cricket_part_offset = offset
     params["batch_id"] = params["batch_id"] + offset
-    params["run_id"] = spider.run_id
+    params["run_id"] = run_id_of(spider)
     return params
 
 

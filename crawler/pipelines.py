@@ -8,6 +8,7 @@ from typing import Any
 from scrapy.exceptions import DropItem
 
 from crawler.items import InvalidItem, natural_key, validate
+from crawler.runid import run_id_of
 
 
 class ValidatePipeline:
@@ -64,7 +65,7 @@ class LineagePipeline:
     @classmethod
     def from_crawler(cls, crawler):
         spider = crawler.spider
-        return cls(stats=crawler.stats, spider_name=spider.name, run_id=spider.run_id)
+        return cls(stats=crawler.stats, spider_name=spider.name, run_id=run_id_of(spider))
 
     def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
         item["scraped_at"] = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")

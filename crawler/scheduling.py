@@ -19,6 +19,8 @@ from scrapy.dupefilters import RFPDupeFilter
 from scrapy.utils.job import job_dir
 from scrapy.utils.misc import load_object
 
+from crawler.runid import run_id_of
+
 LEDGER = "cricket_ledger.jsonl"
 
 
@@ -67,7 +69,7 @@ class LedgerDupeFilter(RFPDupeFilter):
     def from_crawler(cls, crawler):
         spider = crawler.spider
         durable: set[bytes] = set()
-        for entry in read_ledger(crawler.settings, getattr(spider, "run_id", "")):
+        for entry in read_ledger(crawler.settings, run_id_of(spider)):
             durable.update(bytes.fromhex(fp) for fp in entry.get("pages", []))
         return cls(
             fingerprinter=crawler.request_fingerprinter,

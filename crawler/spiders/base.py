@@ -2,19 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import re
-
 import scrapy
 from scrapy.exceptions import CloseSpider
 
 from crawler.pages.tables import IncompletePage, LayoutDrift
-
-RUN_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
-
-
-def default_run_id() -> str:
-    return dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+from crawler.runid import check_run_id, default_run_id
 
 
 def int_list(value: str | None, what: str) -> list[int]:
@@ -52,10 +44,9 @@ class CricketSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
-        run_id = spider._run_id_arg or crawler.settings.get("CRICKET_RUN_ID") or default_run_id()
-        if not RUN_ID_RE.match(run_id):
-            raise ValueError(f"run id {run_id!r}: use letters, digits and . _ : - (max 128)")
-        spider.run_id = run_id
+        spider.run_id = check_run_id(
+            spider._run_id_arg or crawler.settings.get("CRICKET_RUN_ID") or default_run_id()
+        )
         spider.base_url = (spider._base_url_arg or crawler.settings.get("CRICKET_BASE_URL")).rstrip("/")
         return spider
 
