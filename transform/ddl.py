@@ -1,0 +1,174 @@
+"""Athena DDL for the current curated run: database, one external table per curated table, views for Power BI."""
+
+from __future__ import annotations
+
+import json
+
+from transform.schemas import FORMAT_BY_CLASS, PARTITIONED, TABLES, arrow_to_athena
+from transform.storage import resolve
+
+FORMATS = ",".join(FORMAT_BY_CLASS.values())
+
+# Views in Athena's (Trino) SQL. `cricket-transform query` transpiles them to DuckDB with sqlglot.
+VIEWS: dict[str, str] = {
+    # One row per player and format with batting, bowling and fielding side by side (Power BI's main table).
+    "player_career": """
+SELECT
+  f.player_id,
+  COALESCE(p.name, b.name, w.name, d.name) AS name,
+  p.full_name,
+  COALESCE(p.country, b.country, w.country, d.country) AS country,
+  p.gender,
+  p.date_of_birth,
+  p.batting_style,
+  p.bowling_style,
+  p.playing_role,
+  f.format,
+  GREATEST(COALESCE(b.matches, 0), COALESCE(w.matches, 0), COALESCE(d.matches, 0)) AS matches,
+  b.innings AS batting_innings,
+  b.not_outs,
+  b.runs,
+  b.high_score,
+  b.high_score_not_out,
+  b.average AS batting_average,
+  b.strike_rate AS batting_strike_rate,
+  b.hundreds,
+  b.fifties,
+  w.balls AS balls_bowled,
+  w.runs_conceded,
+  w.wickets,
+  w.average AS bowling_average,
+  w.economy,
+  w.strike_rate AS bowling_strike_rate,
+  w.five_wickets,
+  d.dismissals,
+  d.caught,
+  d.stumped
+FROM (
+  SELECT player_id, format FROM batting_career
+  UNION
+  SELECT player_id, format FROM bowling_career
+  UNION
+  SELECT player_id, format FROM fielding_career
+) AS f
+LEFT JOIN players AS p ON p.player_id = f.player_id
+LEFT JOIN batting_career AS b ON b.player_id = f.player_id AND b.format = f.format
+LEFT JOIN bowling_career AS w ON w.player_id = f.player_id AND w.format = f.format
+LEFT JOIN fielding_career AS d ON d.player_id = f.player_id AND d.format = f.format
+""",
+    # Run-scorer ranking per format (ties broken by player id so the order is stable).
+    "batting_rankings": """
+SELECT
+  format,
+  ROW_NUMBER() OVER (PARTITION BY format ORDER BY runs DESC, player_id) AS rank,
+  player_id,
+  name,
+  country,
+  matches,
+  innings,
+  runs,
+  average,
+  strike_rate,
+  hundreds
+FROM batting_career
+WHERE runs IS NOT NULL
+""",
+    # Wicket-taker ranking per format.
+    "bowling_rankings": """
+SELECT
+  format,
+  ROW_NUMBER() OVER (PARTITION BY format ORDER BY wickets DESC, player_id) AS rank,
+  player_id,
+  name,
+  country,
+  matches,
+  wickets,
+  average,
+  economy,
+  strike_rate
+FROM bowling_career
+WHERE wickets IS NOT NULL
+""",
+    # Totals per format and country.
+    "country_summary": """
+SELECT
+  b.format,
+  b.country,
+  COUNT(*) AS players,
+  SUM(b.runs) AS runs,
+  SUM(b.hundreds) AS hundreds,
+  MAX(b.high_score) AS best_score
+FROM batting_career AS b
+GROUP BY b.format, b.country
+""",
+}
+
+
+def _q(name: str) -> str:
+    return f"`{name}`"
+
+
+def create_table(database: str, table: str, location: str) -> str:
+    """CREATE EXTERNAL TABLE for one curated table at `location` (the run's directory, ending in /)."""
+    from transform.job import file_schema
+
+    cols = ",\n".join(f"  {_q(f.name)} {arrow_to_athena(f.type)}" for f in file_schema(table))
+    location = location if location.endswith("/") else location + "/"
+    lines = [f"CREATE EXTERNAL TABLE IF NOT EXISTS {_q(database)}.{_q(table)} (", cols, ")"]
+    props = {"parquet.compression": "ZSTD", "classification": "parquet"}
+    if table in PARTITIONED:
+        lines.append(f"PARTITIONED BY ({_q('format')} string)")
+        props.update(
+            {
+                "projection.enabled": "true",
+                "projection.format.type": "enum",
+                "projection.format.values": FORMATS,
+                "storage.location.template": location + "format=${format}/",
+            }
+        )
+    lines += ["STORED AS PARQUET", f"LOCATION '{location}'", "TBLPROPERTIES ("]
+    lines.append(",\n".join(f"  '{k}'='{v}'" for k, v in props.items()))
+    lines.append(")")
+    return "\n".join(lines) + ";"
+
+
+def table_properties(table: str, location: str) -> dict[str, str]:
+    props = {"parquet.compression": "ZSTD", "classification": "parquet", "EXTERNAL": "TRUE"}
+    if table in PARTITIONED:
+        props.update(
+            {
+                "projection.enabled": "true",
+                "projection.format.type": "enum",
+                "projection.format.values": FORMATS,
+                "storage.location.template": location.rstrip("/") + "/format=${format}/",
+            }
+        )
+    return props
+
+
+def create_view(database: str, name: str) -> str:
+    return f'CREATE OR REPLACE VIEW "{database}"."{name}" AS{VIEWS[name].rstrip()};'
+
+
+def current(curated: str) -> dict:
+    loc = resolve(curated).child("_current.json")
+    try:
+        return json.loads(loc.read_bytes())
+    except FileNotFoundError:
+        raise FileNotFoundError(
+            f"{loc} not found: no transform run has been published under {curated}"
+        ) from None
+
+
+def render(curated: str, database: str = "cricket") -> str:
+    """The whole DDL script for the run `_current.json` names."""
+    cur = current(curated)
+    out = [f"-- Athena DDL for curated run {cur['run_id']} (published {cur.get('published_at')})"]
+    if not curated.startswith("s3://"):
+        out.append(f"-- note: {curated} is not an s3:// location; Athena can only read tables on S3")
+    out.append(f"CREATE DATABASE IF NOT EXISTS {_q(database)};")
+    for table in TABLES:
+        out.append(create_table(database, table, cur["tables"][table]["location"]))
+    for name in VIEWS:
+        out.append(create_view(database, name))
+    return "\n\n".join(out)
