@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator, Iterable, Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.downloadermiddlewares.retry import get_retry_request
@@ -13,8 +14,12 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from crawler.pages import profiles as page
+from crawler.spiders.base import CricketSpider
 
 RENDER_MODES = ("auto", "always", "never")
+
+# The real site serves athlete JSON from ESPN's core API (over http; https was reported removed).
+REAL_ATHLETE_BASE = "http://core.espnuk.org"
 
 # Chromium's resource types that never carry profile data: aborted in the browser to save time.
 ABORTED_RESOURCE_TYPES = frozenset({"image", "font", "media"})
@@ -46,6 +51,12 @@ def abort_heavy_resources(request: Any) -> bool:
     return request.resource_type in ABORTED_RESOURCE_TYPES
 
 
+def athlete_base_for(base_url: str) -> str:
+    """Where athlete JSON lives: ESPN's core API for the real site, the same host for the replica."""
+    host = urlsplit(base_url).hostname or ""
+    return REAL_ATHLETE_BASE if host == "espncricinfo.com" or host.endswith(".espncricinfo.com") else base_url
+
+
 def parse_ids(text: str) -> list[int]:
     """`"1,2, 3"` → [1, 2, 3]; anything that is not a positive integer is a clear error."""
     ids = []
@@ -59,7 +70,7 @@ def parse_ids(text: str) -> list[int]:
     return list(dict.fromkeys(ids))  # keep order, drop repeats
 
 
-class ProfilesSpider(scrapy.Spider):
+class ProfilesSpider(CricketSpider):
     """Profiles for `player_ids` (or every player of the raw run `from_raw`).
 
     `render=auto` (default) reads `__NEXT_DATA__` from the profile page, else the athlete JSON, and
@@ -87,7 +98,6 @@ class ProfilesSpider(scrapy.Spider):
         self,
         player_ids: str | Iterable[int] | None = None,
         from_raw: str | None = None,
-        base_url: str = "https://www.espncricinfo.com",
         render: str = "auto",
         render_timeout_ms: str | int = 15_000,
         athlete_base_url: str | None = None,
@@ -102,15 +112,24 @@ class ProfilesSpider(scrapy.Spider):
             player_ids = ",".join(str(i) for i in player_ids)
         self.player_ids = parse_ids(player_ids) if player_ids is not None else None
         self.from_raw = from_raw
-        self.base_url = base_url.rstrip("/")
-        # The real site serves athlete JSON from another host (core.espnuk.org); the replica from its own.
-        self.athlete_base_url = (athlete_base_url or self.base_url).rstrip("/")
         self.render = render
         self.render_timeout_ms = int(render_timeout_ms)
+        self._athlete_base_url_arg = athlete_base_url
+        self.arguments.update(render=render, render_timeout_ms=self.render_timeout_ms)
+        for name, value in (
+            ("player_ids", player_ids),
+            ("from_raw", from_raw),
+            ("athlete_base_url", athlete_base_url),
+        ):
+            if value is not None:
+                self.arguments[name] = value
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> ProfilesSpider:
-        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider = super().from_crawler(crawler, *args, **kwargs)  # sets run_id and base_url
+        spider.athlete_base_url = (spider._athlete_base_url_arg or athlete_base_for(spider.base_url)).rstrip(
+            "/"
+        )
         if spider.render == "never" and crawler.settings.getpriority("DOWNLOAD_HANDLERS") <= 30:
             # Without a browser there is no reason to start Playwright's driver at all.
             crawler.settings.set("DOWNLOAD_HANDLERS", {}, priority="spider")
@@ -124,9 +143,10 @@ class ProfilesSpider(scrapy.Spider):
             from crawler.rawread import player_ids_from_raw  # the crawler's raw-run reader
 
             ids = player_ids_from_raw(self.from_raw)
-        self.crawler.stats.set_value("profiles/requested", len(ids))
+        self.crawler.stats.set_value("cricket/profiles/requested", len(ids))
         self.logger.info("profiles: %d players, render=%s", len(ids), self.render)
         for player_id in ids:
+            self.crawler.stats.inc_value("cricket/pages_known")  # progress counts one page per player
             if self.render == "always":
                 yield self.render_request(self.profile_url(player_id), player_id)
             else:
@@ -180,6 +200,12 @@ class ProfilesSpider(scrapy.Spider):
         @returns items 1 1
         @scrapes record player_id source data source_url
         """
+        if b"</html>" not in response.body[-2048:].lower():
+            # Cut off in transit: retry like a failed download; once retries are spent, the JSON.
+            retry = get_retry_request(response.request, spider=self, reason="truncated_page")
+            if retry is not None:
+                yield retry
+                return
         try:
             player = page.next_data_player(response.text)
             profile = page.parse_next_data_player(player) if player is not None else None
@@ -193,9 +219,9 @@ class ProfilesSpider(scrapy.Spider):
             if profile.complete:
                 yield self.item(player_id, "next_data", player, response.url)
                 return
-            self.crawler.stats.inc_value("profiles/next_data_incomplete")
+            self.crawler.stats.inc_value("cricket/profiles/next_data_incomplete")
         else:
-            self.crawler.stats.inc_value("profiles/no_next_data")
+            self.crawler.stats.inc_value("cricket/profiles/no_next_data")
         yield self.athlete_request(player_id)
 
     def parse_athlete(self, response: Response, player_id: int) -> Iterator[Any]:
@@ -210,8 +236,12 @@ class ProfilesSpider(scrapy.Spider):
             doc = response.json()
             profile = page.parse_athlete(doc)
         except (ValueError, page.ProfileParseError) as exc:
+            retry = get_retry_request(response.request, spider=self, reason="unreadable_json")
+            if retry is not None:  # most often a truncated transfer
+                yield retry
+                return
             self.logger.warning("athlete JSON for player %d unreadable: %s", player_id, exc)
-            self.crawler.stats.inc_value("profiles/athlete_json_unreadable")
+            self.crawler.stats.inc_value("cricket/profiles/athlete_json_unreadable")
             yield from self.next_after_athlete(player_id, "athlete_json_unreadable", str(exc))
             return
         if profile.player_id != player_id:
@@ -219,7 +249,7 @@ class ProfilesSpider(scrapy.Spider):
         elif profile.complete:
             yield self.item(player_id, "athlete_json", doc, response.url)
         else:
-            self.crawler.stats.inc_value("profiles/athlete_json_incomplete")
+            self.crawler.stats.inc_value("cricket/profiles/athlete_json_incomplete")
             yield from self.next_after_athlete(player_id, "incomplete", f"missing {list(profile.missing)}")
 
     def parse_rendered(self, response: Response, player_id: int) -> Iterator[Any]:
@@ -243,7 +273,7 @@ class ProfilesSpider(scrapy.Spider):
     def profile_failed(self, failure: Failure) -> Iterator[Any]:
         """The profile page failed after the downloader's retries: try the athlete JSON instead."""
         player_id = failure.request.cb_kwargs["player_id"]
-        self.crawler.stats.inc_value("profiles/profile_page_failed")
+        self.crawler.stats.inc_value("cricket/profiles/profile_page_failed")
         self.logger.info(
             "profile page of player %d failed (%s); trying the athlete JSON", player_id, _why(failure)
         )
@@ -256,7 +286,7 @@ class ProfilesSpider(scrapy.Spider):
     def next_after_athlete(self, player_id: int, reason: str, detail: str) -> Iterator[Any]:
         """Neither fast source had the data: render in `auto`, give up in `never`."""
         if self.render == "auto":
-            self.crawler.stats.inc_value("profiles/render_fallback")
+            self.crawler.stats.inc_value("cricket/profiles/render_fallback")
             yield self.render_request(self.profile_url(player_id), player_id)
         else:
             self.fail(player_id, reason, detail)
@@ -279,14 +309,16 @@ class ProfilesSpider(scrapy.Spider):
     def fail(self, player_id: int, reason: str, detail: str) -> None:
         """Count and log a player whose profile could not be read; the crawl continues."""
         stats = self.crawler.stats
-        stats.inc_value("profiles/failed")
-        stats.inc_value(f"profiles/failed/{reason}")
+        stats.inc_value("cricket/profiles/failed")
+        stats.inc_value(f"cricket/profiles/failed/{reason}")
+        stats.inc_value("cricket/pages_done")
         self.logger.error("profile of player %d failed (%s): %s", player_id, reason, detail)
 
     # ------------------------------------------------------------------ items
 
     def item(self, player_id: int, source: str, data: dict[str, Any], url: str) -> dict[str, Any]:
-        self.crawler.stats.inc_value(f"profiles/source/{source}")
+        self.crawler.stats.inc_value(f"cricket/profiles/source/{source}")
+        self.crawler.stats.inc_value("cricket/pages_done")
         return {
             "record": "profile",
             "player_id": player_id,
