@@ -14,13 +14,20 @@ TYPES = ("batting", "bowling", "fielding")
 VIEWS = ("career", "innings")
 RENDER_MODES = ("auto", "always", "never")
 
-# cricket-scrape's documented exit codes (issue 3): these two are verdicts about the site, not
-# transient faults, so a retry would only hit the site again for the same answer.
+# Exit codes that are verdicts, not transient faults: a retry would only ask the site again for the
+# same answer (cricket-scrape, issue 3) or re-read the same bad input (cricket-transform, issue 5).
 EXIT_BLOCKED = 2
 EXIT_DRIFT = 3
-NO_RETRY_REASONS = {
+EXIT_TOO_MANY_REJECTS = 4
+_SCRAPE_VERDICTS = {
     EXIT_BLOCKED: "blocked by the site (robots.txt, 403 or an 'Access Denied' page)",
     EXIT_DRIFT: "layout drift (a table header the parser does not know)",
+}
+FINAL_EXITS: dict[str, dict[int, str]] = {
+    "scrape": _SCRAPE_VERDICTS,
+    "profiles": _SCRAPE_VERDICTS,
+    "transform": {EXIT_TOO_MANY_REJECTS: "too many rejected rows; nothing was published"},
+    "publish": {},
 }
 
 # Which program (and so which image / task definition) runs each step.
@@ -39,11 +46,15 @@ def resolve_backend(env_value: str | None, variable_value: str | None) -> str:
 
 
 def safe_run_id(dag_run_id: str) -> str:
-    """A DAG run id made safe for S3 keys and Hive-style `run_id=` paths (no ':' or '+')."""
-    out = _RUN_ID_UNSAFE.sub("-", dag_run_id).strip("-.")
+    """A DAG run id made safe for S3 keys and Hive-style `run_id=` paths (no ':' or '+').
+
+    cricket-scrape accepts `[A-Za-z0-9][A-Za-z0-9._:-]{0,127}`; 100 characters leave room for the
+    per-step suffixes (`-c10-innings`, `-profiles-c10`).
+    """
+    out = _RUN_ID_UNSAFE.sub("-", dag_run_id).lstrip("-._").rstrip("-.")
     if not out:
         raise ValueError(f"DAG run id {dag_run_id!r} has no usable characters")
-    return out[:120]
+    return out[:100].rstrip("-.")
 
 
 def raw_run_uri(raw: str, spider: str, run_id: str) -> str:
@@ -90,20 +101,16 @@ def scrape_command(
 
 def profiles_command(
     *,
-    from_raw: Sequence[str],
+    from_raw: str,
     raw: str,
     run_id: str,
     render: str = "auto",
     base_url: str | None = None,
     settings: Mapping[str, str] | None = None,
 ) -> list[str]:
-    """`cricket-scrape profiles` over the player ids of the given raw runs (one `--from-raw` each)."""
-    if not from_raw:
-        raise ValueError("profiles needs at least one raw run to take player ids from")
-    argv = ["cricket-scrape", "profiles"]
-    for uri in from_raw:
-        argv += ["--from-raw", uri]
-    argv += ["--raw", raw, "--run-id", run_id, "-a", f"render={render}"]
+    """`cricket-scrape profiles` for the players of one finished raw run (`--from-raw` takes one run URI)."""
+    argv = ["cricket-scrape", "profiles", "--from-raw", from_raw, "--raw", raw, "--run-id", run_id]
+    argv += ["-a", f"render={render}"]
     if base_url:
         argv += ["--base-url", base_url]
     return argv + _settings_args(settings or {})
@@ -176,8 +183,8 @@ class Request:
 
     def expected_tables(self) -> list[str]:
         """Curated tables this request must fill (rows > 0 in the check)."""
-        tables = [f"{t}_{v}" for v in self.views for t in self.types]
-        return (["players"] if self.profiles else []) + tables
+        # players is built from the list rows' player cells, profiles only enrich it.
+        return ["players"] + [f"{t}_{v}" for v in self.views for t in self.types]
 
 
 @dataclass(frozen=True)
@@ -187,7 +194,8 @@ class Plan:
     run_id: str
     scrape: list[list[str]]
     scrape_runs: list[str]
-    profiles: list[str] | None
+    profiles: list[list[str]]
+    profile_runs: list[str]
     transform: list[str]
     publish: list[str]
     expected_tables: list[str] = field(default_factory=list)
@@ -203,7 +211,7 @@ def plan(
     base_url: str | None = None,
     scrape_settings: Mapping[str, str] | None = None,
 ) -> Plan:
-    """One raw run per (class, view) named `<run>-c<class>-<view>`, profiles `<run>-profiles`, transform `<run>`."""
+    """Raw runs `<run>-c<class>-<view>` and `<run>-profiles-c<class>`; the curated run is `<run>`."""
     for name, uri in (("raw", raw), ("curated", curated)):
         if not uri:
             raise ValueError(f"the {name} location is not set (Airflow Variable CRICKET_{name.upper()}_URI)")
@@ -211,10 +219,13 @@ def plan(
         raise ValueError("the Glue database is not set (Airflow Variable CRICKET_GLUE_DATABASE)")
     run = safe_run_id(dag_run_id)
     scrape, runs = [], []
+    profile_source: dict[int, str] = {}
     for cls in request.classes:
         for view in request.views:
             rid = f"{run}-c{cls}-{view}"
             runs.append(rid)
+            if cls not in profile_source or view == "career":
+                profile_source[cls] = rid
             scrape.append(
                 scrape_command(
                     cls=cls,
@@ -226,28 +237,33 @@ def plan(
                     settings=scrape_settings,
                 )
             )
-    profiles = None
-    raw_runs = list(runs)
+    # Profiles per class, from its career run when there is one: the innings view names the same
+    # players. cricket-scrape's --from-raw takes a single run, so each class gets its own profiles run.
+    profiles, profile_runs = [], []
     if request.profiles:
-        pid = f"{run}-profiles"
-        profiles = profiles_command(
-            from_raw=[raw_run_uri(raw, "statsguru", rid) for rid in runs],
-            raw=raw,
-            run_id=pid,
-            render=request.render,
-            base_url=base_url,
-            settings=scrape_settings,
-        )
-        raw_runs.append(pid)
+        for cls, rid in profile_source.items():
+            pid = f"{run}-profiles-c{cls}"
+            profile_runs.append(pid)
+            profiles.append(
+                profiles_command(
+                    from_raw=raw_run_uri(raw, "statsguru", rid),
+                    raw=raw,
+                    run_id=pid,
+                    render=request.render,
+                    base_url=base_url,
+                    settings=scrape_settings,
+                )
+            )
     return Plan(
         run_id=run,
         scrape=scrape,
         scrape_runs=runs,
         profiles=profiles,
+        profile_runs=profile_runs,
         transform=transform_command(
             raw=raw,
             curated=curated,
-            raw_runs=raw_runs,
+            raw_runs=runs + profile_runs,
             run_id=run,
             max_reject_ratio=request.max_reject_ratio,
         ),
@@ -270,11 +286,16 @@ def parse_settings(text: str | None) -> dict[str, str]:
     return out
 
 
+def final_reason(step: str, exit_code: int | None) -> str | None:
+    """Why this exit of this step is final (not worth a retry), or None when a retry may help."""
+    return FINAL_EXITS.get(step, {}).get(exit_code) if exit_code is not None else None
+
+
 def exit_verdict(step: str, exit_code: int, tail: Iterable[str] = ()) -> tuple[bool, str]:
-    """(retryable, message) for a failed step; blocked and drifted scrapes are final."""
+    """(retryable, message) for a failed step; blocked and drifted scrapes and rejected transforms are final."""
     lines = [ln.rstrip() for ln in tail if ln.strip()]
     detail = ("\n" + "\n".join(lines)) if lines else ""
-    reason = NO_RETRY_REASONS.get(exit_code) if step in SCRAPER_STEPS else None
+    reason = final_reason(step, exit_code)
     if reason:
         return False, f"{step} stopped: {reason} (exit {exit_code}); not retried{detail}"
     return True, f"{step} failed with exit {exit_code}{detail}"
@@ -294,20 +315,28 @@ def check_current(
             problems.append(f"table {name} is missing from _current.json")
         elif rows[name] <= 0:
             problems.append(f"table {name} has no rows")
-    rejects = current.get("rejects") or 0
-    if isinstance(rejects, Mapping):  # tolerate a per-table breakdown
-        rejects = sum(int(v) for v in rejects.values())
-    total = sum(rows.values()) + int(rejects)
-    ratio = (int(rejects) / total) if total else 0.0
+    rejects = int(current.get("rejects") or 0)
+    # The transformer counts rejects against the raw rows it read (issue 5's --max-reject-ratio).
+    read = int(current.get("rows_read") or 0) or (sum(rows.values()) + rejects)
+    ratio = rejects / read if read else 0.0
     if ratio > max_reject_ratio:
-        problems.append(f"rejects {rejects} of {total} rows ({ratio:.2%}) exceed {max_reject_ratio:.2%}")
+        problems.append(f"rejects: {rejects} of {read} raw rows ({ratio:.2%}) exceed {max_reject_ratio:.2%}")
+    dq = current.get("dq") or {}
+    failing = {
+        f"{table}.{name}": res.get("failed", 0)
+        for table, checks in (dq.get("checks") or {}).items()
+        for name, res in checks.items()
+        if res.get("failed")
+    }
     report = {
         "run_id": current.get("run_id"),
         "published_at": current.get("published_at"),
         "rows": rows,
-        "rejects": int(rejects),
+        "rows_read": read,
+        "rejects": rejects,
         "reject_ratio": round(ratio, 6),
-        "dq": current.get("dq", {}),
+        "dq_findings": int(dq.get("findings") or 0),
+        "dq_failing_checks": failing,
     }
     return problems, report
 

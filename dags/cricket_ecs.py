@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from airflow.providers.amazon.aws.operators.ecs import EcsRunTaskOperator
-from cricket_commands import NO_RETRY_REASONS, SCRAPER_STEPS, exit_verdict
+from cricket_commands import exit_verdict, final_reason
 
 try:
     from airflow.sdk.exceptions import AirflowFailException
@@ -24,16 +24,16 @@ def task_exit_codes(response: dict) -> list[int]:
 
 
 class CricketEcsOperator(EcsRunTaskOperator):
-    """EcsRunTaskOperator that turns a scraper's 'blocked' or 'drift' exit into a final failure."""
+    """EcsRunTaskOperator that fails without retries on a final exit (blocked, drift, too many rejects)."""
 
     def __init__(self, *, step: str, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.step = step
 
     def _check_success_task(self) -> None:
-        if self.client and self.arn and self.step in SCRAPER_STEPS:
+        if self.client and self.arn:
             response = self.client.describe_tasks(cluster=self.cluster, tasks=[self.arn])
-            final = [c for c in task_exit_codes(response) if c in NO_RETRY_REASONS]
+            final = [c for c in task_exit_codes(response) if final_reason(self.step, c)]
             if final:
                 tail = self.task_log_fetcher.get_last_log_messages(10) if self.task_log_fetcher else []
                 raise AirflowFailException(exit_verdict(self.step, final[0], tail)[1])

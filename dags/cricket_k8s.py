@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from airflow.providers.cncf.kubernetes.operators.pod import KubernetesPodOperator
-from cricket_commands import NO_RETRY_REASONS, SCRAPER_STEPS, exit_verdict
+from cricket_commands import exit_verdict, final_reason
 from kubernetes.client import models as k8s
 
 try:
@@ -32,7 +32,7 @@ def pod_exit_code(remote_pod: Any, container: str) -> int | None:
 
 
 class CricketPodOperator(KubernetesPodOperator):
-    """KubernetesPodOperator that turns a scraper's 'blocked' or 'drift' exit into a final failure."""
+    """KubernetesPodOperator that fails without retries on a final exit (blocked, drift, too many rejects)."""
 
     def __init__(self, *, step: str, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -43,7 +43,7 @@ class CricketPodOperator(KubernetesPodOperator):
             super().cleanup(pod, remote_pod, *args, **kwargs)
         except AirflowException as exc:
             code = pod_exit_code(remote_pod, self.base_container_name)
-            if self.step in SCRAPER_STEPS and code in NO_RETRY_REASONS:
+            if final_reason(self.step, code):
                 # The pod's own log (streamed above by get_logs) names the header or the block.
                 raise AirflowFailException(exit_verdict(self.step, code)[1]) from exc
             raise

@@ -127,7 +127,7 @@ def plan() -> list:
             },
         }
     scrape = [launch_payload(BACKEND, argv, containers["scrape"]) for argv in p.scrape]
-    out["profiles"] = launch_payload(BACKEND, p.profiles, containers["profiles"]) if p.profiles else None
+    out["profiles"] = [launch_payload(BACKEND, argv, containers["profiles"]) for argv in p.profiles]
     out["transform"] = launch_payload(BACKEND, p.transform, containers["transform"])
     out["publish"] = launch_payload(BACKEND, p.publish, containers["publish"])
     log.info("plan for %s: scrape %s, %s", p.run_id, scrape, out)
@@ -136,10 +136,14 @@ def plan() -> list:
     return scrape
 
 
-@task.branch
-def profiles_wanted(params: dict | None = None) -> str:
-    """`profiles` when the param asks for them, else straight to `transform`."""
-    return "profiles" if (params or {}).get("profiles", True) else "transform"
+@task
+def profile_launches(launches: list) -> list:
+    """The profiles crawls to run, one per scraped class (none when the `profiles` param is off).
+
+    A mapped task can only expand a task's return value, so this hands on the plan's list.
+    """
+    log.info("%d profiles crawls", len(launches))
+    return launches
 
 
 @task
@@ -179,14 +183,14 @@ def check(spec: dict) -> dict:
     return report
 
 
-def _local_tasks(p):
+def _local_tasks(p, launches):
     from cricket_local import run_step
 
     @task(task_id="scrape", max_active_tis_per_dagrun=4)
     def scrape(argv: list[str]) -> None:
         run_step("scrape", argv)
 
-    @task
+    @task(task_id="profiles", max_active_tis_per_dagrun=2)
     def profiles(argv: list[str]) -> None:
         run_step("profiles", argv)
 
@@ -200,13 +204,13 @@ def _local_tasks(p):
 
     return (
         scrape.expand(argv=p),
-        profiles(p["profiles"]),
+        profiles.expand(argv=launches),
         transform(p["transform"]),
         publish(p["publish"]),
     )
 
 
-def _kubernetes_tasks(p):
+def _kubernetes_tasks(p, launches):
     from cricket_k8s import CricketPodOperator, pod_kwargs
 
     ns = "{{ var.value.get('CRICKET_K8S_NAMESPACE', 'cricket') }}"
@@ -224,9 +228,9 @@ def _kubernetes_tasks(p):
     scrape = CricketPodOperator.partial(
         task_id="scrape", image=p["scraper_image"], max_active_tis_per_dagrun=4, **kw("scrape")
     ).expand(cmds=p)
-    profiles = CricketPodOperator(
-        task_id="profiles", image=p["scraper_image"], cmds=p["profiles"], **kw("profiles")
-    )
+    profiles = CricketPodOperator.partial(
+        task_id="profiles", image=p["scraper_image"], max_active_tis_per_dagrun=2, **kw("profiles")
+    ).expand(cmds=launches)
     transform = CricketPodOperator(
         task_id="transform",
         image=p["transformer_image"],
@@ -240,7 +244,7 @@ def _kubernetes_tasks(p):
     return scrape, profiles, transform, publish
 
 
-def _ecs_tasks(p):
+def _ecs_tasks(p, launches):
     from cricket_ecs import CricketEcsOperator, ecs_kwargs
 
     def kw(step, role):
@@ -256,7 +260,9 @@ def _ecs_tasks(p):
     scrape = CricketEcsOperator.partial(
         task_id="scrape", max_active_tis_per_dagrun=4, **kw("scrape", "scraper")
     ).expand(overrides=p)
-    profiles = CricketEcsOperator(task_id="profiles", overrides=p["profiles"], **kw("profiles", "scraper"))
+    profiles = CricketEcsOperator.partial(
+        task_id="profiles", max_active_tis_per_dagrun=2, **kw("profiles", "scraper")
+    ).expand(overrides=launches)
     transform = CricketEcsOperator(
         task_id="transform",
         overrides=p["transform"],
@@ -299,10 +305,11 @@ def _ecs_tasks(p):
 )
 def cricket_stats():
     p = plan()
+    launches = profile_launches(p["profiles"])
     make = {"local": _local_tasks, "kubernetes": _kubernetes_tasks, "ecs": _ecs_tasks}[BACKEND]
-    scrape, profiles, transform, publish = make(p)
-    gate = profiles_wanted()
-    scrape >> gate >> [profiles, transform]
+    scrape, profiles, transform, publish = make(p, launches)
+    scrape >> launches
+    scrape >> transform  # the transform needs every scrape even when there are no profiles to wait for
     profiles >> transform >> publish >> check(p["check"])
 
 
