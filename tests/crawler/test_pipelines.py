@@ -1,0 +1,107 @@
+"""Item pipelines: validation with path-like drop stats (profiles too), de-duplication, lineage."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+from scrapy.exceptions import DropItem
+
+from crawler.pipelines import DedupePipeline, LineagePipeline, ValidatePipeline
+
+CAREER = {
+    "record": "career",
+    "class": 1,
+    "type": "batting",
+    "view": "career",
+    "player_id": 311158,
+    "player_cell": "BA Stokes (ENG)",
+    "cells": {"Span": "2011-2026", "Mat": "110", "HS": "258*"},
+    "source_url": "http://x/ci/engine/stats/index.html?class=1;template=results;type=batting;page=1",
+    "page": 1,
+}
+INNINGS = {
+    **CAREER,
+    "record": "innings",
+    "view": "innings",
+    "match_id": "4321",
+    "match_label": "Test # 2345",
+    "cells": {"Runs": "DNB", "Inns": "2", "Start Date": "21 Jul 2011"},
+}
+PLAYER = {
+    "record": "player_career",
+    "class": 11,
+    "type": "bowling",
+    "view": "career",
+    "player_id": 1,
+    "caption": "Career summary",
+    "grouping": "v Australia",
+    "section": 1,
+    "cells": {"Wkts": "3"},
+    "source_url": "http://x/ci/engine/player/1.html?class=11;template=results;type=bowling",
+}
+PROFILE = {
+    "record": "profile",
+    "player_id": 253802,
+    "source": "next_data",
+    "data": {"longName": "Virat Kohli"},
+}
+
+
+@pytest.fixture
+def stats():
+    class Stats(dict):
+        def inc_value(self, key, count=1):
+            self[key] = self.get(key, 0) + count
+
+    return Stats()
+
+
+@pytest.mark.parametrize("item", [CAREER, INNINGS, PLAYER, PROFILE], ids=lambda i: i["record"])
+def test_valid_items_pass(stats, item):
+    assert ValidatePipeline(stats=stats).process_item(copy.deepcopy(item)) == item
+    assert not stats
+
+
+@pytest.mark.parametrize(
+    ("item", "key"),
+    [
+        ({k: v for k, v in CAREER.items() if k != "player_id"}, "drop_item/career/missing_player_id"),
+        ({**CAREER, "player_id": "311158"}, "drop_item/career/bad_player_id"),
+        ({**CAREER, "player_id": True}, "drop_item/career/bad_player_id"),
+        ({**CAREER, "cells": {}}, "drop_item/career/missing_cells"),
+        ({**CAREER, "cells": {"Mat": 110}}, "drop_item/career/bad_cells"),
+        ({**CAREER, "page": "1"}, "drop_item/career/bad_page"),
+        ({k: v for k, v in INNINGS.items() if k != "match_id"}, "drop_item/innings/missing_match_id"),
+        ({**PLAYER, "section": "1"}, "drop_item/player_career/bad_section"),
+        ({**PROFILE, "source": "guess"}, "drop_item/profile/bad_source"),
+        ({**PROFILE, "data": {}}, "drop_item/profile/missing_data"),
+        ({**PROFILE, "player_id": None}, "drop_item/profile/missing_player_id"),
+        ({**CAREER, "record": "scorecard"}, "drop_item/scorecard/unknown_record"),
+    ],
+)
+def test_invalid_items_dropped_with_path_like_stat(stats, item, key):
+    with pytest.raises(DropItem):
+        ValidatePipeline(stats=stats).process_item(item)
+    assert stats == {key: 1}
+
+
+def test_duplicates_dropped_and_counted(stats):
+    dedupe = DedupePipeline(stats=stats)
+    dedupe.process_item(copy.deepcopy(CAREER))
+    dedupe.process_item(copy.deepcopy(INNINGS))
+    dedupe.process_item({**INNINGS, "cells": {**INNINGS["cells"], "Inns": "4"}})  # another innings: kept
+    dedupe.process_item({**CAREER, "class": 2})  # another format: kept
+    for dup in (CAREER, {**CAREER, "page": 3, "cells": {"Mat": "111"}}, INNINGS):
+        with pytest.raises(DropItem):
+            dedupe.process_item(copy.deepcopy(dup))
+    assert stats == {"dedupe/duplicates": 3, "dedupe/duplicates/career": 2, "dedupe/duplicates/innings": 1}
+
+
+def test_lineage_added(stats):
+    item = LineagePipeline(stats=stats, spider_name="statsguru", run_id="r1").process_item(
+        copy.deepcopy(CAREER)
+    )
+    assert item["run_id"] == "r1" and item["spider"] == "statsguru"
+    assert len(item["scraped_at"]) == 20 and item["scraped_at"].endswith("Z")
+    assert stats == {"items/career": 1}
