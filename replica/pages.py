@@ -1,0 +1,777 @@
+"""HTML of the Statsguru pages: results lists (career and innings views) and player pages.
+
+The tables follow the real saved pages in shared/fixtures/real (captions, `tr.head`/`tr.headlinks`, `th`
+titles, `tr.data1`, `td.padAst`, blank `colspan` rows between summary sections, one `<tbody>` per
+section); results lists follow docs/contracts.md §1. The chrome around the tables is a trimmed copy of the
+real page's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+
+from replica import world as W
+from replica.model import DISMISSALS, PART_TEXT, PLAYED, Model, season_label
+from replica.stats import (
+    AGG,
+    batting_cells,
+    bowling_cells,
+    fielding_cells,
+    overs,
+    ratio,
+)
+
+TYPES = ("batting", "bowling", "fielding")
+SIZES = (10, 25, 50, 100, 150, 200)
+DEFAULT_SIZE = 50
+RESULT_CLASSES = (1, 2, 3, 8, 9, 10, 11)
+NO_RECORDS = "No records available to match this query"
+
+# Career-averages header titles (checked against the real pages)
+TITLES = {
+    "batting": {
+        "Span": "playing span", "Mat": "matches played", "Inns": "innings batted", "NO": "not outs",
+        "Runs": "runs scored", "HS": "highest innings score", "Ave": "batting average", "BF": "balls faced",
+        "SR": "batting strike rate", "100": "hundreds scored", "50": "scores between 50 and 99",
+        "0": "ducks scored", "4s": "boundary fours", "6s": "boundary sixes",
+    },
+    "bowling": {
+        "Span": "playing span", "Mat": "matches played", "Inns": "innings bowled in", "Overs": "overs bowled",
+        "Mdns": "maidens earned", "Runs": "runs conceded", "Wkts": "wickets taken",
+        "BBI": "best bowling in an innings", "BBM": "best bowling in a match", "Ave": "bowling average",
+        "Econ": "economy rate", "SR": "bowling strike rate", "4": "four wickets in an inns",
+        "5": "five wickets in an inns", "10": "ten wickets in a match",
+    },
+    "fielding": {
+        "Span": "playing span", "Mat": "matches played", "Inns": "innings fielded",
+        "Dis": "fielding dismissals made", "Ct": "catches taken", "St": "stumpings made",
+        "Ct Wk": "catches as a keeper", "Ct Fi": "catches as a fielder", "MD": "max dismissals in an inns",
+        "D/I": "dismissals per innings",
+    },
+}  # fmt: skip
+SORT_TITLE_OVERRIDE = {
+    ("batting", "50"): "sort by scores of fifty or more",
+    ("batting", "Span"): "sort by start date",
+}
+INNINGS_TITLES = {
+    "Runs": "runs scored", "Mins": "minutes batted", "BF": "balls faced", "4s": "boundary fours",
+    "6s": "boundary sixes", "SR": "batting strike rate", "Dismissal": "how dismissed", "Inns": "innings number",
+    "Opposition": "opposition team", "Ground": "ground", "Start Date": "match start date",
+    "Overs": "overs bowled", "Mdns": "maidens earned", "Wkts": "wickets taken", "Econ": "economy rate",
+    "Dis": "fielding dismissals made", "Ct": "catches taken", "St": "stumpings made",
+    "Ct Wk": "catches as a keeper", "Ct Fi": "catches as a fielder",
+}  # fmt: skip
+
+BAT_COLS = ("Span", "Mat", "Inns", "NO", "Runs", "HS", "Ave", "BF", "SR", "100", "50", "0", "4s", "6s")
+BOWL_TEST = (
+    "Span",
+    "Mat",
+    "Inns",
+    "Overs",
+    "Mdns",
+    "Runs",
+    "Wkts",
+    "BBI",
+    "BBM",
+    "Ave",
+    "Econ",
+    "SR",
+    "5",
+    "10",
+)
+BOWL_LO = ("Span", "Mat", "Inns", "Overs", "Mdns", "Runs", "Wkts", "BBI", "Ave", "Econ", "SR", "4", "5")
+FIELD_COLS = ("Span", "Mat", "Inns", "Dis", "Ct", "St", "Ct Wk", "Ct Fi", "MD", "D/I")
+INN_COLS = {
+    "batting": (
+        "Runs",
+        "Mins",
+        "BF",
+        "4s",
+        "6s",
+        "SR",
+        "Pos",
+        "Dismissal",
+        "Inns",
+        "Opposition",
+        "Ground",
+        "Start Date",
+    ),
+    "bowling": ("Overs", "Mdns", "Runs", "Wkts", "Econ", "Pos", "Inns", "Opposition", "Ground", "Start Date"),
+    "fielding": ("Dis", "Ct", "St", "Ct Wk", "Ct Fi", "Inns", "Opposition", "Ground", "Start Date"),
+}
+# `--drift headers`: the renamed headers (every page kind loses at least one header its parser expects)
+DRIFT = {"Ave": "Avg", "D/I": "Dis/Inn", "Start Date": "Match Date"}
+CLASS_SET = {11: (1, 2, 3)}
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+RESULT_LABELS = ("won match", "lost match", "tied match", "drawn match", "no result")
+ORD = {1: "1st", 2: "2nd", 3: "3rd"}
+
+
+def ordinal(n: int) -> str:
+    return ORD.get(n if n < 20 else n % 10, f"{n}th") if n not in (11, 12, 13) else f"{n}th"
+
+
+def career_cols(typ: str, cls: int, results_list: bool) -> tuple[str, ...]:
+    if typ == "batting":
+        return BAT_COLS
+    if typ == "fielding":
+        return FIELD_COLS
+    if cls in W.TEST_CLASSES or (cls == 11 and not results_list):
+        return BOWL_TEST
+    return BOWL_LO
+
+
+def date_text(ordinal_: int) -> str:
+    d = dt.date.fromordinal(ordinal_)
+    return f"{d.day} {MONTHS[d.month - 1]} {d.year}"
+
+
+def esc(s: str) -> str:
+    return html.escape(s, quote=True)
+
+
+# --------------------------------------------------------------------------- chrome
+
+_HEAD = """<!DOCTYPE html
+  PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN" "http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd">
+<html xmlns="http://www.w3.org/1999/xhtml" xmlns:og="http://opengraphprotocol.org/schema/">
+<head>
+  <meta name="viewport" content="width=device-width, initial-scale=1.0, maximum-scale=1.0, user-scalable=0" />
+  <title>{title}</title>
+  <meta http-equiv="Content-Type" content="text/html;charset=utf-8" />
+  <meta name="robots" content="index, follow" />
+  <meta name="googlebot" content="index, follow" />
+  <meta property="og:site_name" content="Cricinfo" />
+  <link rel="shortcut icon" href="https://a.espncdn.com/espncricinfo/favicon.ico" />
+  <script type="text/javascript" language="javascript" src="https://i.imgci.com/navigation/cricinfo/statsguru.js?1357641468"></script>
+</head>
+<body onLoad="return guruStart();" id="cric_old_template">
+  <div class="subnav-wrap sub-nav  ">
+    <div class="row">
+      <div class="large-20 sub-nav-wrap" id="sub-nav-wrap">
+        <div class="icc-home">
+          <a href="{crumb_href}">
+            {crumb}
+          </a>
+        </div>
+      </div>
+    </div>
+  </div>
+  <div id="ciHomeContent">
+    <div id="ciMainContainer">
+      <div id="ciHomeContentlhs">
+        <!-- START 650 AREA -->
+        <div class="pnl650T"></div>
+        <div class="pnl650M" style="width:630px; padding:5px 9px 5px 9px;">
+"""
+
+_FOOT = """          <table class="engineTable" style="margin:0px;">
+            <tr class="data2">
+              <td class="left">
+                <b>Statsguru includes the following current or recent relevant matches:</b>
+              </td>
+            </tr>
+            <tr class="data2">
+              <td class="left">
+                Replica XI v Replica XI at Lord's, 1st match, May 14-18, 2026
+                [<a href="/ci/engine/match/{last_id}.html">{last_label}</a>]<br>
+              </td>
+            </tr>
+          </table>
+        </div>
+        <div class="pnl650B"></div>
+        <script language="JavaScript">
+          var omniPageName = "{omni}";
+          var omniSiteSection1 = "statistics";
+          var omniSiteSection2 = "statsguru";
+        </script> <!-- END 650 AREA -->
+      </div>
+    </div>
+  </div>
+</body>
+
+</html>
+"""
+
+
+def _query_tables(typ: str, view_text: str, back_href: str) -> str:
+    return f"""          <table class="engineTable" style="margin:0px;">
+
+            <tr class="data2">
+              <td class="left">
+                <b>Records type</b>&nbsp;{typ} analysis
+                [<a href="javascript:void(0)"
+                  onmouseover="menuLayers.show('engine-dd-type', event); window.status='change type'; return true"
+                  onmouseout="menuLayers.hide()">change type</a>]
+
+              </td>
+            </tr>
+            <tr class="data2">
+              <td class="left">
+                <b>View</b>&nbsp;{view_text}
+                [<a href="javascript:void(0)" onmouseout="menuLayers.hide()"
+                  onmouseover="menuLayers.show('engine-dd-view', event); window.status='change view'; return true">change
+                  view</a>]
+
+              </td>
+            </tr>
+            <tr class="data2">
+              <td class="left">
+                <b>Ordered by</b>&nbsp;default (ascending)
+
+              </td>
+            </tr>
+          </table>
+          <table class="engineTable" style="margin-top:0px;margin-bottom:5px;">
+            <tr class="data2">
+              <td>
+                <a href="{back_href}"><img
+                    src="http://i.imgci.com/espncricinfo/dblBakArwB.gif" width="9" height="7" border="0"
+                    style="vertical-align: bottom; margin: 0px 7px 3px 0px;" alt="">Return to query menu</a><br><a
+                  href="{back_href}"><img
+                    src="http://i.imgci.com/espncricinfo/dblBakArwW.gif" width="9" height="7" border="0"
+                    style="vertical-align: bottom; margin: 0px 7px 3px 0px;" alt="">Cleared query menu</a><br>
+              </td>
+            </tr>
+          </table>
+"""
+
+
+@dataclass
+class Career:
+    """Aggregates of one (class, type) for every player with a row, plus the list order."""
+
+    players: np.ndarray  # player index per aggregate row
+    agg: dict
+    order: np.ndarray  # aggregate-row indices in the list's default order
+    rows_html: list[str] | None = None
+
+
+class Site:
+    """Renders pages from a Model; thread-safe lazy caches of aggregates and sort orders."""
+
+    def __init__(self, model: Model, drift: bool = False) -> None:
+        self.m = model
+        self.drift = drift
+        self._lock = threading.Lock()
+        self._careers: dict[tuple[int, str], Career] = {}
+        self._innings_order: dict[tuple[int, str], np.ndarray] = {}
+        M = model.matches
+        self.m_year = model.m_year.astype(np.int64)
+        self.nm = len(M)
+        self.m_team0 = np.array([m.teams[0] for m in M], dtype=np.int32)
+        self.m_team1 = np.array([m.teams[1] for m in M], dtype=np.int32)
+        self.m_host = np.array([m.host for m in M], dtype=np.int32)
+        self.m_result = np.array([m.result for m in M], dtype=np.int32)
+        self.m_ground = [m.ground for m in M]
+        self.m_label = [f"{W.CLASS_INFO[m.cls][2]} # {m.number}" for m in M]
+        self.m_id = [m.match_id for m in M]
+        self.m_season = [season_label(W.COUNTRIES[m.host], m.date) for m in M]
+        self.has_bf = np.array(model.p_has_bf, dtype=bool)
+        for tab in (model.B, model.BW, model.F):
+            mm = tab["m"]
+            tab["opp"] = np.where(tab["tm"] == self.m_team0[mm], self.m_team1[mm], self.m_team0[mm])
+        self.tabs = {"batting": model.B, "bowling": model.BW, "fielding": model.F}
+        # rows of each player, for player pages (row indices sorted by player)
+        self._by_player = {}
+        for typ, tab in self.tabs.items():
+            order = np.argsort(tab["p"], kind="stable")
+            bounds = np.searchsorted(tab["p"][order], np.arange(model.n + 1))
+            self._by_player[typ] = (order, bounds)
+        self.last_match = M[-1]
+
+    def warm(self) -> None:
+        """Aggregate every results list up front so the first requests are as fast as the rest."""
+        for cls in RESULT_CLASSES:
+            for typ in TYPES:
+                self.career(cls, typ)
+
+    def h(self, text: str) -> str:
+        """A header text as shown (with --drift headers some are renamed)."""
+        return DRIFT.get(text, text) if self.drift else text
+
+    # ------------------------------------------------------------------ careers
+    def rows_of(self, typ: str, classes: tuple[int, ...]) -> np.ndarray:
+        tab = self.tabs[typ]
+        return np.flatnonzero(np.isin(tab["cls"], classes))
+
+    def career(self, cls: int, typ: str) -> Career:
+        key = (cls, typ)
+        c = self._careers.get(key)
+        if c is not None:
+            return c
+        with self._lock:
+            c = self._careers.get(key)
+            if c is None:
+                c = self._build_career(cls, typ)
+                self._careers[key] = c
+        return c
+
+    def _build_career(self, cls: int, typ: str) -> Career:
+        tab = self.tabs[typ]
+        idx = self.rows_of(typ, CLASS_SET.get(cls, (cls,)))
+        players, g = np.unique(tab["p"][idx], return_inverse=True)
+        agg = AGG[typ](tab, idx, g, len(players), self.nm, self.m_year[tab["m"]])
+        names = np.array([self.m.p_name[p] for p in players], dtype=object)
+        pids = self.m.pid[players]
+        keep = np.ones(len(players), dtype=bool)
+        if typ == "batting":
+            primary = agg["runs"]
+            secondary = np.zeros(len(players))
+        elif typ == "bowling":
+            keep = agg["inns"] > 0
+            primary = agg["wkts"]
+            secondary = agg["runs"]  # fewer runs conceded first among equal wickets
+        else:
+            primary = agg["dis"]
+            secondary = np.zeros(len(players))
+        # default order: primary descending, then name, then public id — deterministic, so pages tile
+        name_rank = np.argsort(np.argsort(names, kind="stable"), kind="stable")
+        order = np.lexsort((pids, name_rank, secondary, -primary))
+        order = order[keep[order]]
+        return Career(players, agg, order)
+
+    # ------------------------------------------------------------------ results lists
+    def results_page(self, cls: int, typ: str, view: str, page: int, size: int) -> str:
+        if view == "innings":
+            order = self.innings_order(cls, typ)
+            total = len(order)
+        else:
+            car = self.career(cls, typ)
+            total = len(car.order)
+        pages = max(1, -(-total // size))
+        base = f"/ci/engine/stats/index.html?class={cls};template=results;type={typ}"
+        if view == "innings":
+            base += ";view=innings"
+        title = f"{typ.capitalize()} records | {W.CLASS_TITLE[cls]} | Cricinfo Statsguru | ESPNcricinfo.com"
+        out = [
+            _HEAD.format(
+                title=esc(title),
+                crumb_href="/ci/engine/stats/index.html",
+                crumb=f"Statistics / Statsguru / {esc(W.CLASS_TITLE[cls])}",
+            ),
+            _query_tables(
+                typ,
+                "innings by innings list" if view == "innings" else "overall figures",
+                f"/ci/engine/stats/index.html?class={cls};type={typ}",
+            ),  # fmt: skip
+        ]
+        caption = "Innings by innings list" if view == "innings" else "Overall figures"
+        start = (page - 1) * size
+        if start >= total:
+            out.append(
+                f'          <table class="engineTable">\n            <caption>{caption}</caption>\n'
+                f'            <tbody>\n              <tr class="data1">\n                <td>{NO_RECORDS}</td>\n'
+                f"              </tr>\n            </tbody>\n          </table>\n"
+            )
+        else:
+            end = min(total, start + size)
+            cols = INN_COLS[typ] if view == "innings" else career_cols(typ, cls, True)
+            out.append(self._pagination(base, page, pages, size, start, end, total, len(cols) + 2))
+            out.append(f'          <table class="engineTable">\n            <caption>{caption}</caption>\n')
+            out.append(self._results_head(typ, cols, view))
+            out.append("            <tbody>\n")
+            if view == "innings":
+                for r in order[start:end]:
+                    out.append(self._innings_row(typ, int(r)))
+            else:
+                rows = self._career_rows_html(cls, typ)
+                out.extend(rows[start:end])
+            out.append("            </tbody>\n          </table>\n")
+        out.append(
+            _FOOT.format(
+                last_id=self.last_match.match_id, last_label=self.m_label[-1], omni="statsguru results"
+            )
+        )
+        return "".join(out)
+
+    def _pagination(self, base, page, pages, size, start, end, total, ncols) -> str:
+        links = []
+        if page > 1:
+            links.append(f'<a href="{base};page=1;size={size}">First</a>')
+            links.append(f'<a href="{base};page={page - 1};size={size}">Previous</a>')
+        if page < pages:
+            links.append(f'<a href="{base};page={page + 1};size={size}">Next</a>')
+            links.append(f'<a href="{base};page={pages};size={size}">Last</a>')
+        return (
+            '          <table class="engineTable">\n'
+            f'            <tr class="data2"><td class="left" colspan="{ncols}"><b>Page {page} of {pages}</b> &nbsp;'
+            f"Showing {start + 1} - {end} of {total}\n"
+            f'              <span class="pagination">{" ".join(links)}</span></td></tr>\n'
+            "          </table>\n"
+        )
+
+    def _results_head(self, typ: str, cols: tuple[str, ...], view: str) -> str:
+        th = ['              <th class="left" title="sort by player name">Player</th>\n']
+        for c in cols:
+            title = INNINGS_TITLES.get(c) if view == "innings" else TITLES[typ].get(c)
+            if view == "innings" and c == "Pos":
+                title = "batting position" if typ == "batting" else "bowling position"
+            if view == "innings" and c == "Runs" and typ == "bowling":
+                title = "runs conceded"
+            if c in TITLES[typ] and view == "innings" and typ == "fielding":
+                title = TITLES[typ][c]
+            cls_attr = ' class="left"' if c in ("Span", "Opposition", "Ground", "Dismissal") else ""
+            if c == "HS":
+                cls_attr = ' class="padAst"'
+            th.append(f'              <th{cls_attr} title="{esc(title or c)}">{esc(self.h(c))}</th>\n')
+        th.append("              <th></th>\n")
+        return '            <thead><tr class="headlinks">\n' + "".join(th) + "            </tr></thead>\n"
+
+    def _player_td(self, p: int) -> str:
+        pid = int(self.m.pid[p])
+        return (
+            f'                <td class="left" nowrap="nowrap"><a href="/ci/content/player/{pid}.html" '
+            f'class="data-link">{esc(self.m.player_cell(p))}</a></td>\n'
+        )
+
+    def _career_rows_html(self, cls: int, typ: str) -> list[str]:
+        car = self.career(cls, typ)
+        if car.rows_html is not None:
+            return car.rows_html
+        cols = career_cols(typ, cls, True)
+        rows = []
+        for i in car.order:
+            p = int(car.players[i])
+            cells = self.cells(typ, car.agg, int(i), p)
+            rows.append(
+                '              <tr class="data1">\n'
+                + self._player_td(p)
+                + _tds(cells, cols)
+                + "                <td></td>\n              </tr>\n"
+            )
+        car.rows_html = rows
+        return rows
+
+    def cells(self, typ: str, agg: dict, i: int, p: int) -> dict[str, str]:
+        if typ == "batting":
+            return batting_cells(agg, i, bool(self.has_bf[p]))
+        if typ == "bowling":
+            return bowling_cells(agg, i)
+        return fielding_cells(agg, i)
+
+    # ------------------------------------------------------------------ innings view
+    def innings_order(self, cls: int, typ: str) -> np.ndarray:
+        key = (cls, typ)
+        o = self._innings_order.get(key)
+        if o is not None:
+            return o
+        with self._lock:
+            o = self._innings_order.get(key)
+            if o is None:
+                tab = self.tabs[typ]
+                idx = self.rows_of(typ, CLASS_SET.get(cls, (cls,)))
+                pid = self.m.pid[tab["p"][idx]]
+                base = (pid, tab["inn"][idx], tab["m"][idx], tab["date"][idx])
+                if typ == "batting":
+                    keys = base + (-tab["runs"][idx],)
+                elif typ == "bowling":
+                    keys = base + (
+                        np.where(tab["part"][idx] == PLAYED, tab["runs"][idx], 1 << 30),
+                        -tab["wkts"][idx],
+                    )
+                else:
+                    dis = np.where(tab["part"][idx] == PLAYED, tab["ct"][idx] + tab["st"][idx], -1)
+                    keys = base + (-dis,)
+                o = idx[np.lexsort(keys)]
+                self._innings_order[key] = o
+        return o
+
+    def innings_cells(self, typ: str, r: int) -> dict[str, str]:
+        tab = self.tabs[typ]
+        p = int(tab["p"][r])
+        part = int(tab["part"][r])
+        mi = int(tab["m"][r])
+        common = {
+            "Inns": str(int(tab["inn"][r])),
+            "Opposition": "v " + self.m.teams.name[int(tab["opp"][r])],
+            "Ground": self.m_ground[mi],
+            "Start Date": date_text(int(tab["date"][r])),
+        }
+        if typ == "batting":
+            if part != PLAYED:
+                d = dict.fromkeys(("Mins", "BF", "4s", "6s", "SR", "Dismissal"), "-")
+                d["Runs"] = PART_TEXT[part]
+                d["Pos"] = str(int(tab["pos"][r]))
+            else:
+                runs, bf = int(tab["runs"][r]), int(tab["bf"][r])
+                hb = bool(self.has_bf[p])
+                d = {
+                    "Runs": f"{runs}{'*' if tab['no'][r] else ''}",
+                    "Mins": str(int(tab["mins"][r])) if hb else "-",
+                    "BF": str(bf) if hb else "-",
+                    "4s": str(int(tab["f4"][r])),
+                    "6s": str(int(tab["f6"][r])),
+                    "SR": ratio(runs * 100, bf, 2) if hb else "-",
+                    "Pos": str(int(tab["pos"][r])),
+                    "Dismissal": DISMISSALS[int(tab["dis"][r])] if tab["dis"][r] >= 0 else "not out",
+                }
+        elif typ == "bowling":
+            if part != PLAYED:
+                d = dict.fromkeys(("Mdns", "Runs", "Wkts", "Econ", "Pos"), "-")
+                d["Overs"] = PART_TEXT[part]
+            else:
+                balls, runs = int(tab["balls"][r]), int(tab["runs"][r])
+                d = {
+                    "Overs": overs(balls),
+                    "Mdns": str(int(tab["mdns"][r])),
+                    "Runs": str(runs),
+                    "Wkts": str(int(tab["wkts"][r])),
+                    "Econ": ratio(runs * 6, balls, 2),
+                    "Pos": str(int(tab["pos"][r])),
+                }
+        else:
+            if part != PLAYED:
+                d = dict.fromkeys(("Ct", "St", "Ct Wk", "Ct Fi"), "-")
+                d["Dis"] = PART_TEXT[part]
+            else:
+                ct, st, wk = int(tab["ct"][r]), int(tab["st"][r]), int(tab["ctwk"][r])
+                d = {
+                    "Dis": str(ct + st),
+                    "Ct": str(ct),
+                    "St": str(st),
+                    "Ct Wk": str(wk),
+                    "Ct Fi": str(ct - wk),
+                }
+        d.update(common)
+        return d
+
+    def _innings_row(self, typ: str, r: int) -> str:
+        tab = self.tabs[typ]
+        p = int(tab["p"][r])
+        mi = int(tab["m"][r])
+        cells = self.innings_cells(typ, r)
+        return (
+            '              <tr class="data1">\n'
+            + self._player_td(p)
+            + _tds(cells, INN_COLS[typ])
+            + f'                <td nowrap="nowrap"><a href="/ci/engine/match/{self.m_id[mi]}.html" '
+            f'title="view the scorecard for this row">{self.m_label[mi]}</a></td>\n'
+            "              </tr>\n"
+        )
+
+    # ------------------------------------------------------------------ player pages
+    def player_rows(self, typ: str, p: int, classes: tuple[int, ...]) -> np.ndarray:
+        order, bounds = self._by_player[typ]
+        rows = order[bounds[p] : bounds[p + 1]]
+        tab = self.tabs[typ]
+        return rows[np.isin(tab["cls"][rows], classes)]
+
+    def groupings(self, typ: str, p: int, cls: int) -> list[list[tuple[str, np.ndarray, str]]]:
+        """The Career summary sections of a player page: [[(label, row indices, innings-link params)]]."""
+        classes = CLASS_SET.get(cls, (cls,))
+        rows = self.player_rows(typ, p, classes)
+        if len(rows) == 0:
+            return []
+        tab = self.tabs[typ]
+        T = self.m.teams
+        mm = tab["m"][rows]
+        sections: list[list[tuple[str, np.ndarray, str]]] = []
+
+        def section(keys: np.ndarray, label_of, sort_key, param_of) -> None:
+            out = []
+            for k in sorted(set(keys.tolist()), key=sort_key):
+                out.append((label_of(k), rows[keys == k], param_of(k)))
+            if out:
+                sections.append(out)
+
+        fmt = tab["cls"][rows]
+        if len(set(fmt.tolist())) > 1:
+            section(fmt, lambda c: W.SUMMARY_LABEL[c], lambda c: c, lambda c: f"class={c}")
+        opp = tab["opp"][rows]
+        section(
+            opp, lambda t: "v " + T.name[t], lambda t: T.name[t], lambda t: f"opposition={_team_id(T, t)}"
+        )
+        host = self.m_host[mm]
+        section(host, lambda c: "in " + W.COUNTRIES[c].name, lambda c: W.COUNTRIES[c].name,
+                lambda c: f"host={W.COUNTRIES[c].team_id}")  # fmt: skip
+        cont = np.array([W.CONTINENTS.index(W.COUNTRIES[c].continent) for c in host.tolist()], dtype=np.int64)
+        section(cont, lambda c: "in " + W.CONTINENTS[c], lambda c: c, lambda c: f"continent={c + 1}")
+        own = np.array([T.country[t] for t in tab["tm"][rows].tolist()])
+        oppc = np.array([T.country[t] for t in opp.tolist()])
+        ha = np.where(own == host, 0, np.where(oppc == host, 1, 2))
+        section(ha, lambda k: ("home", "away", "neutral")[k], lambda k: k, lambda k: f"home_or_away={k + 1}")
+        yr = self.m_year[mm]
+        section(yr, lambda y: f"year {y}", lambda y: y, lambda y: f"spanval1=span;year={y}")
+        seas = np.array([self.m_season[i] for i in mm.tolist()], dtype=object)
+        section(seas, lambda s: f"season {s}", lambda s: s, lambda s: f"season={s.replace('/', '%2F')}")
+        side = np.where(tab["tm"][rows] == self.m_team0[mm], 0, 1)
+        res = self.m_result[mm]
+        rk = np.where(
+            res >= 0, np.where(res == side, 0, 1), np.where(res == -2, 2, np.where(res == -1, 3, 4))
+        )
+        section(rk, lambda k: RESULT_LABELS[k], lambda k: k, lambda k: f"result={k + 1}")
+        if typ == "batting":
+            played = tab["part"][rows] == PLAYED
+            pos = tab["pos"][rows]
+            sub_rows = rows[played]
+            keys = pos[played]
+            out = []
+            for k in sorted(set(keys.tolist())):
+                out.append((f"{ordinal(k)} position", sub_rows[keys == k],
+                            f"batting_positionmax1={k};batting_positionmin1={k};batting_positionval1=batting_position"))  # fmt: skip
+            if out:
+                sections.append(out)
+        return sections
+
+    def player_page(self, p: int, cls: int, typ: str) -> str:
+        m = self.m
+        pid = int(m.pid[p])
+        classes = CLASS_SET.get(cls, (cls,))
+        tab = self.tabs[typ]
+        rows = self.player_rows(typ, p, classes)
+        if typ == "bowling" and not (tab["part"][rows] == PLAYED).any():
+            rows = rows[:0]
+        cols = career_cols(typ, cls, False)
+        title = f"{typ.capitalize()} records | {W.CLASS_TITLE[cls]} | Cricinfo Statsguru | ESPNcricinfo.com"
+        qs = f"class={cls};template=results;type={typ}"
+        out = [
+            _HEAD.format(
+                title=esc(title),
+                crumb_href=f"/ci/engine/player/{pid}.html",
+                crumb=f"Statistics / Statsguru / {esc(m.p_name[p])} / {esc(W.CLASS_TITLE[cls])}",
+            ),
+            self._player_tabs(p, typ),
+            _query_tables(typ, "career summary", f"/ci/engine/player/{pid}.html?class={cls};type={typ}"),
+            "\n",
+        ]
+        if len(rows) == 0:
+            out.append(
+                '          <table class="engineTable">\n            <caption>Career summary</caption>\n'
+                '            <tbody>\n              <tr class="data1">\n'
+                f'                <td class="left"><b>{NO_RECORDS}</b></td>\n'
+                "              </tr>\n            </tbody>\n          </table>\n"
+            )
+        else:
+            year = self.m_year[tab["m"]]
+            # Career averages: one "overall" row
+            g = np.zeros(len(rows), dtype=np.int64)
+            agg = AGG[typ](tab, rows, g, 1, self.nm, year)
+            out.append(
+                '          <table class="engineTable">\n            <caption>Career averages</caption>\n'
+            )
+            out.append('            <thead>\n              <tr class="head">\n')
+            out.append('                <th class="left" nowrap=""></th>\n')
+            for c in cols:
+                cl = ' class="left"' if c == "Span" else ' class="padAst"' if c == "HS" else ""
+                out.append(
+                    f'                <th title="{TITLES[typ][c]}"{cl} nowrap="">{esc(self.h(c))}</th>\n'
+                )
+            out.append(
+                "                <th></th>\n              </tr>\n            </thead>\n            <tbody>\n"
+            )
+            cells = self.cells(typ, agg, 0, p)
+            out.append(
+                '              <tr class="data1">\n                <td class="left">overall</td>\n'
+                + _tds(cells, cols, span_nowrap=True)
+                + f'                <td style="white-space: nowrap;"><a href="/ci/content/player/{pid}.html"\n'
+                '                    title="view the player profile">Profile</a></td>\n              </tr>\n'
+                "            </tbody>\n          </table>\n\n\n"
+            )
+            # Career summary
+            out.append(
+                '          <table class="engineTable">\n            <caption>Career summary</caption>\n'
+            )
+            out.append('            <thead>\n              <tr class="headlinks">\n')
+            out.append(
+                f'                <th class="left" nowrap=""><a\n                    href="/ci/engine/player/{pid}.html?'
+                f'class={cls};orderby=default;orderbyad=reverse;template=results;type={typ}"\n'
+                '                    class="black-link" title="sort by this column">Grouping<img\n'
+                '                      src="http://i.imgci.com/espncricinfo/blackArrowUp.gif" width="10" height="10" border=0\n'
+                '                      alt="Ascending" style="vertical-align: middle;"></a></th>\n'
+            )
+            for c in cols:
+                cl = ' class="left"' if c == "Span" else ' class="padAst"' if c == "HS" else ""
+                st = SORT_TITLE_OVERRIDE.get((typ, c)) or (
+                    "sort by start date" if c == "Span" else f"sort by {TITLES[typ][c]}"
+                )
+                ob = c.lower().replace(" ", "_").replace("/", "_")
+                out.append(
+                    f'                <th{cl} nowrap=""><a\n                    href="/ci/engine/player/{pid}.html?'
+                    f'class={cls};orderby={ob};template=results;type={typ}"\n'
+                    f'                    class="black-link" title="{st}">{esc(self.h(c))}</a></th>\n'
+                )
+            out.append("                <th></th>\n              </tr>\n            </thead>\n")
+            ncols = len(cols) + 2
+            for si, sec in enumerate(self.groupings(typ, p, cls)):
+                out.append("            <tbody>\n")
+                if si:
+                    out.append(
+                        f'              <tr class="data1">\n                <td colspan="{ncols}"><br></td>\n              </tr>\n'
+                    )
+                labels = [lab for lab, _r, _q in sec]
+                g = np.concatenate([np.full(len(r), i, dtype=np.int64) for i, (_l, r, _q) in enumerate(sec)])
+                allrows = np.concatenate([r for _l, r, _q in sec])
+                agg = AGG[typ](tab, allrows, g, len(sec), self.nm, year)
+                for i, lab in enumerate(labels):
+                    cells = self.cells(typ, agg, i, p)
+                    link = f"/ci/engine/player/{pid}.html?{sec[i][2]};{qs};view=innings"
+                    out.append(
+                        '              <tr class="data1">\n'
+                        f'                <td class="left" nowrap="nowrap"><b>{esc(lab)}</b></td>\n'
+                        + _tds(cells, cols, span_nowrap=True)
+                        + '                <td style="white-space: nowrap;"><a\n'
+                        f'                    href="{esc(link)}"\n'
+                        '                    title="view all innings for this row"><img src="http://i.imgci.com/espncricinfo/guruInvestigate.gif"\n'
+                        '                      width="11" height="11" border="0" alt="view innings"></a></td>\n'
+                        "              </tr>\n"
+                    )
+                out.append("            </tbody>\n")
+            out.append("          </table>\n")
+        out.append(
+            _FOOT.format(
+                last_id=self.last_match.match_id,
+                last_label=self.m_label[-1],
+                omni=f"{esc(W.CLASS_TITLE[cls])}:{typ.capitalize()} records:{esc(m.p_full[p])}",
+            )
+        )
+        return "".join(out)
+
+    def _player_tabs(self, p: int, typ: str) -> str:
+        pid = int(self.m.pid[p])
+        lis = []
+        for c in W.CLASS_INFO:
+            rows = self.player_rows("fielding", p, (c,))
+            if len(rows) == 0:
+                continue
+            seas = sorted(self.m_season[int(i)] for i in self.tabs["fielding"]["m"][rows])
+            lis.append(
+                '                <li class="">\n'
+                f'                  <a href="/ci/engine/player/{pid}.html?class={c};template=results;type={typ}">'
+                f"{W.CLASS_TAB[c]} ({seas[0]} - {seas[-1]})</a>\n                </li>\n"
+            )
+        return (
+            '          <form action="" style="margin:0px; padding:0px;">\n'
+            '            <div class="srstabHldr" style="width:630px;font-size:11px;margin-bottom:5px;">\n'
+            '              <ul id="statsTab" class="gryTab">\n' + "".join(lis) + "              </ul>\n"
+            "            </div>\n          </form>\n"
+        )
+
+
+def _team_id(T, t: int) -> int:
+    c = T.country[t]
+    return W.COUNTRIES[c].team_id if c >= 0 else 140
+
+
+def _tds(cells: dict[str, str], cols: tuple[str, ...], span_nowrap: bool = True) -> str:
+    out = []
+    for c in cols:
+        v = cells[c]
+        if c in ("Span",):
+            out.append(f'                <td class="left" nowrap="nowrap">{v}</td>\n')
+        elif c == "HS":
+            out.append(
+                f"                <td>{v}</td>\n"
+                if v.endswith("*")
+                else f'                <td class="padAst">{v}</td>\n'
+            )
+        elif c in ("Opposition", "Ground", "Dismissal"):
+            out.append(f'                <td class="left" nowrap="nowrap">{esc(v)}</td>\n')
+        else:
+            out.append(f"                <td>{v}</td>\n")
+    return "".join(out)

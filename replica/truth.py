@@ -1,0 +1,145 @@
+"""Ground truth: the typed values the replica's results lists show, one JSONL file per curated table."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+from replica import world as W
+from replica.model import DISMISSALS, PART_TRUTH, PLAYED, Model
+from replica.pages import Site
+from replica.stats import batting_truth, bowling_truth, exact, fielding_truth
+from transform.schemas import TABLES, TRUTH_TABLES
+
+FORMAT_CLASSES = (1, 2, 3, 8, 9, 10)
+PLAYED_WORD = {"batting": "batted", "bowling": "bowled", "fielding": "fielded"}
+
+
+def players_rows(site: Site) -> Iterator[dict]:
+    m = site.m
+    for p in sorted(range(m.n), key=lambda i: int(m.pid[i])):
+        if not m.played[p]:
+            continue
+        bowl = m.p_bowlstyle[p]
+        yield {
+            "player_id": int(m.pid[p]),
+            "name": m.p_name[p],
+            "full_name": m.p_full[p],
+            "country": m.p_country[p],
+            "teams": list(m.p_teams[p]),
+            "gender": "male" if m.p_gender[p] == "M" else "female",
+            "date_of_birth": m.p_dob[p].isoformat(),
+            "batting_style": m.p_batstyle[p][1],
+            "bowling_style": bowl[1] if bowl else None,
+            "playing_role": m.role_name(p),
+        }
+
+
+def career_rows(site: Site, typ: str) -> Iterator[dict]:
+    m = site.m
+    for cls in FORMAT_CLASSES:
+        fmt = W.CLASS_INFO[cls][0]
+        car = site.career(cls, typ)
+        for i in car.order:
+            i = int(i)
+            p = int(car.players[i])
+            key = {"player_id": int(m.pid[p]), "name": m.p_name[p], "country": m.p_country[p], "format": fmt}
+            if typ == "batting":
+                vals = batting_truth(car.agg, i, bool(site.has_bf[p]))
+            elif typ == "bowling":
+                vals = bowling_truth(car.agg, i, cls in W.TEST_CLASSES)
+            else:
+                vals = fielding_truth(car.agg, i)
+            yield key | vals
+
+
+def innings_rows(site: Site, typ: str) -> Iterator[dict]:
+    m = site.m
+    tab = site.tabs[typ]
+    for cls in FORMAT_CLASSES:
+        fmt = W.CLASS_INFO[cls][0]
+        for r in site.innings_order(cls, typ):
+            r = int(r)
+            p = int(tab["p"][r])
+            part = int(tab["part"][r])
+            mi = int(tab["m"][r])
+            row = {
+                "player_id": int(m.pid[p]),
+                "name": m.p_name[p],
+                "country": m.p_country[p],
+                "format": fmt,
+                "match_id": site.m_id[mi],
+                "match_date": dt.date.fromordinal(int(tab["date"][r])).isoformat(),
+                "innings_number": int(tab["inn"][r]),
+                "opposition": m.teams.name[int(tab["opp"][r])],
+                "ground": site.m_ground[mi],
+                "participation": PLAYED_WORD[typ] if part == PLAYED else PART_TRUTH[part],
+            }
+            ok = part == PLAYED
+            if typ == "batting":
+                hb = bool(site.has_bf[p])
+                runs, bf = int(tab["runs"][r]), int(tab["bf"][r])
+                row |= {
+                    "runs": runs if ok else None,
+                    "not_out": bool(tab["no"][r]) if ok else None,
+                    "minutes": int(tab["mins"][r]) if ok and hb else None,
+                    "balls_faced": bf if ok and hb else None,
+                    "fours": int(tab["f4"][r]) if ok else None,
+                    "sixes": int(tab["f6"][r]) if ok else None,
+                    "strike_rate": exact(runs, bf, 100) if ok and hb else None,
+                    "position": int(tab["pos"][r]),
+                    "dismissal": DISMISSALS[int(tab["dis"][r])] if ok else None,
+                }
+            elif typ == "bowling":
+                balls, runs = int(tab["balls"][r]), int(tab["runs"][r])
+                row |= {
+                    "balls": balls if ok else None,
+                    "maidens": int(tab["mdns"][r]) if ok else None,
+                    "runs_conceded": runs if ok else None,
+                    "wickets": int(tab["wkts"][r]) if ok else None,
+                    "economy": exact(runs, balls, 6) if ok else None,
+                    "position": int(tab["pos"][r]) if ok else None,
+                }
+            else:
+                ct, st, wk = int(tab["ct"][r]), int(tab["st"][r]), int(tab["ctwk"][r])
+                row |= {
+                    "dismissals": ct + st if ok else None,
+                    "caught": ct if ok else None,
+                    "stumped": st if ok else None,
+                    "caught_keeper": wk if ok else None,
+                    "caught_fielder": ct - wk if ok else None,
+                }
+            yield row
+
+
+def table_rows(site: Site, table: str) -> Iterator[dict]:
+    if table == "players":
+        return players_rows(site)
+    kind, what = table.split("_")
+    return career_rows(site, kind) if what == "career" else innings_rows(site, kind)
+
+
+def write_truth(model: Model, out: Path) -> dict[str, int]:
+    """Write DIR/<table>.jsonl for every table in TRUTH_TABLES; returns row counts."""
+    out.mkdir(parents=True, exist_ok=True)
+    site = Site(model)
+    counts: dict[str, int] = {}
+    for table in TRUTH_TABLES:
+        names = TABLES[table].names
+        n = 0
+        tmp = out / f".{table}.jsonl.tmp"
+        with tmp.open("w", encoding="utf-8") as fh:
+            for row in table_rows(site, table):
+                if list(row) != names:  # the column contract is the schema's, in its order
+                    raise AssertionError(f"{table}: columns {list(row)} differ from schema {names}")
+                fh.write(json.dumps(row, ensure_ascii=False))
+                fh.write("\n")
+                n += 1
+        tmp.replace(out / f"{table}.jsonl")
+        counts[table] = n
+    return counts
+
+
+__all__ = ["write_truth", "table_rows"]
