@@ -10,7 +10,6 @@ import time
 import uuid
 from dataclasses import dataclass, field
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -18,9 +17,8 @@ import pyarrow.parquet as pq
 from transform import checks
 from transform.dedupe import dedupe
 from transform.dq import DQ
-from transform.mapping import PLAYER_CELLS_SCHEMA, Mapper, country_of
-from transform.profiles import ProfileError, profile_row
-from transform.raw import RawRun, bucket_count, discover_runs, read_part
+from transform.mapping import PLAYER_CELLS_SCHEMA, Mapper
+from transform.raw import RawRun, bucket_count, discover_runs, read_parts
 from transform.rejects import Rejects
 from transform.schemas import NATURAL_KEYS, PARTITIONED, TABLES, curated_schema
 from transform.stage import NO_FORMAT, Stage
@@ -138,6 +136,9 @@ class Job:
 
     # -- read + map + stage
     def _profile(self, item: dict) -> None:
+        # imported here: it loads the crawler's profile parsers, needed only when a run has profiles
+        from transform.profiles import ProfileError, profile_row
+
         try:
             row = profile_row(item)
         except ProfileError as exc:
@@ -161,71 +162,76 @@ class Job:
     def _read(self, runs: list[RawRun], stage: Stage) -> None:
         parts = [p for r in runs for p in r.parts]
         t0 = time.monotonic()
-        for i, part in enumerate(parts, 1):
-            for block in read_part(part, self.rejects):
-                self.lines += block.lines
-                for item in block.profiles:
-                    self._profile(item)
-                if block.table is not None and block.table.num_rows:
-                    for table, tb in self.mapper.map(block.table).items():
-                        stage.add(table, tb)
-                rate = self.lines / max(time.monotonic() - t0, 1e-9)
-                self.progress.tick(f"read {self.lines:,} rows ({rate:,.0f} rows/s), part {i}/{len(parts)}, "
-                                   f"rejects {self.rejects.count:,}")  # fmt: skip
+        done = [0]
+
+        def on_part(n: int) -> None:
+            done[0] = n
+
+        for block in read_parts(parts, self.rejects, on_part):
+            self.lines += block.lines
+            for item in block.profiles:
+                self._profile(item)
+            if block.table is not None and block.table.num_rows:
+                for table, tb in self.mapper.map(block.table).items():
+                    stage.add(table, tb)
+            rate = self.lines / max(time.monotonic() - t0, 1e-9)
+            self.progress.tick(f"read {self.lines:,} rows ({rate:,.0f} rows/s), parts {done[0]}/{len(parts)}, "
+                               f"rejects {self.rejects.count:,}")  # fmt: skip
         self.progress.tick(
             f"read {self.lines:,} rows from {len(parts)} parts, rejects {self.rejects.count:,}", True
         )
 
     # -- dedupe + write
-    def _player_cells(self, stage: Stage) -> dict[int, tuple]:
-        info: dict[int, tuple] = {}
-        for _, tb in stage.iter_tables("_player_cells"):
-            win, _, _ = dedupe(tb, ("player_id",))
-            for pid, name, teams, country, ts in zip(*(win.column(c).to_pylist() for c in
-                                                       ("player_id", "name", "teams", "country", "scraped_at")),
-                                                     strict=True):  # fmt: skip
-                old = info.get(pid)
-                if old is None or ts >= old[3]:
-                    info[pid] = (name, teams, country, ts)
-        return info
+    def _player_cells(self, stage: Stage) -> pa.Table:
+        """Name, teams and country per player from the lists' player cells (latest scrape wins)."""
+        # buckets split by player id, so per-bucket winners are the global winners
+        wins = [dedupe(tb, ("player_id",))[0] for _, tb in stage.iter_tables("_player_cells")]
+        tb = pa.concat_tables(wins) if wins else PLAYER_CELLS_SCHEMA.empty_table()
+        return tb.drop_columns(["_seq"])
 
-    def _players_table(self, cells: dict[int, tuple]) -> pa.Table:
-        rows = []
+    def _profiles_table(self) -> pa.Table:
+        return pa.Table.from_pylist(list(self.profiles.values()), schema=curated_schema("players"))
+
+    @staticmethod
+    def _lookup(ids: pa.Array, table: pa.Table, column: str) -> pa.Array:
+        idx = pc.index_in(ids, value_set=table.column("player_id").combine_chunks())
+        return table.column(column).combine_chunks().take(idx)
+
+    def _players_table(self, cells: pa.Table, profiles: pa.Table) -> pa.Table:
+        """Profiles joined with what the lists show: the player cell's name and teams win (as on the pages)."""
+        ids = pc.unique(pa.concat_arrays([cells.column("player_id").combine_chunks(),
+                                          profiles.column("player_id").combine_chunks().cast(pa.int64())]))  # fmt: skip
+        ids = ids.take(pc.sort_indices(ids))
         sch = curated_schema("players")
-        for pid in sorted(set(cells) | set(self.profiles)):
-            prof = self.profiles.get(pid, {})
-            cell = cells.get(pid)
-            row = {f: prof.get(f) for f in sch.names}
-            row["player_id"] = pid
-            if cell:
-                name, teams, country, ts = cell
-                row["name"] = name or row["name"]
-                row["teams"] = teams or row["teams"]
-                row["country"] = country or row["country"] or country_of(teams)
-                if not prof:
-                    row["scraped_at"] = ts
-            rows.append(row)
-        return pa.Table.from_pylist(rows, schema=sch)
+        cols = []
+        for f in sch:
+            if f.name == "player_id":
+                cols.append(ids)
+                continue
+            prof = self._lookup(ids, profiles, f.name)
+            if f.name in ("name", "teams", "country"):
+                cols.append(pc.coalesce(self._lookup(ids, cells, f.name), prof))
+            elif f.name in ("scraped_at", "run_id", "source_url"):
+                cols.append(pc.coalesce(prof, self._lookup(ids, cells, f.name)))
+            else:
+                cols.append(prof)
+        return pa.table(cols, schema=sch)
 
-    def _fill_names(self, tb: pa.Table, cells: dict[int, tuple]) -> pa.Table:
-        """Player-page rows carry no player cell: name and country come from the lists or the profile."""
+    def _fill_names(self, tb: pa.Table, cells: pa.Table, profiles: pa.Table) -> pa.Table:
+        """Player-page rows carry no player cell: name and country come from the lists, else the profile."""
         need = pc.or_(pc.is_null(tb.column("name")), pc.is_null(tb.column("country")))
         if not pc.any(need).as_py():
             return tb
-        ids = tb.column("player_id").to_pylist()
-        names, countries = tb.column("name").to_pylist(), tb.column("country").to_pylist()
-        for i, pid in enumerate(ids):
-            c = cells.get(pid)
-            p = self.profiles.get(pid, {})
-            if names[i] is None:
-                names[i] = (c and c[0]) or p.get("name")
-            if countries[i] is None:
-                countries[i] = (c and c[2]) or p.get("country")
-        tb = tb.set_column(tb.column_names.index("name"), "name", pa.array(names, pa.string()))
-        return tb.set_column(tb.column_names.index("country"), "country", pa.array(countries, pa.string()))
+        ids = tb.column("player_id").combine_chunks()
+        for col in ("name", "country"):
+            filled = pc.coalesce(tb.column(col).combine_chunks(), self._lookup(ids, cells, col),
+                                 self._lookup(ids, profiles, col))  # fmt: skip
+            tb = tb.set_column(tb.column_names.index(col), col, filled)
+        return tb
 
     def _write_tables(self, stage: Stage) -> dict:
         cells = self._player_cells(stage)
+        profiles = self._profiles_table()
         out: dict[str, dict] = {}
         for table in TABLES:
             loc = table_location(self.curated, table, self.run_id)
@@ -233,7 +239,7 @@ class Job:
             partitions: dict[str, int] = {}
             rows = 0
             if table == "players":
-                tb = self._players_table(cells)
+                tb = self._players_table(cells, profiles)
                 checks.run(self.dq, table, tb)
                 w = PartWriter(loc, file_schema(table))
                 w.write(tb)
@@ -248,7 +254,7 @@ class Job:
                         win, conflicts, dropped = dedupe(Stage.read(p), NATURAL_KEYS[table])
                         self.stats["duplicates_dropped"] += dropped
                         self._conflicts(table, conflicts)
-                        win = self._fill_names(win, cells)
+                        win = self._fill_names(win, cells, profiles)
                         checks.run(self.dq, table, win)
                         w.write(win)
                     files += w.close()
@@ -345,7 +351,7 @@ class Job:
         if not over:
             report["published_at"] = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
             history = [self.run_id] + [r for r in (previous or {}).get("history", []) if r != self.run_id]
-            report["history"] = self._keep_history(history)
+            report["history"] = history
         report_loc = self.curated.child("_reports", f"run_id={self.run_id}", "report.json")
         report_loc.write_bytes_atomic(json.dumps(report, indent=2, default=str).encode())
         if not over:
@@ -362,9 +368,6 @@ class Job:
         res = Result(self.run_id, EXIT_REJECTS if over else 0, report, published, tables=tables)
         res.summary = summarize(report, published, self.curated)
         return res
-
-    def _keep_history(self, history: list[str]) -> list[str]:
-        return history
 
 
 def summarize(report: dict, published: bool, curated: Location) -> str:
@@ -392,6 +395,3 @@ def summarize(report: dict, published: bool, curated: Location) -> str:
     else:
         lines.append("NOT published: reject ratio over the limit; readers still see the previous run")
     return "\n".join(lines)
-
-
-__all__ = ["Job", "Result", "PLAYER_CELLS_SCHEMA", "np", "file_schema", "table_location", "default_run_id"]

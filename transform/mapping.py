@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 import numpy as np
 import pyarrow as pa
@@ -78,22 +77,23 @@ def grouping_kind(label: str) -> str:
     return "series"  # series and tournament names ("The Ashes", "World Cup")
 
 
-@lru_cache(maxsize=200_000)
-def parse_player_cell(cell: str) -> tuple[str, tuple[str, ...] | None, str | None]:
-    """`BA Stokes (ENG)` → name, teams, country (first non-composite team without `-W`)."""
-    m = re.match(r"^(.*?)\s*\(([^()]*)\)\s*$", cell)
-    if not m:
-        return cell.strip(), None, None
-    teams = tuple(t.strip() for t in m.group(2).split("/") if t.strip())
-    return m.group(1).strip(), teams, country_of(teams)
-
-
 def country_of(teams) -> str | None:
     for t in teams or ():
         base = t[:-2] if t.endswith("-W") else t
         if t not in COMPOSITE_TEAMS and base not in COMPOSITE_TEAMS:
             return base
     return None
+
+
+def player_cell_columns(cell: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array]:
+    """Vectorised `parse_player_cell`: (name, teams list, country) arrays of a player-cell column."""
+    parts = pc.extract_regex(cell, r"^(?P<name>.*?)\s*\((?P<teams>[^()]*)\)\s*$")
+    name = pc.coalesce(parts.field("name"), pc.utf8_trim_whitespace(cell))
+    teams_text = parts.field("teams")
+    # team strings repeat ("ENG", "AFG/ICC"): decide the country once per distinct value
+    country = _map_unique(teams_text, lambda v: country_of(t.strip() for t in v.split("/")), pa.string())
+    teams = pc.split_pattern(teams_text, "/")
+    return name, teams, country
 
 
 def _map_unique(arr: pa.Array, fn, out_type: pa.DataType) -> pa.Array:
@@ -463,13 +463,7 @@ class Mapper:
             return
         g = have.group_by(["player_id", "player_cell"], use_threads=False).aggregate(
             [("_ts", "max"), ("_seq", "max"), ("source_url", "first"), ("run_id", "first")])  # fmt: skip
-        cells = g.column("player_cell").combine_chunks()
-        parsed = _map_unique(cells, lambda v: list(_as_row(parse_player_cell(v))), pa.list_(pa.string()))
-        name = pc.list_element(parsed, 0)
-        country = pc.list_element(parsed, 1)
-        teams = _map_unique(
-            cells, lambda v: list(parse_player_cell(v)[1] or []) or None, pa.list_(pa.string())
-        )
+        name, teams, country = player_cell_columns(g.column("player_cell").combine_chunks())
         tb = pa.table([g.column("player_id"), name, teams, country, g.column("_ts_max"), g.column("source_url_first"),
                        g.column("run_id_first"), g.column("_seq_max")], schema=PLAYER_CELLS_SCHEMA)  # fmt: skip
         out.setdefault("_player_cells", []).append(tb)
@@ -508,9 +502,7 @@ class Mapper:
             kindcol = pc.if_else(is_career, pa.scalar(None, pa.string()), kindcol)
             groupcol = pc.if_else(is_career, pa.scalar(None, pa.string()), groupcol)
         typed = TYPERS[(kind, typ)](rows, self.dq, f"{typ}_{'innings' if kind == 'innings' else 'career'}")
-        cell = rows.col("player_cell")
-        name = _map_unique(cell, lambda v: parse_player_cell(v)[0], pa.string())
-        country = _map_unique(cell, lambda v: parse_player_cell(v)[2], pa.string())
+        name, _, country = player_cell_columns(rows.col("player_cell"))
         common = {
             "player_id": rows.col("player_id"), "name": name, "country": country, "format": fmt,
             "grouping_kind": kindcol, "grouping": groupcol, "run_id": rows.col("run_id"),
@@ -529,11 +521,6 @@ class Mapper:
                 arr = pa.nulls(rows.n, f.type) if arr is None else arr
                 cols.append(pc.cast(arr.filter(m), f.type))
             out.setdefault(tname, []).append(pa.table(cols, schema=sch))
-
-
-def _as_row(parsed: tuple) -> tuple:
-    name, _teams, country = parsed
-    return name, country
 
 
 def staging_schema(table: str) -> pa.Schema:

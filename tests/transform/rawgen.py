@@ -20,7 +20,10 @@ def player_page_items(path: Path, player_id: int, typ: str, run_id: str = "r1",
         caption = table.xpath("string(caption)").strip()
         if caption not in ("Career averages", "Career summary"):
             continue
-        head = table.xpath('.//tr[contains(@class, "head")]')[0]
+        heads = table.xpath('.//tr[contains(@class, "head")]')
+        if not heads:
+            continue  # "No records available to match this query"
+        head = heads[0]
         headers = [th.text_content().strip() for th in head.xpath("th")]
         section = 0
         for tr in table.xpath('.//tr[contains(@class, "data1")]'):
