@@ -28,19 +28,18 @@ from cricket_commands import CLASSES, TYPES, VIEWS, resolve_backend
 log = logging.getLogger(__name__)
 
 
-def _backend() -> str:
-    env = os.environ.get("CRICKET_BACKEND")
-    if env:
-        return resolve_backend(env, None)
+def _parse_time_setting(name: str, default: str | None = None) -> str | None:
+    """A setting the DAG's shape depends on: environment variable, else Airflow Variable, else default."""
+    if os.environ.get(name):
+        return os.environ[name]
     try:
-        var = Variable.get("CRICKET_BACKEND", default=None)
+        return Variable.get(name, default=default)
     except Exception as exc:  # no metadata DB or API at parse time: the default stands, loudly
-        log.warning("could not read Variable CRICKET_BACKEND (%s); using the default", exc)
-        var = None
-    return resolve_backend(None, var)
+        log.warning("could not read Variable %s (%s); using %r", name, exc, default)
+        return default
 
 
-BACKEND = _backend()
+BACKEND = resolve_backend(_parse_time_setting("CRICKET_BACKEND"), None)
 
 DEFAULT_ARGS = {
     "owner": "cricket-stats",
@@ -214,7 +213,8 @@ def _kubernetes_tasks(p, launches):
     from cricket_k8s import CricketPodOperator, pod_kwargs
 
     ns = "{{ var.value.get('CRICKET_K8S_NAMESPACE', 'cricket') }}"
-    sa = "{{ var.value.get('CRICKET_K8S_SERVICE_ACCOUNT', 'cricket-stats') }}"
+    # service_account_name is not a templated field of the pod operator, so it is read at parse time.
+    sa = _parse_time_setting("CRICKET_K8S_SERVICE_ACCOUNT", "cricket-stats")
     conn = "{{ var.value.get('CRICKET_K8S_CONN_ID', 'kubernetes_default') }}"
     env = {
         "AWS_REGION": "{{ var.value.get('CRICKET_AWS_REGION', 'us-east-1') }}",

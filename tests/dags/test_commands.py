@@ -1,0 +1,194 @@
+"""Command lines, run ids, exit verdicts and the published-run check of the cricket_stats DAG."""
+
+from __future__ import annotations
+
+import stat
+import sys
+
+import pytest
+
+import cricket_commands as cc
+
+RAW = "s3://example-cricket-bucket/raw"
+CURATED = "s3://example-cricket-bucket/curated"
+
+
+def test_safe_run_id_makes_airflow_run_ids_path_safe():
+    assert (
+        cc.safe_run_id("manual__2026-11-26T11:42:32.123456+00:00")
+        == "manual__2026-11-26T11-42-32.123456-00-00"
+    )
+    assert cc.safe_run_id("scheduled__2026-11-22T00:00:00+00:00") == "scheduled__2026-11-22T00-00-00-00-00"
+    assert cc.safe_run_id("__odd//id__") == "odd-id__"
+    assert len(cc.safe_run_id("x" * 300)) == 100
+    with pytest.raises(ValueError, match="no usable characters"):
+        cc.safe_run_id("::++")
+
+
+def test_resolve_backend_env_wins_then_variable_then_default():
+    assert cc.resolve_backend("Local", "ecs") == "local"
+    assert cc.resolve_backend(None, "kubernetes") == "kubernetes"
+    assert cc.resolve_backend(None, None) == cc.DEFAULT_BACKEND == "ecs"
+    with pytest.raises(ValueError, match="CRICKET_BACKEND='docker' is not one of kubernetes, ecs, local"):
+        cc.resolve_backend("docker", None)
+
+
+def test_request_from_params_validates():
+    req = cc.Request.from_params({"classes": [1, 2, 2], "types": "batting,bowling", "views": ["career"]})
+    assert req.classes == (1, 2) and req.types == ("batting", "bowling") and req.views == ("career",)
+    assert req.profiles is True and req.render == "auto" and req.max_reject_ratio == 0.01
+    assert req.expected_tables() == ["players", "batting_career", "bowling_career"]
+    with pytest.raises(ValueError, match=r"unknown class 4, type 'keeping', view 'season'"):
+        cc.Request.from_params({"classes": [4], "types": ["keeping"], "views": ["season"]})
+    with pytest.raises(ValueError, match="classes: at least one value"):
+        cc.Request.from_params({"classes": []})
+
+
+def test_plan_builds_every_command_line():
+    req = cc.Request.from_params({"classes": [1, 9], "views": ["career", "innings"], "render": "never"})
+    p = cc.plan(
+        dag_run_id="manual__2026-11-26T11:00:00+00:00",
+        request=req,
+        raw=RAW,
+        curated=CURATED,
+        glue_database="cricket",
+        base_url="http://127.0.0.1:8765",
+        scrape_settings={"DOWNLOAD_DELAY": "0"},
+    )
+    run = "manual__2026-11-26T11-00-00-00-00"
+    assert p.run_id == run
+    assert p.scrape_runs == [f"{run}-c1-career", f"{run}-c1-innings", f"{run}-c9-career", f"{run}-c9-innings"]
+    assert p.scrape[1] == [
+        "cricket-scrape", "statsguru", "--classes", "1", "--types", "batting,bowling,fielding",
+        "--view", "innings", "--raw", RAW, "--run-id", f"{run}-c1-innings",
+        "--base-url", "http://127.0.0.1:8765", "-s", "DOWNLOAD_DELAY=0",
+    ]  # fmt: skip
+    # One profiles crawl per class, from its career run.
+    assert p.profile_runs == [f"{run}-profiles-c1", f"{run}-profiles-c9"]
+    assert p.profiles[1] == [
+        "cricket-scrape", "profiles", "--from-raw", f"{RAW}/statsguru/run_id={run}-c9-career",
+        "--raw", RAW, "--run-id", f"{run}-profiles-c9", "-a", "render=never",
+        "--base-url", "http://127.0.0.1:8765", "-s", "DOWNLOAD_DELAY=0",
+    ]  # fmt: skip
+    raw_runs = [a for prev, a in zip(p.transform, p.transform[1:]) if prev == "--raw-run"]
+    assert raw_runs == p.scrape_runs + p.profile_runs
+    assert p.transform[:6] == ["cricket-transform", "run", "--raw", RAW, "--curated", CURATED]
+    assert p.transform[-4:] == ["--run-id", run, "--max-reject-ratio", "0.01"]
+    assert p.publish == ["cricket-transform", "publish", "--curated", CURATED, "--glue-database", "cricket"]
+    assert p.expected_tables == [
+        "players", "batting_career", "bowling_career", "fielding_career",
+        "batting_innings", "bowling_innings", "fielding_innings",
+    ]  # fmt: skip
+
+
+def test_plan_without_profiles_and_with_missing_locations():
+    req = cc.Request.from_params({"classes": [3], "profiles": False})
+    p = cc.plan(dag_run_id="r1", request=req, raw=RAW, curated=CURATED, glue_database="cricket")
+    assert p.profiles == [] and p.profile_runs == []
+    assert "--base-url" not in p.scrape[0]
+    with pytest.raises(ValueError, match="CRICKET_RAW_URI"):
+        cc.plan(dag_run_id="r1", request=req, raw="", curated=CURATED, glue_database="cricket")
+
+
+def test_parse_settings():
+    assert cc.parse_settings(" A=1, B = x=y ,") == {"A": "1", "B": "x=y"}
+    assert cc.parse_settings(None) == {}
+    with pytest.raises(ValueError, match="'OOPS' is not NAME=VALUE"):
+        cc.parse_settings("OOPS")
+
+
+def test_launch_payload_per_backend():
+    argv = ["cricket-transform", "publish", "--curated", CURATED, "--glue-database", "cricket"]
+    assert cc.launch_payload("local", argv) == argv
+    assert cc.launch_payload("kubernetes", argv) == argv
+    # ECS keeps the image's ENTRYPOINT, so the override carries only the arguments.
+    assert cc.launch_payload("ecs", argv, "transformer") == {
+        "containerOverrides": [{"name": "transformer", "command": argv[1:]}]
+    }
+    with pytest.raises(ValueError, match="container name"):
+        cc.launch_payload("ecs", argv)
+
+
+def test_exit_verdicts():
+    assert cc.exit_verdict("scrape", 3, ["x", "layout drift: unknown header 'Avg'"]) == (
+        False,
+        "scrape stopped: layout drift (a table header the parser does not know) (exit 3); not retried\n"
+        "x\nlayout drift: unknown header 'Avg'",
+    )
+    assert cc.exit_verdict("profiles", 2)[0] is False
+    assert cc.exit_verdict("transform", 4)[0] is False
+    assert cc.exit_verdict("scrape", 1) == (True, "scrape failed with exit 1")
+    assert cc.exit_verdict("transform", 3)[0] is True  # only the scraper's 3 means drift
+    assert cc.exit_verdict("publish", 2)[0] is True
+
+
+CURRENT = {
+    "run_id": "r1",
+    "published_at": "2026-11-26T12:00:00+00:00",
+    "tables": {
+        "players": {"rows": 300, "files": ["a"]},
+        "batting_career": {"rows": 250, "files": ["b"]},
+        "batting_splits": {"rows": 0, "files": []},
+    },
+    "rejects": 3,
+    "rows_read": 1000,
+    "dq": {"findings": 2, "checks": {"batting_career": {"runs_ge_hs": {"checked": 250, "failed": 2}}}},
+}
+
+
+def test_check_current_passes_and_reports():
+    problems, report = cc.check_current(
+        CURRENT, run_id="r1", expected_tables=["players", "batting_career"], max_reject_ratio=0.01
+    )
+    assert problems == []
+    assert report["rows"] == {"players": 300, "batting_career": 250, "batting_splits": 0}
+    assert report["reject_ratio"] == 0.003 and report["rows_read"] == 1000
+    assert report["dq_findings"] == 2 and report["dq_failing_checks"] == {"batting_career.runs_ge_hs": 2}
+
+
+def test_check_current_finds_every_problem():
+    problems, _ = cc.check_current(
+        CURRENT,
+        run_id="r2",
+        expected_tables=["players", "batting_splits", "bowling_career"],
+        max_reject_ratio=0.001,
+    )
+    assert problems == [
+        "_current.json names run 'r1', not this DAG run's 'r2'",
+        "table batting_splits has no rows",
+        "table bowling_career is missing from _current.json",
+        "rejects: 3 of 1000 raw rows (0.30%) exceed 0.10%",
+    ]
+
+
+def _script(tmp_path, name: str, body: str):
+    path = tmp_path / name
+    path.write_text(f"#!{sys.executable}\nimport sys\n{body}\n")
+    path.chmod(path.stat().st_mode | stat.S_IXUSR)
+    return path
+
+
+def test_local_run_step_streams_output_and_classifies_exits(tmp_path, monkeypatch, capfd):
+    from airflow.sdk.exceptions import AirflowException, AirflowFailException
+
+    from cricket_local import run_step
+
+    monkeypatch.setenv("PATH", f"{tmp_path}:/usr/bin:/bin")
+    _script(tmp_path, "fake-ok", "print('crawled 3 pages'); sys.exit(0)")
+    _script(tmp_path, "fake-drift", "print('layout drift: unknown header Avg', file=sys.stderr); sys.exit(3)")
+    _script(tmp_path, "fake-flaky", "print('connection reset'); sys.exit(1)")
+
+    run_step("scrape", ["fake-ok", "--x"])
+    out, err = capfd.readouterr()
+    # Each child line is a log record (Airflow prints records to stdout here; in a task, to the task log).
+    assert "crawled 3 pages" in out + err and "scrape finished (exit 0)" in out + err
+
+    with pytest.raises(
+        AirflowFailException, match=r"(?s)layout drift .*exit 3.*not retried.*unknown header Avg"
+    ):
+        run_step("scrape", ["fake-drift"])
+    with pytest.raises(AirflowException, match="scrape failed with exit 1\nconnection reset") as exc:
+        run_step("scrape", ["fake-flaky"])
+    assert not isinstance(exc.value, AirflowFailException)
+    with pytest.raises(FileNotFoundError, match="no-such-program is not on PATH"):
+        run_step("scrape", ["no-such-program"])
