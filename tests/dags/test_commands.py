@@ -5,9 +5,8 @@ from __future__ import annotations
 import stat
 import sys
 
-import pytest
-
 import cricket_commands as cc
+import pytest
 
 RAW = "s3://example-cricket-bucket/raw"
 CURATED = "s3://example-cricket-bucket/curated"
@@ -70,7 +69,7 @@ def test_plan_builds_every_command_line():
         "--raw", RAW, "--run-id", f"{run}-profiles-c9", "-a", "render=never",
         "--base-url", "http://127.0.0.1:8765", "-s", "DOWNLOAD_DELAY=0",
     ]  # fmt: skip
-    raw_runs = [a for prev, a in zip(p.transform, p.transform[1:]) if prev == "--raw-run"]
+    raw_runs = [a for prev, a in zip(p.transform, p.transform[1:], strict=False) if prev == "--raw-run"]
     assert raw_runs == p.scrape_runs + p.profile_runs
     assert p.transform[:6] == ["cricket-transform", "run", "--raw", RAW, "--curated", CURATED]
     assert p.transform[-4:] == ["--run-id", run, "--max-reject-ratio", "0.01"]
@@ -170,7 +169,6 @@ def _script(tmp_path, name: str, body: str):
 
 def test_local_run_step_streams_output_and_classifies_exits(tmp_path, monkeypatch, capfd):
     from airflow.sdk.exceptions import AirflowException, AirflowFailException
-
     from cricket_local import run_step
 
     monkeypatch.setenv("PATH", f"{tmp_path}:/usr/bin:/bin")
