@@ -48,7 +48,7 @@ RAW_SCHEMA = pa.schema(
 _INT_FIELDS = {"class", "player_id", "page", "section"}
 TABLE_RECORDS = frozenset({"career", "innings", "player_career"})
 MAX_LINE_BYTES = 1 << 20  # a Statsguru row is < 2 KB; a megabyte line is garbage, not data
-READ_CHUNK = 1 << 20
+READ_CHUNK = 256 << 10  # small reads: a truncated gzip stream loses at most this much
 BLOCK_BYTES = 16 << 20
 
 
