@@ -6,7 +6,10 @@ from scrapy.contracts import Contract
 
 
 class ReplicaUrlContract(Contract):
-    """@replica_url /ci/engine/stats/index.html?class=1;… → CRICKET_CONTRACT_BASE_URL + PATH."""
+    """@replica_url /ci/engine/stats/index.html?class=1;… → CRICKET_CONTRACT_BASE_URL + PATH.
+
+    `{player_id}` in PATH becomes CRICKET_CONTRACT_PLAYER_ID (a player of the replica the tests start).
+    """
 
     name = "replica_url"
 
@@ -16,6 +19,7 @@ class ReplicaUrlContract(Contract):
 
     def adjust_request_args(self, args):
         base = self.spider.settings.get("CRICKET_CONTRACT_BASE_URL")
-        args["url"] = base.rstrip("/") + self.args[0]
+        path = self.args[0].replace("{player_id}", str(self.spider.settings.get("CRICKET_CONTRACT_PLAYER_ID")))
+        args["url"] = base.rstrip("/") + path
         args["meta"] = {**(args.get("meta") or {}), "cricket_page": True}
         return args

@@ -44,7 +44,8 @@ class PlayerStatsSpider(CricketSpider):
     def parse_player(self, response):
         """A player's page: one item per row of "Career averages" and "Career summary".
 
-        @replica_url /ci/engine/player/1.html?class=11;template=results;type=batting
+        @replica_url /ci/engine/player/{player_id}.html?class=11;template=results;type=batting
+        @returns items 3
         @returns requests 0 0
         @scrapes record class type player_id caption grouping section cells source_url
         """

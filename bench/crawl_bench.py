@@ -1,0 +1,261 @@
+"""Benchmark: the statsguru crawl's parsed rows/s and pages/s against a no-parse Scrapy crawl and a sequential
+requests + BeautifulSoup scraper, a 100 ms-latency run, and peak RSS at 1× and 4× the items."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from tests.helpers import start_replica  # noqa: E402
+
+PLAYERS = int(os.environ.get("CRICKET_BENCH_PLAYERS", "15000"))
+SEED = "7"
+CLASSES = "1,2,3"
+TYPES = "batting"
+VIEWS = ("career", "innings")
+CONCURRENCY = 32
+BASELINE_PAGES = int(os.environ.get("CRICKET_BENCH_BASELINE_PAGES", "40"))
+FAST = [
+    "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_DELAY=0",
+    "-s", f"CONCURRENT_REQUESTS={CONCURRENCY}", "-s", f"CONCURRENT_REQUESTS_PER_DOMAIN={CONCURRENCY}",
+    "-s", "CRICKET_PROGRESS_INTERVAL=0", "-s", "LOG_LEVEL=WARNING",
+]  # fmt: skip
+PAGE_OF = re.compile(rb"Page\s+\d+\s+of\s+(\d+)")
+
+
+@dataclass
+class Run:
+    label: str
+    pages: int
+    rows: int
+    seconds: float
+    peak_rss_mb: float
+
+    @property
+    def pages_s(self) -> float:
+        return self.pages / self.seconds if self.seconds else 0.0
+
+    @property
+    def rows_s(self) -> float:
+        return self.rows / self.seconds if self.seconds else 0.0
+
+
+class RssSampler(threading.Thread):
+    """Peak RSS of one process, sampled every 50 ms."""
+
+    def __init__(self, pid: int):
+        super().__init__(daemon=True)
+        self.proc = psutil.Process(pid)
+        self.peak = 0
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        while not self.done.is_set():
+            try:
+                self.peak = max(self.peak, self.proc.memory_info().rss)
+            except psutil.NoSuchProcess:
+                return
+            time.sleep(0.05)
+
+
+def _run(cmd: list[str]) -> tuple[str, float, float]:
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    sampler = RssSampler(proc.pid)
+    sampler.start()
+    out, err = proc.communicate()
+    sampler.done.set()
+    wall = time.perf_counter() - t0
+    if proc.returncode != 0:
+        raise RuntimeError(f"{cmd[:3]} exited {proc.returncode}: {err[-2000:]}")
+    return out, wall, sampler.peak / 2**20
+
+
+def parsed_crawl(base: str, view: str, raw: Path, label: str) -> Run:
+    run_id = f"bench-{view}-{int(time.time() * 1000)}"
+    cmd = [sys.executable, "-m", "crawler.cli", "statsguru", "--base-url", base, "--classes", CLASSES, "--types",
+           TYPES, "--view", view, "--raw", str(raw), "--run-id", run_id, *FAST]  # fmt: skip
+    _out, _wall, peak = _run(cmd)
+    manifest = json.loads((raw / "statsguru" / f"run_id={run_id}" / "_manifest.json").read_text())
+    st = manifest["stats"]
+    return Run(
+        label, st["cricket/pages_done"], manifest["item_count"], float(st["elapsed_time_seconds"]), peak
+    )
+
+
+def noparse_crawl(base: str, view: str, label: str) -> Run:
+    out, _wall, peak = _run([sys.executable, "-m", "bench.crawl_bench", "noparse", base, view, *FAST])
+    res = json.loads(out.strip().splitlines()[-1])
+    return Run(label, res["pages"], 0, res["seconds"], peak)
+
+
+def baseline(base: str) -> Run:
+    per_view = max(1, BASELINE_PAGES // len(VIEWS))
+    pages = rows = 0
+    seconds = 0.0
+    peak = 0.0
+    for view in VIEWS:
+        cmd = [sys.executable, "-m", "bench.baselines.requests_bs4_scraper", "--base-url", base, "--classes",
+               CLASSES, "--types", TYPES, "--views", view, "--max-pages", str(per_view)]  # fmt: skip
+        out, _wall, p = _run(cmd)
+        res = json.loads(out.strip().splitlines()[-1])
+        pages += res["pages"]
+        rows += res["rows"]
+        seconds += res["seconds"]
+        peak = max(peak, p)
+    return Run("requests + BeautifulSoup, sequential", pages, rows, seconds, peak)
+
+
+def combine(label: str, runs: list[Run]) -> Run:
+    return Run(
+        label,
+        sum(r.pages for r in runs),
+        sum(r.rows for r in runs),
+        sum(r.seconds for r in runs),
+        max(r.peak_rss_mb for r in runs),
+    )
+
+
+def noparse_main(base: str, view: str, settings: list[str]) -> None:
+    """A Scrapy crawl of the same URLs that reads only "Page 1 of M": the ceiling for the parsed crawl."""
+    import scrapy
+    from scrapy.crawler import CrawlerProcess
+    from scrapy.utils.project import get_project_settings
+
+    from crawler.pages.statsguru import results_url
+
+    class NoParse(scrapy.Spider):
+        name = "bench_noparse"
+        custom_settings = {"ITEM_PIPELINES": {}, "FEEDS": {}, "ADDONS": {}, "EXTENSIONS": {}}
+
+        async def start(self):
+            for klass in CLASSES.split(","):
+                for type_ in TYPES.split(","):
+                    yield scrapy.Request(
+                        results_url(base, int(klass), type_, view, 1, 200), callback=self.first
+                    )
+
+        def first(self, response):
+            self.crawler.stats.inc_value("bench/pages")
+            m = PAGE_OF.search(response.body)
+            q = dict(p.split("=") for p in response.url.split("?", 1)[1].split(";"))
+            for n in range(2, int(m.group(1)) + 1 if m else 1):
+                yield scrapy.Request(
+                    results_url(base, int(q["class"]), q["type"], view, n, 200), callback=self.rest
+                )
+
+        def rest(self, response):
+            self.crawler.stats.inc_value("bench/pages")
+
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
+    s = get_project_settings()
+    for pair in settings:
+        k, _, v = pair.partition("=")
+        s.set(k, v, priority="cmdline")
+    proc = CrawlerProcess(s)
+    crawler = proc.create_crawler(NoParse)
+    proc.crawl(crawler)
+    proc.start()
+    st = crawler.stats.get_stats()
+    print(json.dumps({"pages": st.get("bench/pages", 0), "seconds": st["elapsed_time_seconds"]}))
+
+
+def run(work: Path) -> str:
+    raw = work / "raw"
+    raw.mkdir(parents=True, exist_ok=True)
+    lines = []
+    t0 = time.perf_counter()
+    replica = start_replica("--players", str(PLAYERS), "--seed", SEED, timeout=180)
+    try:
+        parsed = [parsed_crawl(replica.url, v, raw, f"parsed ({v})") for v in VIEWS]
+        noparse = [noparse_crawl(replica.url, v, f"no-parse ({v})") for v in VIEWS]
+        base_run = baseline(replica.url)
+    finally:
+        replica.stop()
+    p_all, n_all = (
+        combine("cricket-scrape statsguru (parsed, raw feeds)", parsed),
+        combine("no-parse Scrapy", noparse),
+    )
+
+    slow = start_replica("--players", str(PLAYERS), "--seed", SEED, "--latency-ms", "100", timeout=180)
+    try:
+        lat = combine("parsed, --latency-ms 100", [parsed_crawl(slow.url, v, raw, v) for v in VIEWS])
+    finally:
+        slow.stop()
+
+    quarter = start_replica("--players", str(PLAYERS // 4), "--seed", SEED, timeout=180)
+    try:
+        small = parsed_crawl(quarter.url, "innings", raw, "innings, 1×")
+    finally:
+        quarter.stop()
+    big = parsed[1]
+
+    ratio_np = p_all.pages_s / n_all.pages_s if n_all.pages_s else 0.0
+    ratio_bs = p_all.rows_s / base_run.rows_s if base_run.rows_s else 0.0
+    lat_target = 0.8 * min(p_all.pages_s, CONCURRENCY / 0.1)
+    peak = max(r.peak_rss_mb for r in [*parsed, lat, small])
+    growth = big.peak_rss_mb / small.peak_rss_mb if small.peak_rss_mb else 0.0
+
+    def row(r: Run) -> str:
+        return f"| {r.label} | {r.pages} | {r.rows} | {r.seconds:.1f} | {r.pages_s:.1f} | {r.rows_s:.0f} | {r.peak_rss_mb:.0f} |"
+
+    lines += [
+        "## Crawl (issue 3): statsguru results lists",
+        "",
+        f"Replica with {PLAYERS:,} players (seed {SEED}), classes {CLASSES}, type {TYPES}, career + innings views,"
+        f" size 200, {CONCURRENCY} concurrent requests, AutoThrottle off (our own replica; the real site keeps the"
+        " polite defaults). Times are Scrapy's elapsed time of each crawl (start-up excluded); the baseline fetched"
+        f" the first {BASELINE_PAGES} pages only (sequential, so its rate does not depend on how many).",
+        "",
+        "| run | pages | rows | seconds | pages/s | rows/s | peak RSS MB |",
+        "|---|---|---|---|---|---|---|",
+        *[row(r) for r in [*parsed, p_all, *noparse, n_all, base_run, lat, small, big]],
+        "",
+        "| check | measured | target | ok |",
+        "|---|---|---|---|",
+        f"| parsed pages/s ÷ no-parse pages/s | {ratio_np:.2f} | ≥ 0.8 | {'yes' if ratio_np >= 0.8 else 'no'} |",
+        f"| parsed rows/s ÷ requests+BS4 rows/s | {ratio_bs:.1f}× | ≥ 10× | {'yes' if ratio_bs >= 10 else 'no'} |",
+        f"| pages/s at 100 ms latency | {lat.pages_s:.1f} | ≥ {lat_target:.1f} (0.8 × min({p_all.pages_s:.1f},"
+        f" {CONCURRENCY}/0.1 s)) | {'yes' if lat.pages_s >= lat_target else 'no'} |",
+        f"| peak RSS of any crawl | {peak:.0f} MB | ≤ 300 MB | {'yes' if peak <= 300 else 'no'} |",
+        f"| peak RSS 4× items ÷ 1× items (innings: {big.rows} vs {small.rows} rows) | {growth:.2f} | flat"
+        f" (≈ 1) | {'yes' if growth <= 1.2 else 'no'} |",
+        "",
+        f"Whole benchmark took {time.perf_counter() - t0:.0f} s.",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m bench.crawl_bench")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    np_ = sub.add_parser("noparse", help="internal: the no-parse Scrapy crawl")
+    np_.add_argument("base")
+    np_.add_argument("view")
+    np_.add_argument("-s", dest="settings", action="append", default=[])
+    sub.add_parser("run", help="run the benchmark and print its markdown section")
+    args = ap.parse_args(argv)
+    if args.cmd == "noparse":
+        noparse_main(args.base.rstrip("/"), args.view, args.settings)
+        return 0
+    with tempfile.TemporaryDirectory() as tmp:
+        print(run(Path(tmp)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
