@@ -442,7 +442,7 @@ class Site:
             rows.append(
                 '              <tr class="data1">\n'
                 + self._player_td(p)
-                + _tds(cells, cols)
+                + _tds(cells, cols, typ)
                 + "                <td></td>\n              </tr>\n"
             )
         car.rows_html = rows
@@ -549,7 +549,7 @@ class Site:
         return (
             '              <tr class="data1">\n'
             + self._player_td(p)
-            + _tds(cells, INN_COLS[typ])
+            + _tds(cells, INN_COLS[typ], typ)
             + f'                <td nowrap="nowrap"><a href="/ci/engine/match/{self.m_id[mi]}.html" '
             f'title="view the scorecard for this row">{self.m_label[mi]}</a></td>\n'
             "              </tr>\n"
@@ -668,7 +668,7 @@ class Site:
             cells = self.cells(typ, agg, 0, p)
             out.append(
                 '              <tr class="data1">\n                <td class="left">overall</td>\n'
-                + _tds(cells, cols, span_nowrap=True)
+                + _tds(cells, cols, typ)
                 + f'                <td style="white-space: nowrap;"><a href="/ci/content/player/{pid}.html"\n'
                 '                    title="view the player profile">Profile</a></td>\n              </tr>\n'
                 "            </tbody>\n          </table>\n\n\n"
@@ -710,11 +710,13 @@ class Site:
                 agg = AGG[typ](tab, allrows, g, len(sec), self.nm, year)
                 for i, lab in enumerate(labels):
                     cells = self.cells(typ, agg, i, p)
+                    if lab.startswith(("year ", "season ")):
+                        cells["Span"] = ""  # the real pages leave Span empty on year and season rows
                     link = f"/ci/engine/player/{pid}.html?{sec[i][2]};{qs};view=innings"
                     out.append(
                         '              <tr class="data1">\n'
                         f'                <td class="left" nowrap="nowrap"><b>{esc(lab)}</b></td>\n'
-                        + _tds(cells, cols, span_nowrap=True)
+                        + _tds(cells, cols, typ)
                         + '                <td style="white-space: nowrap;"><a\n'
                         f'                    href="{esc(link)}"\n'
                         '                    title="view all innings for this row"><img src="http://i.imgci.com/espncricinfo/guruInvestigate.gif"\n'
@@ -758,20 +760,38 @@ def _team_id(T, t: int) -> int:
     return W.COUNTRIES[c].team_id if c >= 0 else 140
 
 
-def _tds(cells: dict[str, str], cols: tuple[str, ...], span_nowrap: bool = True) -> str:
+PAD = {
+    "batting": {"Ave": "padDp2", "SR": "padDp2"},
+    "bowling": {"Ave": "padDp2", "Econ": "padDp2", "SR": "padDp1"},
+    "fielding": {"D/I": "padDp2"},
+}
+
+
+def _tds(cells: dict[str, str], cols: tuple[str, ...], typ: str) -> str:
+    """Data cells as the real pages write them: "-" cells nowrap (decimal columns padded), HS padAst."""
     out = []
+    pad = PAD[typ]
     for c in cols:
         v = cells[c]
-        if c in ("Span",):
-            out.append(f'                <td class="left" nowrap="nowrap">{v}</td>\n')
-        elif c == "HS":
+        if c == "Span":
             out.append(
-                f"                <td>{v}</td>\n"
-                if v.endswith("*")
-                else f'                <td class="padAst">{v}</td>\n'
+                f'                <td class="left" nowrap="nowrap">{v}</td>\n'
+                if v
+                else "                <td></td>\n"
             )
+        elif c == "HS":
+            if v.endswith("*"):
+                out.append(f"                <td>{v}</td>\n")
+            else:
+                nw = ' nowrap="nowrap"' if v == "-" else ""
+                out.append(f'                <td class="padAst"{nw}>{v}</td>\n')
+        elif v == "-":
+            cl = f' class="{pad[c]}"' if c in pad else ""
+            out.append(f'                <td{cl} nowrap="nowrap">-</td>\n')
         elif c in ("Opposition", "Ground", "Dismissal"):
             out.append(f'                <td class="left" nowrap="nowrap">{esc(v)}</td>\n')
+        elif c == "MD" and "(" in v:
+            out.append(f'                <td nowrap="nowrap">{v}</td>\n')
         else:
             out.append(f"                <td>{v}</td>\n")
     return "".join(out)

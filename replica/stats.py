@@ -156,8 +156,20 @@ def best(k: int) -> tuple[int, int] | None:
 # --------------------------------------------------------------------------- cells of one aggregate row
 
 
+def _dash_after_mat(cols: tuple[str, ...], a: dict, i: int) -> dict[str, str]:
+    """A grouping the player played in without batting/bowling/fielding: everything after Mat is "-"."""
+    d = dict.fromkeys(cols, "-")
+    d.update({"Span": f"{a['start'][i]}-{a['end'][i]}", "Mat": str(a["mat"][i])})
+    return d
+
+
+_BAT = ("Inns", "NO", "Runs", "HS", "Ave", "BF", "SR", "100", "50", "0", "4s", "6s")
+
+
 def batting_cells(a: dict, i: int, has_bf: bool) -> dict[str, str]:
     inns, no, runs, bf = int(a["inns"][i]), int(a["no"][i]), int(a["runs"][i]), int(a["bf"][i])
+    if inns == 0:
+        return _dash_after_mat(_BAT, a, i)
     hs = int(a["hs"][i])
     return {
         "Span": f"{a['start'][i]}-{a['end'][i]}",
@@ -165,7 +177,7 @@ def batting_cells(a: dict, i: int, has_bf: bool) -> dict[str, str]:
         "Inns": str(inns),
         "NO": str(no),
         "Runs": str(runs),
-        "HS": "-" if hs < 0 else f"{hs // 2}{'*' if hs % 2 else ''}",
+        "HS": f"{hs // 2}{'*' if hs % 2 else ''}",
         "Ave": ratio(runs, inns - no, 2),
         "BF": str(bf) if has_bf else "-",
         "SR": ratio(runs * 100, bf, 2) if has_bf else "-",
@@ -180,29 +192,30 @@ def batting_cells(a: dict, i: int, has_bf: bool) -> dict[str, str]:
 def batting_truth(a: dict, i: int, has_bf: bool) -> dict:
     inns, no, runs, bf = int(a["inns"][i]), int(a["no"][i]), int(a["runs"][i]), int(a["bf"][i])
     hs = int(a["hs"][i])
+    z = inns > 0  # never batted: the page shows "-" from Inns on
     return {
         "start_year": int(a["start"][i]),
         "end_year": int(a["end"][i]),
         "matches": int(a["mat"][i]),
-        "innings": inns,
-        "not_outs": no,
-        "runs": runs,
-        "high_score": None if hs < 0 else hs // 2,
-        "high_score_not_out": None if hs < 0 else bool(hs % 2),
-        "average": exact(runs, inns - no),
-        "balls_faced": bf if has_bf else None,
-        "strike_rate": exact(runs, bf, 100) if has_bf else None,
-        "hundreds": int(a["100"][i]),
-        "fifties": int(a["50"][i]),
-        "ducks": int(a["0"][i]),
-        "fours": int(a["4s"][i]),
-        "sixes": int(a["6s"][i]),
+        "innings": inns if z else None,
+        "not_outs": no if z else None,
+        "runs": runs if z else None,
+        "high_score": hs // 2 if z else None,
+        "high_score_not_out": bool(hs % 2) if z else None,
+        "average": exact(runs, inns - no) if z else None,
+        "balls_faced": bf if has_bf and z else None,
+        "strike_rate": exact(runs, bf, 100) if has_bf and z else None,
+        "hundreds": int(a["100"][i]) if z else None,
+        "fifties": int(a["50"][i]) if z else None,
+        "ducks": int(a["0"][i]) if z else None,
+        "fours": int(a["4s"][i]) if z else None,
+        "sixes": int(a["6s"][i]) if z else None,
     }
 
 
 def _bb(k: int) -> str:
     b = best(k)
-    return "-" if b is None else f"{b[0]}/{b[1]}"
+    return "-" if b is None or b[0] == 0 else f"{b[0]}/{b[1]}"
 
 
 def bowling_cells(a: dict, i: int) -> dict[str, str]:
@@ -234,14 +247,14 @@ def bowling_cells(a: dict, i: int) -> dict[str, str]:
 
 def bowling_truth(a: dict, i: int, tests: bool) -> dict:
     inns, balls, runs, wk = int(a["inns"][i]), int(a["balls"][i]), int(a["runs"][i]), int(a["wkts"][i])
-    bbi = best(int(a["bbi"][i])) if inns else None
-    bbm = best(int(a["bbm"][i])) if inns else None
     z = inns > 0
+    bbi = best(int(a["bbi"][i])) if z and wk else None  # no wicket: BBI/BBM "-"
+    bbm = best(int(a["bbm"][i])) if z and wk else None
     return {
         "start_year": int(a["start"][i]),
         "end_year": int(a["end"][i]),
         "matches": int(a["mat"][i]),
-        "innings": inns,
+        "innings": inns if z else None,
         "balls": balls if z else None,
         "maidens": int(a["mdns"][i]) if z else None,
         "runs_conceded": runs if z else None,
@@ -261,12 +274,10 @@ def bowling_truth(a: dict, i: int, tests: bool) -> dict:
 
 def fielding_cells(a: dict, i: int) -> dict[str, str]:
     inns, dis = int(a["inns"][i]), int(a["dis"][i])
+    if inns == 0:
+        return _dash_after_mat(("Inns", "Dis", "Ct", "St", "Ct Wk", "Ct Fi", "MD", "D/I"), a, i)
     md = int(a["md"][i])
-    if md < 0:
-        mdc = "-"
-    else:
-        d, c = md // 1000, md % 1000
-        mdc = f"{d} ({c}ct {d - c}st)"
+    d, c = md // 1000, md % 1000
     return {
         "Span": f"{a['start'][i]}-{a['end'][i]}",
         "Mat": str(a["mat"][i]),
@@ -276,24 +287,25 @@ def fielding_cells(a: dict, i: int) -> dict[str, str]:
         "St": str(a["st"][i]),
         "Ct Wk": str(a["ctwk"][i]),
         "Ct Fi": str(a["ct"][i] - a["ctwk"][i]),
-        "MD": mdc,
+        "MD": f"{d} ({c}ct {d - c}st)" if d else "0",
         "D/I": ratio(dis, inns, 3),
     }
 
 
 def fielding_truth(a: dict, i: int) -> dict:
     inns, dis = int(a["inns"][i]), int(a["dis"][i])
+    z = inns > 0
     md = int(a["md"][i])
     return {
         "start_year": int(a["start"][i]),
         "end_year": int(a["end"][i]),
         "matches": int(a["mat"][i]),
-        "innings": inns,
-        "dismissals": dis,
-        "caught": int(a["ct"][i]),
-        "stumped": int(a["st"][i]),
-        "caught_keeper": int(a["ctwk"][i]),
-        "caught_fielder": int(a["ct"][i] - a["ctwk"][i]),
-        "max_dismissals_innings": None if md < 0 else md // 1000,
-        "dismissals_per_innings": exact(dis, inns),
+        "innings": inns if z else None,
+        "dismissals": dis if z else None,
+        "caught": int(a["ct"][i]) if z else None,
+        "stumped": int(a["st"][i]) if z else None,
+        "caught_keeper": int(a["ctwk"][i]) if z else None,
+        "caught_fielder": int(a["ct"][i] - a["ctwk"][i]) if z else None,
+        "max_dismissals_innings": md // 1000 if z else None,
+        "dismissals_per_innings": exact(dis, inns) if z else None,
     }
