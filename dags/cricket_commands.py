@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 BACKENDS = ("kubernetes", "ecs", "local")
@@ -270,6 +270,59 @@ def plan(
         publish=publish_command(curated=curated, glue_database=glue_database),
         expected_tables=request.expected_tables(),
     )
+
+
+def backend_settings(
+    backend: str, var: Callable[[str, str | None], str | None], *, image_tag: str | None = None
+) -> tuple[dict, dict[str, str | None]]:
+    """The backend's run-time settings from Airflow Variables (`var(name, default)`), and each step's container.
+
+    Kubernetes: the two images at the run's tag (param, else Variable CRICKET_IMAGE_TAG, else
+    `latest`). ECS: cluster, task definitions, awsvpc network and CloudWatch log settings.
+    """
+
+    def required(name: str) -> str:
+        value = var(name, None)
+        if not value:
+            raise ValueError(f"Airflow Variable {name} is required by the {backend} backend")
+        return value
+
+    def csv(name: str) -> list[str]:
+        return [v.strip() for v in required(name).split(",") if v.strip()]
+
+    steps = SCRAPER_STEPS + TRANSFORMER_STEPS
+    if backend == "kubernetes":
+        tag = image_tag or var("CRICKET_IMAGE_TAG", None) or "latest"
+        images = {
+            "scraper_image": f"{required('CRICKET_SCRAPER_IMAGE')}:{tag}",
+            "transformer_image": f"{required('CRICKET_TRANSFORMER_IMAGE')}:{tag}",
+        }
+        return images, dict.fromkeys(steps)
+    if backend == "ecs":
+        scraper = var("CRICKET_ECS_SCRAPER_CONTAINER", None) or "scraper"
+        transformer = var("CRICKET_ECS_TRANSFORMER_CONTAINER", None) or "transformer"
+        prefix = var("CRICKET_ECS_LOG_STREAM_PREFIX", None) or "cricket"
+        settings = {
+            "ecs_cluster": required("CRICKET_ECS_CLUSTER"),
+            "ecs_scraper_task_definition": required("CRICKET_ECS_SCRAPER_TASK_DEFINITION"),
+            "ecs_transformer_task_definition": required("CRICKET_ECS_TRANSFORMER_TASK_DEFINITION"),
+            "ecs_log_group": var("CRICKET_ECS_LOG_GROUP", None) or None,
+            # The awslogs driver names streams `<prefix>/<container>/<task id>`.
+            "ecs_scraper_log_prefix": f"{prefix}/{scraper}",
+            "ecs_transformer_log_prefix": f"{prefix}/{transformer}",
+            "ecs_network": {
+                "awsvpcConfiguration": {
+                    "subnets": csv("CRICKET_ECS_SUBNETS"),
+                    "securityGroups": csv("CRICKET_ECS_SECURITY_GROUPS"),
+                    "assignPublicIp": var("CRICKET_ECS_ASSIGN_PUBLIC_IP", None) or "DISABLED",
+                }
+            },
+        }
+        containers = {s: (scraper if s in SCRAPER_STEPS else transformer) for s in steps}
+        return settings, containers
+    if backend == "local":
+        return {}, dict.fromkeys(steps)
+    raise ValueError(f"unknown backend {backend!r}")
 
 
 def parse_settings(text: str | None) -> dict[str, str]:

@@ -59,7 +59,7 @@ def plan() -> list:
     return value); every other value is pushed under its own XCom key.
     """
     from airflow.sdk import get_current_context
-    from cricket_commands import Request, launch_payload, parse_settings
+    from cricket_commands import Request, backend_settings, launch_payload, parse_settings
     from cricket_commands import plan as build_plan
 
     ctx = get_current_context()
@@ -67,12 +67,6 @@ def plan() -> list:
 
     def var(name: str, default: str | None = None) -> str | None:
         return Variable.get(name, default=default)
-
-    def required(name: str) -> str:
-        value = var(name)
-        if not value:
-            raise ValueError(f"Airflow Variable {name} is required by the {BACKEND} backend")
-        return value
 
     p = build_plan(
         dag_run_id=ctx["dag_run"].run_id,
@@ -92,39 +86,8 @@ def plan() -> list:
             "max_reject_ratio": request.max_reject_ratio,
         },
     }
-    containers = {"scrape": None, "profiles": None, "transform": None, "publish": None}
-    if BACKEND == "kubernetes":
-        tag = ctx["params"].get("image_tag") or var("CRICKET_IMAGE_TAG", "latest")
-        out["scraper_image"] = f"{required('CRICKET_SCRAPER_IMAGE')}:{tag}"
-        out["transformer_image"] = f"{required('CRICKET_TRANSFORMER_IMAGE')}:{tag}"
-    elif BACKEND == "ecs":
-        scraper = var("CRICKET_ECS_SCRAPER_CONTAINER", "scraper")
-        transformer = var("CRICKET_ECS_TRANSFORMER_CONTAINER", "transformer")
-        containers = {
-            "scrape": scraper,
-            "profiles": scraper,
-            "transform": transformer,
-            "publish": transformer,
-        }
-        prefix = var("CRICKET_ECS_LOG_STREAM_PREFIX", "cricket")
-        out |= {
-            "ecs_cluster": required("CRICKET_ECS_CLUSTER"),
-            "ecs_scraper_task_definition": required("CRICKET_ECS_SCRAPER_TASK_DEFINITION"),
-            "ecs_transformer_task_definition": required("CRICKET_ECS_TRANSFORMER_TASK_DEFINITION"),
-            "ecs_log_group": var("CRICKET_ECS_LOG_GROUP"),
-            # The awslogs driver names streams `<prefix>/<container>/<task id>`.
-            "ecs_scraper_log_prefix": f"{prefix}/{scraper}",
-            "ecs_transformer_log_prefix": f"{prefix}/{transformer}",
-            "ecs_network": {
-                "awsvpcConfiguration": {
-                    "subnets": [s.strip() for s in required("CRICKET_ECS_SUBNETS").split(",") if s.strip()],
-                    "securityGroups": [
-                        s.strip() for s in required("CRICKET_ECS_SECURITY_GROUPS").split(",") if s.strip()
-                    ],
-                    "assignPublicIp": var("CRICKET_ECS_ASSIGN_PUBLIC_IP", "DISABLED"),
-                }
-            },
-        }
+    settings, containers = backend_settings(BACKEND, var, image_tag=ctx["params"].get("image_tag"))
+    out |= settings
     scrape = [launch_payload(BACKEND, argv, containers["scrape"]) for argv in p.scrape]
     out["profiles"] = [launch_payload(BACKEND, argv, containers["profiles"]) for argv in p.profiles]
     out["transform"] = launch_payload(BACKEND, p.transform, containers["transform"])
