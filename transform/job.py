@@ -294,17 +294,15 @@ class Job:
         except (OSError, ValueError):
             return None
 
-    def _prune(self, history: list[str]) -> list[str]:
-        """Keep the newest `keep` published runs (the current one included); delete the older ones."""
-        drop = history[self.keep :]
-        for rid in drop:
+    def _prune(self, dropped: list[str]) -> None:
+        """Delete published runs that fell out of the `--keep` window (never the one just published)."""
+        for rid in dropped:
             if rid == self.run_id:
                 continue
             for table in TABLES:
                 table_location(self.curated, table, rid).delete_tree()
             self.curated.child("_rejects", f"run_id={rid}").delete_tree()
             self.curated.child("_reports", f"run_id={rid}").delete_tree()
-        return history[: self.keep]
 
     def run(self) -> Result:
         t0 = time.monotonic()
@@ -351,7 +349,7 @@ class Job:
         if not over:
             report["published_at"] = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
             history = [self.run_id] + [r for r in (previous or {}).get("history", []) if r != self.run_id]
-            report["history"] = history
+            report["history"], dropped = history[: self.keep], history[self.keep :]
         report_loc = self.curated.child("_reports", f"run_id={self.run_id}", "report.json")
         report_loc.write_bytes_atomic(json.dumps(report, indent=2, default=str).encode())
         if not over:
@@ -363,7 +361,7 @@ class Job:
             # The publish: every part and the report exist; this one write makes them what readers see.
             self.curated.child("_current.json").write_bytes_atomic(json.dumps(current, indent=2).encode())
             published = True
-            self._prune(report["history"])
+            self._prune(dropped)
         self.rejects.close()
         res = Result(self.run_id, EXIT_REJECTS if over else 0, report, published, tables=tables)
         res.summary = summarize(report, published, self.curated)
