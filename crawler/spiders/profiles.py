@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+from collections import deque
 from collections.abc import AsyncIterator, Iterable, Iterator
 from typing import Any
 from urllib.parse import urlsplit
@@ -115,6 +117,10 @@ class ProfilesSpider(CricketSpider):
         self.render = render
         self.render_timeout_ms = int(render_timeout_ms)
         self._athlete_base_url_arg = athlete_base_url
+        # Render lanes: each lane keeps one browser page and renders profiles one after another on it
+        # (a fresh page per profile costs Chromium a new renderer process, about half its CPU time).
+        self._render_waiting: deque[tuple[str, int]] = deque()
+        self._lanes = 0
         self.arguments.update(render=render, render_timeout_ms=self.render_timeout_ms)
         for name, value in (
             ("player_ids", player_ids),
@@ -129,6 +135,13 @@ class ProfilesSpider(CricketSpider):
         spider = super().from_crawler(crawler, *args, **kwargs)  # sets run_id and base_url
         spider.athlete_base_url = (spider._athlete_base_url_arg or athlete_base_for(spider.base_url)).rstrip(
             "/"
+        )
+        spider.render_lanes = max(
+            1,
+            min(
+                crawler.settings.getint("PLAYWRIGHT_MAX_PAGES_PER_CONTEXT") or 8,
+                crawler.settings.getint("CONCURRENT_REQUESTS") or 8,
+            ),
         )
         if spider.render == "never" and crawler.settings.getpriority("DOWNLOAD_HANDLERS") <= 30:
             # Without a browser there is no reason to start Playwright's driver at all.
@@ -148,7 +161,8 @@ class ProfilesSpider(CricketSpider):
         for player_id in ids:
             self.crawler.stats.inc_value("cricket/pages_known")  # progress counts one page per player
             if self.render == "always":
-                yield self.render_request(self.profile_url(player_id), player_id)
+                for request in self.queue_render(self.profile_url(player_id), player_id):
+                    yield request
             else:
                 yield scrapy.Request(
                     self.profile_url(player_id),
@@ -163,31 +177,53 @@ class ProfilesSpider(CricketSpider):
     def athlete_url(self, player_id: int) -> str:
         return f"{self.athlete_base_url}/v2/sports/cricket/athletes/{player_id}"
 
-    def athlete_request(self, player_id: int) -> scrapy.Request:
+    def athlete_request(self, player_id: int, page_url: str | None = None) -> scrapy.Request:
         return scrapy.Request(
             self.athlete_url(player_id),
             callback=self.parse_athlete,
             errback=self.athlete_failed,
-            cb_kwargs={"player_id": player_id},
+            cb_kwargs={"player_id": player_id, "page_url": page_url},
         )
 
-    def render_request(self, url: str, player_id: int) -> scrapy.Request:
+    def queue_render(self, url: str, player_id: int) -> Iterator[scrapy.Request]:
+        """Render `url` in the browser: on a new lane while there are fewer than `render_lanes`, else
+        when a lane comes free (see next_render)."""
+        if self._lanes < self.render_lanes:
+            self._lanes += 1
+            yield self.render_request(url, player_id, None)
+        else:
+            self._render_waiting.append((url, player_id))
+
+    def next_render(self, browser_page: Any) -> Iterator[scrapy.Request]:
+        """A lane finished a profile: it renders the next waiting one on the same page, or closes."""
+        if self._render_waiting:
+            url, player_id = self._render_waiting.popleft()
+            yield self.render_request(url, player_id, browser_page)
+            return
+        self._lanes -= 1
+        if browser_page is not None and not browser_page.is_closed():
+            asyncio.ensure_future(browser_page.close())
+
+    def render_request(self, url: str, player_id: int, browser_page: Any) -> scrapy.Request:
         from scrapy_playwright.page import PageMethod
 
+        meta: dict[str, Any] = {
+            "playwright": True,
+            "playwright_include_page": True,  # the lane keeps its page for the next profile
+            "playwright_page_methods": [
+                PageMethod("wait_for_function", _RENDERED_OR_NOT_A_PROFILE, timeout=self.render_timeout_ms)
+            ],
+        }
+        if browser_page is not None:
+            meta["playwright_page"] = browser_page
+        self.crawler.stats.inc_value("cricket/profiles/render_requests")
         return scrapy.Request(
             url,
             callback=self.parse_rendered,
             errback=self.render_failed,
             cb_kwargs={"player_id": player_id},
             dont_filter=True,  # the fast path may have fetched this URL already
-            meta={
-                "playwright": True,
-                "playwright_page_methods": [
-                    PageMethod(
-                        "wait_for_function", _RENDERED_OR_NOT_A_PROFILE, timeout=self.render_timeout_ms
-                    )
-                ],
-            },
+            meta=meta,
         )
 
     # ------------------------------------------------------------------ callbacks
@@ -195,9 +231,10 @@ class ProfilesSpider(CricketSpider):
     def parse_profile(self, response: Response, player_id: int) -> Iterator[Any]:
         """Fast path: the profile page's __NEXT_DATA__ player object; else the athlete JSON.
 
-        @url http://127.0.0.1:8765/ci/content/player/1.html
+        @replica_url /ci/content/player/1.html
         @cb_kwargs {"player_id": 1}
         @returns items 1 1
+        @returns requests 0 0
         @scrapes record player_id source data source_url
         """
         if b"</html>" not in response.body[-2048:].lower():
@@ -222,14 +259,15 @@ class ProfilesSpider(CricketSpider):
             self.crawler.stats.inc_value("cricket/profiles/next_data_incomplete")
         else:
             self.crawler.stats.inc_value("cricket/profiles/no_next_data")
-        yield self.athlete_request(player_id)
+        yield self.athlete_request(player_id, response.url)
 
-    def parse_athlete(self, response: Response, player_id: int) -> Iterator[Any]:
+    def parse_athlete(self, response: Response, player_id: int, page_url: str | None = None) -> Iterator[Any]:
         """Fast path, second source: the ESPN core athlete JSON; the browser when it lacks the data.
 
-        @url http://127.0.0.1:8765/v2/sports/cricket/athletes/1
+        @replica_url /v2/sports/cricket/athletes/1
         @cb_kwargs {"player_id": 1}
         @returns items 1 1
+        @returns requests 0 0
         @scrapes record player_id source data source_url
         """
         try:
@@ -242,7 +280,7 @@ class ProfilesSpider(CricketSpider):
                 return
             self.logger.warning("athlete JSON for player %d unreadable: %s", player_id, exc)
             self.crawler.stats.inc_value("cricket/profiles/athlete_json_unreadable")
-            yield from self.next_after_athlete(player_id, "athlete_json_unreadable", str(exc))
+            yield from self.next_after_athlete(player_id, page_url, "athlete_json_unreadable", str(exc))
             return
         if profile.player_id != player_id:
             self.fail(player_id, "id_mismatch", f"{response.url} holds player {profile.player_id}")
@@ -250,10 +288,16 @@ class ProfilesSpider(CricketSpider):
             yield self.item(player_id, "athlete_json", doc, response.url)
         else:
             self.crawler.stats.inc_value("cricket/profiles/athlete_json_incomplete")
-            yield from self.next_after_athlete(player_id, "incomplete", f"missing {list(profile.missing)}")
+            yield from self.next_after_athlete(
+                player_id, page_url, "incomplete", f"missing {list(profile.missing)}"
+            )
 
     def parse_rendered(self, response: Response, player_id: int) -> Iterator[Any]:
         """Chromium's DOM after the profile's script ran: the `data-field` details."""
+        yield from self.rendered_item(response, player_id)
+        yield from self.next_render(response.meta.get("playwright_page"))
+
+    def rendered_item(self, response: Response, player_id: int) -> Iterator[Any]:
         fields = page.rendered_fields(response.text)
         if fields is None:
             self.fail(player_id, "not_rendered", f"{response.url} has no {page.PROFILE_SELECTOR}")
@@ -280,14 +324,19 @@ class ProfilesSpider(CricketSpider):
         yield self.athlete_request(player_id)
 
     def athlete_failed(self, failure: Failure) -> Iterator[Any]:
-        player_id = failure.request.cb_kwargs["player_id"]
-        yield from self.next_after_athlete(player_id, "athlete_json_failed", _why(failure))
+        kwargs = failure.request.cb_kwargs
+        yield from self.next_after_athlete(
+            kwargs["player_id"], kwargs.get("page_url"), "athlete_json_failed", _why(failure)
+        )
 
-    def next_after_athlete(self, player_id: int, reason: str, detail: str) -> Iterator[Any]:
+    def next_after_athlete(
+        self, player_id: int, page_url: str | None, reason: str, detail: str
+    ) -> Iterator[Any]:
         """Neither fast source had the data: render in `auto`, give up in `never`."""
         if self.render == "auto":
             self.crawler.stats.inc_value("cricket/profiles/render_fallback")
-            yield self.render_request(self.profile_url(player_id), player_id)
+            # The page the redirect led to, when known, spares the browser the redirect.
+            yield from self.queue_render(page_url or self.profile_url(player_id), player_id)
         else:
             self.fail(player_id, reason, detail)
 
@@ -301,10 +350,11 @@ class ProfilesSpider(CricketSpider):
                 request, spider=self, reason=f"playwright/{type(failure.value).__name__}"
             )
             if retry is not None:
-                yield retry
+                yield retry  # same lane, same page
                 return
         reason = "render_timeout" if "Timeout" in type(failure.value).__name__ else "render_failed"
         self.fail(player_id, reason, _why(failure))
+        yield from self.next_render(request.meta.get("playwright_page"))
 
     def fail(self, player_id: int, reason: str, detail: str) -> None:
         """Count and log a player whose profile could not be read; the crawl continues."""
