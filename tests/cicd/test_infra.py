@@ -44,6 +44,7 @@ UNSCOPED_ACTIONS = {
     "logs:DescribeLogGroups",
     "cloudwatch:PutMetricData",
     "s3:GetAccountPublicAccessBlock",
+    "ecs:ListTasks",  # the policy narrows it with an ecs:cluster condition instead
 }
 # Resources outside the project's names: MWAA's own Celery queues (execution role), and the account's
 # Glue catalog, which Glue authorizes alongside the database and table ARNs on every table call.
@@ -302,6 +303,16 @@ def test_mwaa_role_runs_only_the_pipeline_tasks(stack):
     assert not allows(mwaa, "s3:GetObject", f"arn:aws:s3:::{DATA_BUCKET}/curated/players/x.parquet")
     assert not allows(mwaa, "s3:PutObject", f"arn:aws:s3:::{MWAA_BUCKET}/dags/x.py")
     assert allows(mwaa, "iam:PassRole", f"arn:aws:iam::{ACCOUNT}:role/{PROJECT}-{ENV}-scraper")
+    stream = (
+        f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/ecs/{PROJECT}-{ENV}:log-stream:cricket/scraper/0123abcd"
+    )
+    assert allows(mwaa, "logs:GetLogEvents", stream)
+    assert not allows(
+        mwaa, "logs:GetLogEvents", f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/ecs/other:log-stream:x"
+    )
+    (list_tasks,) = [st for doc in mwaa for st in doc["Statement"] if st.get("Action") == "ecs:ListTasks"]
+    cluster = f"arn:aws:ecs:{REGION}:{ACCOUNT}:cluster/{PROJECT}-{ENV}"
+    assert list_tasks["Condition"] == {"ArnEquals": {"ecs:cluster": cluster}}
 
 
 def test_deploy_role_trusts_only_the_repo_and_its_environment(stack):
