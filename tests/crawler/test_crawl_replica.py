@@ -80,8 +80,8 @@ def test_every_class_and_type_equals_truth_under_faults(faulty_replica, truth, t
     assert manifest["arguments"]["view"] == view
     assert manifest["items"] == {view: len(rows)} and manifest["item_count"] == len(rows)
     assert sum(manifest["part_items"].values()) == len(rows)
-    # The faults really happened and were survived.
-    assert manifest["stats"].get("retry/count", 0) > 0
+    if view == "innings":  # faults are per URL: the 18 career lists may draw none, 400+ innings pages do
+        assert manifest["stats"].get("retry/count", 0) > 0
     key, mismatches = (
         (career_key, career_mismatches) if view == "career" else (innings_key, innings_mismatches)
     )
