@@ -1,0 +1,131 @@
+"""End to end: `dag.test()` with CRICKET_BACKEND=local crawls the replica into moto S3, transforms, publishes to Glue, checks.
+
+Airflow runs in a subprocess (its own AIRFLOW_HOME, migrated DB and DAGs folder) so its global
+configuration never leaks into other tests.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import boto3
+import pytest
+from cricket_commands import safe_run_id
+
+from tests.dags.conftest import DAGS
+
+DRIVER = Path(__file__).with_name("dagtest_driver.py")
+BUCKET = "example-cricket-bucket"
+# The replica is our own local site: crawl it without the polite delays meant for the real one.
+FAST = "AUTOTHROTTLE_ENABLED=False,DOWNLOAD_DELAY=0,CONCURRENT_REQUESTS=32,CONCURRENT_REQUESTS_PER_DOMAIN=32"
+
+
+@pytest.fixture(scope="module")
+def airflow_home(tmp_path_factory) -> dict[str, str]:
+    home = tmp_path_factory.mktemp("airflow-home")
+    env = {
+        "AIRFLOW_HOME": str(home),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+    }
+    bin_dir = Path(sys.executable).parent
+    subprocess.run(
+        [str(bin_dir / "airflow"), "db", "migrate"],
+        env={**os.environ, **env},
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
+    return env
+
+
+def run_dag(airflow_home, aws_env, *, base_url: str, prefix: str, conf: dict) -> tuple[dict, str]:
+    env = {
+        **os.environ,
+        **airflow_home,
+        **aws_env,
+        "CRICKET_BACKEND": "local",
+        # Airflow Variables, as MWAA would hold them (AIRFLOW_VAR_<NAME> is Airflow's env form).
+        "AIRFLOW_VAR_CRICKET_RAW_URI": f"s3://{BUCKET}/{prefix}/raw",
+        "AIRFLOW_VAR_CRICKET_CURATED_URI": f"s3://{BUCKET}/{prefix}/curated",
+        "AIRFLOW_VAR_CRICKET_GLUE_DATABASE": f"cricket_{prefix}",
+        "AIRFLOW_VAR_CRICKET_BASE_URL": base_url,
+        "AIRFLOW_VAR_CRICKET_SCRAPE_SETTINGS": FAST,
+        # cricket-scrape / cricket-transform live beside this interpreter.
+        "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}",
+    }
+    proc = subprocess.run(
+        [sys.executable, str(DRIVER), json.dumps(conf)], env=env, capture_output=True, text=True, timeout=900
+    )
+    out = proc.stdout + proc.stderr
+    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("DAGTEST-RESULT ")]
+    assert proc.returncode == 0 and lines, out[-5000:]
+    return json.loads(lines[-1].removeprefix("DAGTEST-RESULT ")), out
+
+
+@pytest.fixture(scope="module")
+def bucket(moto_s3):
+    s3 = boto3.client(
+        "s3", endpoint_url=moto_s3.url, region_name="us-east-1",
+        aws_access_key_id="testing", aws_secret_access_key="testing",
+    )  # fmt: skip
+    s3.create_bucket(Bucket=BUCKET)
+    return BUCKET
+
+
+def test_dag_runs_end_to_end_on_local_backend(airflow_home, aws_env, bucket, replica_300):
+    result, log = run_dag(
+        airflow_home, aws_env, base_url=replica_300.url, prefix="ok", conf={"classes": [1, 2]}
+    )
+    states = {k: v["state"] for k, v in result["tis"].items()}
+    assert result["state"] == "success", log[-5000:]
+    assert states == {
+        "plan[-1]": "success",
+        "scrape[0]": "success",
+        "scrape[1]": "success",
+        "profile_launches[-1]": "success",
+        "profiles[0]": "success",
+        "profiles[1]": "success",
+        "transform[-1]": "success",
+        "publish[-1]": "success",
+        "check[-1]": "success",
+    }
+    run = safe_run_id(result["run_id"])
+    s3 = boto3.client("s3")
+    # Each mapped scrape wrote its own finished raw run named after the DAG run.
+    for raw_run in (f"statsguru/run_id={run}-c1-career", f"statsguru/run_id={run}-c2-career",
+                    f"profiles/run_id={run}-profiles-c1", f"profiles/run_id={run}-profiles-c2"):  # fmt: skip
+        s3.head_object(Bucket=bucket, Key=f"ok/raw/{raw_run}/_manifest.json")
+    current = json.loads(s3.get_object(Bucket=bucket, Key="ok/curated/_current.json")["Body"].read())
+    assert current["run_id"] == run
+    for table in ("players", "batting_career", "bowling_career", "fielding_career"):
+        assert current["tables"][table]["rows"] > 0, table
+    assert {"test", "odi"} == {
+        part.split("format=")[1].split("/")[0] for part in current["tables"]["batting_career"]["files"]
+    }
+    # publish pointed moto's Glue tables at this run's data.
+    glue = boto3.client("glue")
+    tables = {t["Name"]: t for t in glue.get_tables(DatabaseName="cricket_ok")["TableList"]}
+    assert run in tables["batting_career"]["StorageDescriptor"]["Location"]
+    # check logged its report: rows per table, rejects and DQ findings.
+    assert "curated run report" in log and '"rejects": 0' in log and '"dq_findings":' in log
+
+
+def test_drifted_site_fails_at_scrape_without_retry(airflow_home, aws_env, bucket, replica_factory):
+    drifted = replica_factory("--players", "60", "--seed", "7", "--drift", "headers")
+    result, log = run_dag(
+        airflow_home, aws_env, base_url=drifted.url, prefix="drift", conf={"classes": [1], "profiles": False}
+    )
+    assert result["state"] == "failed"
+    scrape = result["tis"]["scrape[0]"]
+    assert scrape == {"state": "failed", "try_number": 1}  # AirflowFailException: no retry
+    assert result["tis"]["transform[-1]"]["state"] == "upstream_failed"
+    assert "scrape stopped: layout drift" in log and "(exit 3); not retried" in log
+    # The crawler's own message names the renamed header; it is in the task log.
+    assert "layout drift at " in log and "unknown headers ['Avg']" in log
+    s3 = boto3.client("s3")
+    assert "Contents" not in s3.list_objects_v2(Bucket=bucket, Prefix="drift/curated/")
