@@ -1,0 +1,62 @@
+"""Politeness pieces: robots.txt Crawl-delay becomes the host's download delay, and AutoThrottle keeps to it."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from scrapy.core.downloader import Slot
+from scrapy.http import Request, Response
+from scrapy.robotstxt import ProtegoRobotParser
+from scrapy.utils.test import get_crawler
+
+from crawler.extensions import PoliteAutoThrottle, RobotsCrawlDelay
+from crawler.middlewares import is_access_denied
+
+STRICT = b"User-agent: *\nCrawl-delay: 15\nDisallow: /*template=results\nDisallow: /*wrappertype=print\n"
+
+
+def _crawler_with_slot(**settings):
+    crawler = get_crawler(settings_dict={"ROBOTSTXT_OBEY": True, **settings})
+    slot = Slot(concurrency=8, delay=0.0, jitter=0)
+    downloader = SimpleNamespace(
+        slots={"stats.example.org": slot}, per_slot_settings={}, get_slot_key=lambda r: "stats.example.org"
+    )
+    crawler.engine = SimpleNamespace(downloader=downloader)
+    return crawler, slot
+
+
+def test_crawl_delay_becomes_the_slot_delay():
+    crawler, slot = _crawler_with_slot()
+    ext = RobotsCrawlDelay.from_crawler(crawler)
+    parser = ProtegoRobotParser(STRICT, spider=None)
+    request = Request("https://stats.example.org/ci/engine/stats/index.html?class=1;template=results")
+    ext.robots_parsed(parser, request)
+    assert slot.delay == 15.0
+    assert crawler.engine.downloader.per_slot_settings["stats.example.org"]["delay"] == 15.0
+    assert crawler.stats.get_value("cricket/crawl_delay/stats.example.org") == 15.0
+    assert not parser.allowed(request.url, crawler.settings["USER_AGENT"])
+
+
+def test_autothrottle_never_goes_below_crawl_delay():
+    crawler, slot = _crawler_with_slot(AUTOTHROTTLE_ENABLED=True, DOWNLOAD_DELAY=0)
+    RobotsCrawlDelay.from_crawler(crawler).robots_parsed(
+        ProtegoRobotParser(STRICT, spider=None), Request("https://stats.example.org/")
+    )
+    throttle = PoliteAutoThrottle(crawler)
+    throttle.mindelay, throttle.maxdelay = 0.0, 60.0
+    request = Request(
+        "https://stats.example.org/x", meta={"download_slot": "stats.example.org", "download_latency": 0.01}
+    )
+    for _ in range(5):  # fast answers would shrink the delay towards 0
+        throttle._response_downloaded(Response(request.url, status=200, request=request), request, None)
+    assert slot.delay == 15.0
+
+
+def test_akamai_block_page_is_recognised():
+    page = (b"<HTML><HEAD><TITLE>Access Denied</TITLE></HEAD><BODY><H1>Access Denied</H1>You don't have permission"
+            b" ... Reference #18.1 https://errors.edgesuite.net/18.1</BODY></HTML>")  # fmt: skip
+    assert is_access_denied(Response("https://x/", status=200, body=page))
+    assert is_access_denied(Response("https://x/", status=403, body=b""))
+    assert not is_access_denied(
+        Response("https://x/", status=200, body=b"<html><title>Statsguru</title></html>")
+    )
