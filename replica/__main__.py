@@ -66,7 +66,6 @@ async def _serve(args: argparse.Namespace) -> None:
         broken_profiles=args.broken_profiles,
     )
     rep = Replica(opts)
-    rep.site.warm()
     runner = web.AppRunner(rep.app(), access_log=None, handle_signals=False)
     await runner.setup()
     site = web.TCPSite(runner, args.host, args.port, backlog=2048)
@@ -77,6 +76,8 @@ async def _serve(args: argparse.Namespace) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     print(f"serving http://{args.host}:{port}", flush=True)
+    # aggregate every results list in the background: the site already answers (lazily) meanwhile
+    warm = loop.run_in_executor(None, rep.site.warm)
     print(
         f"replica: {args.players} players, seed {args.seed}, {len(rep.model.matches)} matches, ready in "
         f"{time.monotonic() - t0:.1f}s",
@@ -85,6 +86,7 @@ async def _serve(args: argparse.Namespace) -> None:
     )
     await stop.wait()
     await runner.cleanup()
+    await warm
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import itertools
 import math
 import random
 import unicodedata
@@ -49,6 +50,7 @@ ROLES = (
 )
 ROLE_WEIGHTS = (0.10, 0.12, 0.12, 0.06, 0.07, 0.03, 0.06, 0.07, 0.05, 0.32)
 QUOTA = (1, 5, 2, 4)  # keeper, batters, allrounders, bowlers (at most; 11 slots in all)
+_NOT_KEEPER = [[k for k in range(11) if k != j] for j in range(11)]
 PHANTOM_ROLES = (0, 0, 1, 2, 2, 4, 7, 9, 9, 9, 9)  # role of each slot of an all-phantom XI
 
 
@@ -426,9 +428,9 @@ class Model:
             forced.setdefault((a, side), []).append(p)
         comp = dict(self.composite_matches)
         # row accumulators
-        B: list[tuple] = []
-        BW: list[tuple] = []
-        F: list[tuple] = []
+        B: list[int] = []
+        BW: list[int] = []
+        F: list[int] = []
         self._rows = (B, BW, F)
         for m in self.matches:
             sides = []
@@ -463,19 +465,20 @@ class Model:
 
     def _play(self, m: Match, sides, B, BW, F) -> None:
         rng = self.rng
+        rnd = rng.random
         cls = m.cls
         fmt_kind = 0 if cls in W.TEST_CLASSES else 1 if cls in (2, 9) else 2
         women = cls in W.WOMEN_CLASSES
-        bat_first = 0 if rng.random() < 0.5 else 1
+        bat_first = 0 if rnd() < 0.5 else 1
         a, b = bat_first, 1 - bat_first
         if fmt_kind == 0:
-            plan = [a, b, b, a] if rng.random() < 0.08 else [a, b, a, b]
-            r = rng.random()
+            plan = [a, b, b, a] if rnd() < 0.08 else [a, b, a, b]
+            r = rnd()
             played = 3 if r < 0.2 else 2 if r < 0.22 else 1 if r < 0.225 else 4
             cap = None
         else:
             plan = [a, b]
-            played = 1 if rng.random() < 0.04 else 2
+            played = 1 if rnd() < 0.04 else 2
             cap = (300 if m.date.year >= 1987 or cls == 9 else 360) if fmt_kind == 1 else 120
         totals = [0, 0]
         wk_last = 0
@@ -496,22 +499,22 @@ class Model:
                         self._field_row(F, p, m, inn, sides, f, TDNB)
                 continue
             # ---- batting
-            r = rng.random()
+            r = rnd()
             if fmt_kind == 0:
-                w = 10 if r < 0.68 else rng.randint(2, 9)
+                w = 10 if r < 0.68 else (2 + int(rnd() * 8))
             elif fmt_kind == 1:
-                w = 10 if r < 0.36 else rng.randint(1, 9)
+                w = 10 if r < 0.36 else (1 + int(rnd() * 9))
             else:
-                w = 10 if r < 0.15 else rng.randint(0, 9)
+                w = 10 if r < 0.15 else (0 + int(rnd() * 10))
             absent = -1
             nbat_slots = 11
-            if w == 10 and rng.random() < 0.015:
+            if w == 10 and rnd() < 0.015:
                 absent, nbat_slots, w = 10, 10, 9
             crease = [0, 1]
             nxt = 2
             out_order: list[int] = []
             for _k in range(w):
-                j = 0 if rng.random() < 0.5 else 1
+                j = 0 if rnd() < 0.5 else 1
                 out_order.append(crease[j])
                 if nxt < nbat_slots:
                     crease[j] = nxt
@@ -532,14 +535,16 @@ class Model:
                 srp = sr_base * (self.p_sr[p] if p >= 0 else 1.0) * (1.1 - slot * 0.02)
                 if slot in outs:
                     duck_p = 0.045 if avg > 20 else 0.12
-                    x = 0 if rng.random() < duck_p else int(rng.expovariate(1.0 / max(avg, 1.0)))
+                    x = 0 if rnd() < duck_p else int(rng.expovariate(1.0 / max(avg, 1.0)))
                 else:
                     x = int(rng.expovariate(1.0 / max(avg * 0.7, 1.0)))
                 runs[slot] = x
                 if x == 0:
-                    bf[slot] = 0 if (slot not in outs and rng.random() < 0.35) else rng.randint(1, 9)
+                    bf[slot] = 0 if (slot not in outs and rnd() < 0.35) else (1 + int(rnd() * 9))
                 else:
-                    bf[slot] = max(1, int(round(x * 100.0 / srp * rng.lognormvariate(0, 0.2))))
+                    bf[slot] = max(
+                        1, int(round(x * 100.0 / srp * math.exp(0.4 * (rnd() + rnd() + rnd() - 1.5))))
+                    )
             if cap:
                 tot = sum(bf)
                 if tot > cap:
@@ -558,8 +563,8 @@ class Model:
             if balls == 0:
                 balls = 1
                 bf[0] = 1
-            extras = int(balls / 45.0 * rng.uniform(0.4, 1.6))
-            bye_runs = int(extras * rng.uniform(0.3, 0.7))
+            extras = int(balls / 45.0 * (0.4 + 1.2 * rnd()))
+            bye_runs = int(extras * (0.3 + 0.4 * rnd()))
             total_runs = sum(runs) + extras
             totals[s] += total_runs
             wk_last = w
@@ -568,16 +573,12 @@ class Model:
             dis = [D_NOTOUT] * 11
             catcher = [-1] * 11
             for slot in out_order:
-                u = rng.random()
+                u = rnd()
                 kind = D_CAUGHT + bisect.bisect_right(_DIS_CUM, u)
                 kind = min(kind, D_HITWKT)
                 dis[slot] = kind
                 if kind == D_CAUGHT:
-                    catcher[slot] = (
-                        keeper_slot
-                        if rng.random() < 0.22
-                        else rng.choice([k for k in range(11) if k != keeper_slot])
-                    )
+                    catcher[slot] = keeper_slot if rnd() < 0.22 else _NOT_KEEPER[keeper_slot][int(rnd() * 10)]
                 elif kind == D_STUMPED:
                     catcher[slot] = keeper_slot
             # bowlers of the fielding side
@@ -587,9 +588,9 @@ class Model:
                 role = froles[k]
                 wgt = self.p_bowl[p] if p >= 0 else {9: 1.0, 7: 0.7, 8: 0.8, 6: 0.4}.get(role, 0.0)
                 bowl_w.append(wgt)
-            nb = (rng.randint(4, 6), rng.randint(5, 6), rng.randint(5, 7))[fmt_kind]
+            nb = ((4 + int(rnd() * 3)), (5 + int(rnd() * 2)), (5 + int(rnd() * 3)))[fmt_kind]
             ranked = sorted(
-                (k for k in range(11) if bowl_w[k] > 0), key=lambda k: -bowl_w[k] * rng.uniform(0.7, 1.3)
+                (k for k in range(11) if bowl_w[k] > 0), key=lambda k: -bowl_w[k] * (0.7 + 0.6 * rnd())
             )
             if len(ranked) < nb:  # part-timers fill in
                 others = [k for k in range(11) if k not in ranked and k != keeper_slot]
@@ -621,14 +622,14 @@ class Model:
             bballs = {k: alloc[k] * 6 for k in bowlers}
             if rem:
                 ok = [k for k in bowlers if per_cap is None or bballs[k] + rem <= per_cap] or bowlers
-                bballs[rng.choice(ok)] += rem
+                bballs[ok[int(rnd() * len(ok))]] += rem
             bowlers = [k for k in bowlers if bballs[k] > 0]
             if not bowlers:
                 bowlers = [ranked[0]]
                 bballs = {ranked[0]: balls}
             conc = total_runs - bye_runs
             shares = {
-                k: bballs[k] * (self.p_econ[fxi[k]] if fxi[k] >= 0 else 1.0) * rng.uniform(0.75, 1.25)
+                k: bballs[k] * (self.p_econ[fxi[k]] if fxi[k] >= 0 else 1.0) * (0.75 + 0.5 * rnd())
                 for k in bowlers
             }
             ssum = sum(shares.values())
@@ -636,9 +637,16 @@ class Model:
             bruns[bowlers[0]] += conc - sum(bruns.values())
             bw = {k: 0 for k in bowlers}
             wk_w = [bballs[k] * (self.p_wkt[fxi[k]] if fxi[k] >= 0 else 0.8) for k in bowlers]
+            wk_cum = list(itertools.accumulate(wk_w))
+            wk_tot = wk_cum[-1]
+            nbw = len(bowlers)
             for slot in out_order:
                 if dis[slot] != D_RUNOUT:
-                    k = rng.choices(bowlers, wk_w)[0]
+                    x = rnd() * wk_tot
+                    j = 0
+                    while j < nbw - 1 and x >= wk_cum[j]:
+                        j += 1
+                    k = bowlers[j]
                     bw[k] += 1
             # ---- rows: batting side
             for slot, p in enumerate(xi):
@@ -648,13 +656,13 @@ class Model:
                     self._bat_row(B, p, m, inn, sides, s, ABSENT, pos=slot + 1)
                 elif slot < batted:
                     mins_k = (1.45, 1.25, 1.1)[fmt_kind]
-                    mins = int(bf[slot] * mins_k * rng.uniform(0.8, 1.25)) + (
-                        rng.randint(0, 3) if bf[slot] == 0 else 0
+                    mins = int(bf[slot] * mins_k * (0.8 + 0.45 * rnd())) + (
+                        (0 + int(rnd() * 4)) if bf[slot] == 0 else 0
                     )
                     x = runs[slot]
                     p6 = (0.03, 0.08, 0.17)[fmt_kind] * self.p_power[p]
-                    f6 = int(x * p6 / 6 * rng.uniform(0.5, 1.5) + rng.random())
-                    f4 = int(x * 0.5 / 4 * rng.uniform(0.6, 1.3) + rng.random())
+                    f6 = int(x * p6 / 6 * (0.5 + 1 * rnd()) + rnd())
+                    f4 = int(x * 0.5 / 4 * (0.6 + 0.7 * rnd()) + rnd())
                     while 4 * f4 + 6 * f6 > x:
                         if f6 and (f6 * 6 > f4 * 4 or not f4):
                             f6 -= 1
@@ -704,7 +712,7 @@ class Model:
                     full, part = divmod(bballs[k], 6)
                     e = bruns[k] / max(bballs[k] / 6.0, 1 / 6.0)
                     pm = math.exp(-e * 0.55)
-                    md = min(full, int(round(full * pm * rng.uniform(0.7, 1.3))))
+                    md = min(full, int(round(full * pm * (0.7 + 0.6 * rnd()))))
                     if bruns[k] > 0 and part == 0:
                         md = min(md, full - 1)
                     if bruns[k] == 0:
@@ -755,15 +763,15 @@ class Model:
     def _bat_row(
         B, p, m, inn, sides, s, part, runs=-1, no=False, mins=-1, bf=-1, f4=-1, f6=-1, pos=-1, dis=-1
     ):
-        B.append((p, m.idx, inn, m.teams[s], part, runs, no, mins, bf, f4, f6, pos, dis))
+        B.extend((p, m.idx, inn, m.teams[s], part, runs, no, mins, bf, f4, f6, pos, dis))
 
     @staticmethod
     def _bowl_row(BW, p, m, inn, sides, s, part, balls=-1, mdns=-1, runs=-1, wkts=-1, pos=-1):
-        BW.append((p, m.idx, inn, m.teams[s], part, balls, mdns, runs, wkts, pos))
+        BW.extend((p, m.idx, inn, m.teams[s], part, balls, mdns, runs, wkts, pos))
 
     @staticmethod
     def _field_row(F, p, m, inn, sides, s, part, ct=-1, st=-1, ctwk=-1):
-        F.append((p, m.idx, inn, m.teams[s], part, ct, st, ctwk))
+        F.extend((p, m.idx, inn, m.teams[s], part, ct, st, ctwk))
 
     # ------------------------------------------------------------------ finish: arrays, identities
     def _finish(self) -> None:
