@@ -239,8 +239,8 @@ def wait(
     log: Callable[[str], None] = print,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
-) -> str | None:
-    """Poll the run until it is success/failed; None when `timeout` seconds pass first."""
+) -> tuple[bool, str | None]:
+    """Poll the run until it is success/failed: (True, final state), or (False, last state seen) on timeout."""
     deadline = clock() + timeout
     last = None
     while True:
@@ -257,9 +257,9 @@ def wait(
             log(f"{dag_id} run {run_id}: {state}")
             last = state
         if state in TERMINAL_STATES:
-            return state
+            return True, state
         if clock() + poll_interval > deadline:
-            return None
+            return False, state
         sleep(poll_interval)
 
 
@@ -331,13 +331,18 @@ def main(
         )
         if not args.wait:
             return EXIT_OK
-        state = wait(api, args.dag_id, run_id, timeout=args.timeout, poll_interval=args.poll_interval)
+        finished, state = wait(
+            api, args.dag_id, run_id, timeout=args.timeout, poll_interval=args.poll_interval
+        )
     except TriggerError as exc:
         _fail(str(exc))
         return EXIT_FAILED
-    if state is None:
+    if not finished:
+        # A run that never left "queued" usually means a paused DAG or a full scheduler.
+        hint = "; it never left queued: is the DAG paused?" if state == "queued" else f" (last state {state})"
         _fail(
-            f"{args.dag_id} run {run_id} did not finish within {args.timeout:g}s; it keeps running on {args.environment}"
+            f"{args.dag_id} run {run_id} did not finish within {args.timeout:g}s{hint}; "
+            f"the run goes on in {args.environment}"
         )
         return EXIT_TIMEOUT
     if state != "success":

@@ -97,7 +97,17 @@ def test_timeout_exits_124(mwaa, capsys):
         _get(stub, "running")
     rc = trigger_dag.main(_argv("--wait", "--poll-interval", "0.05", "--timeout", "0.2"), client=client)
     assert rc == trigger_dag.EXIT_TIMEOUT == 124
-    assert "did not finish within 0.2s" in capsys.readouterr().err
+    assert "did not finish within 0.2s (last state running)" in capsys.readouterr().err
+
+
+def test_timeout_of_a_run_stuck_in_queued_hints_at_a_paused_dag(mwaa, capsys):
+    client, stub = mwaa
+    _post(stub)
+    for _ in range(50):
+        _get(stub, "queued")
+    rc = trigger_dag.main(_argv("--wait", "--poll-interval", "0.05", "--timeout", "0.1"), client=client)
+    assert rc == 124
+    assert "never left queued: is the DAG paused?" in capsys.readouterr().err
 
 
 def test_wait_loop_counts_polls_with_a_fake_clock():
@@ -117,7 +127,7 @@ def test_wait_loop_counts_polls_with_a_fake_clock():
     got = trigger_dag.wait(
         Api(), DAG, RUN, timeout=100, poll_interval=30, clock=lambda: now[0], sleep=sleep, log=lambda m: None
     )
-    assert got is None
+    assert got == (False, "running")
     assert calls == [0, 30, 60, 90]  # a fifth poll would end past the deadline
 
 
