@@ -1,0 +1,248 @@
+"""Spider `profiles` end to end on the replica: fast path and Chromium both equal the players truth; broken pages fail cleanly."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from crawler.pages.profiles import next_data_player, parse_raw
+from crawler.rawread import iter_items, read_manifest
+from tests.helpers import REPO, start_replica
+
+PLAYERS = "300"
+SEED = "7"
+# Our own loopback site: no politeness delays, enough concurrency to keep the tests short.
+FAST = [
+    "-s",
+    "AUTOTHROTTLE_ENABLED=False",
+    "-s",
+    "DOWNLOAD_DELAY=0",
+    "-s",
+    "CONCURRENT_REQUESTS=16",
+    "-s",
+    "CONCURRENT_REQUESTS_PER_DOMAIN=16",
+    "-s",
+    "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT=8",
+    "-s",
+    "LOG_LEVEL=INFO",
+]
+COMPARED = (
+    "full_name",
+    "date_of_birth",
+    "gender",
+    "batting_style",
+    "bowling_style",
+    "playing_role",
+    "country",
+)
+
+
+def _scrape_bin() -> str:
+    local = REPO / ".venv" / "bin" / "cricket-scrape"
+    return str(local) if local.exists() else (shutil.which("cricket-scrape") or "cricket-scrape")
+
+
+def scrape(
+    url: str, ids, raw: Path, run_id: str, *extra: str, timeout: float = 600
+) -> subprocess.CompletedProcess:
+    cmd = [
+        _scrape_bin(),
+        "profiles",
+        "--base-url",
+        url,
+        "--player-ids",
+        ",".join(map(str, ids)),
+        "--raw",
+        raw.as_uri(),
+        "--run-id",
+        run_id,
+        *FAST,
+        *extra,
+    ]
+    return subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=timeout)
+
+
+def scrapy_stat(proc: subprocess.CompletedProcess, key: str) -> int | None:
+    """A counter from the stats Scrapy dumps to the log at the end of a crawl (None when absent)."""
+    m = re.search(rf"'{re.escape(key)}': (\d+)", proc.stderr)
+    return int(m.group(1)) if m else None
+
+
+def run_uri(raw: Path, run_id: str) -> str:
+    return f"{raw.as_uri()}/profiles/run_id={run_id}"
+
+
+@pytest.fixture(scope="module")
+def truth(tmp_path_factory) -> dict[int, dict]:
+    out = tmp_path_factory.mktemp("truth")
+    subprocess.run(
+        [sys.executable, "-m", "replica", "truth", "--players", PLAYERS, "--seed", SEED, "--out", str(out)],
+        cwd=REPO,
+        check=True,
+    )
+    rows = [json.loads(line) for line in (out / "players.jsonl").read_text().splitlines() if line.strip()]
+    assert len(rows) == int(PLAYERS)
+    return {r["player_id"]: r for r in rows}
+
+
+@pytest.fixture(scope="module")
+def replica_js():
+    """300 players, a fifth of them with profile pages whose data only the browser can render."""
+    srv = start_replica("--players", PLAYERS, "--seed", SEED, "--js-only-profiles", "0.2")
+    yield srv
+    srv.stop()
+
+
+def assert_equals_truth(items: list[dict], truth: dict[int, dict]) -> None:
+    mismatches = []
+    for item in items:
+        profile = parse_raw(item["source"], item["data"], item["source_url"])
+        assert profile.player_id == item["player_id"]
+        want = truth[item["player_id"]]
+        got = {f: getattr(profile, f) for f in COMPARED}
+        exp = {f: want[f] for f in COMPARED}
+        # Teams and the Statsguru-style name are compared where the source shows them.
+        if profile.teams is not None:
+            got["teams"], exp["teams"] = profile.teams, want["teams"]
+        if profile.name is not None:
+            got["name"], exp["name"] = profile.name, want["name"]
+        if got != exp:
+            mismatches.append((item["player_id"], item["source"], got, exp))
+    assert not mismatches, f"{len(mismatches)} profiles differ from truth, e.g. {mismatches[:3]}"
+
+
+def check_lineage(items: list[dict], run_id: str) -> None:
+    for item in items:
+        assert item["record"] == "profile" and item["spider"] == "profiles" and item["run_id"] == run_id
+        assert item["scraped_at"].endswith("Z") and item["source_url"].startswith("http://127.0.0.1:")
+
+
+def test_fast_path_equals_truth(replica_js, truth, tmp_path):
+    """render=auto on the replica: __NEXT_DATA__ for most players, the athlete JSON for JS-only pages, no browser."""
+    proc = scrape(replica_js.url, sorted(truth), tmp_path, "fast", "-a", "render=auto")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    items = list(iter_items(run_uri(tmp_path, "fast")))
+    assert sorted(i["player_id"] for i in items) == sorted(truth)
+    assert_equals_truth(items, truth)
+    check_lineage(items, "fast")
+    sources = {s: sum(i["source"] == s for i in items) for s in ("next_data", "athlete_json", "rendered")}
+    assert sources["rendered"] == 0 and sources["next_data"] > 0 and sources["athlete_json"] > 0, sources
+    # The JS-only pages are exactly those without __NEXT_DATA__ in their HTML.
+    for item in items:
+        if item["source"] == "athlete_json":
+            html = urllib.request.urlopen(
+                f"{replica_js.url}/ci/content/player/{item['player_id']}.html"
+            ).read()
+            assert next_data_player(html.decode("utf-8")) is None
+    manifest = read_manifest(run_uri(tmp_path, "fast"))
+    assert manifest["finish_reason"] == "finished"
+    assert manifest["stats"]["cricket/profiles/source/athlete_json"] == sources["athlete_json"]
+    assert scrapy_stat(proc, "playwright/browser_count") is None  # no browser on the fast path
+
+
+def test_render_always_equals_truth(replica_js, truth, tmp_path):
+    """render=always: every profile through Debian Chromium, parsed from the rendered DOM."""
+    proc = scrape(replica_js.url, sorted(truth), tmp_path, "always", "-a", "render=always")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    items = list(iter_items(run_uri(tmp_path, "always")))
+    assert sorted(i["player_id"] for i in items) == sorted(truth)
+    assert {i["source"] for i in items} == {"rendered"}
+    assert_equals_truth(items, truth)
+    check_lineage(items, "always")
+    stats = read_manifest(run_uri(tmp_path, "always"))["stats"]
+    assert stats["cricket/profiles/source/rendered"] == len(truth)
+    assert scrapy_stat(proc, "playwright/browser_count") == 1  # one browser, pages reused per lane
+    assert scrapy_stat(proc, "playwright/page_count") <= 8
+
+
+def test_auto_renders_only_what_the_json_lacks(replica_js, truth, tmp_path):
+    """With the athlete JSON unavailable, render=auto sends exactly the JS-only pages to the browser."""
+    ids = sorted(truth)[:60]
+    proc = scrape(
+        replica_js.url,
+        ids,
+        tmp_path,
+        "auto",
+        "-a",
+        "render=auto",
+        "-a",
+        f"athlete_base_url={replica_js.url}/gone",
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    items = list(iter_items(run_uri(tmp_path, "auto")))
+    assert sorted(i["player_id"] for i in items) == ids
+    assert_equals_truth(items, truth)
+    rendered = [i for i in items if i["source"] == "rendered"]
+    assert rendered and len(rendered) < len(items)
+    stats = read_manifest(run_uri(tmp_path, "auto"))["stats"]
+    assert (
+        stats["cricket/profiles/render_fallback"] == len(rendered) == stats["cricket/profiles/no_next_data"]
+    )
+
+
+def test_render_never_without_json_fails_cleanly(replica_js, truth, tmp_path):
+    ids = sorted(truth)[:30]
+    proc = scrape(
+        replica_js.url,
+        ids,
+        tmp_path,
+        "never",
+        "-a",
+        "render=never",
+        "-a",
+        f"athlete_base_url={replica_js.url}/gone",
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    manifest = read_manifest(run_uri(tmp_path, "never"))
+    stats = manifest["stats"]
+    kept = stats.get("cricket/profiles/source/next_data", 0)
+    assert kept + stats["cricket/profiles/failed"] == len(ids) and stats["cricket/profiles/failed"] > 0
+    assert stats["cricket/profiles/failed/athlete_json_failed"] == stats["cricket/profiles/failed"]
+    assert scrapy_stat(proc, "playwright/browser_count") is None
+    assert "scrapy-playwright" not in proc.stderr  # render=never does not even load the handler
+
+
+def test_broken_profile_fails_after_retries_and_crawl_finishes(truth, tmp_path):
+    """A page whose script throws never shows the selector: retried, then failed and counted; the run finishes."""
+    srv = start_replica("--players", PLAYERS, "--seed", SEED, "--broken-profiles", "0.1")
+    try:
+        ids = sorted(truth)[:40]
+        broken = []
+        for pid in ids:
+            html = urllib.request.urlopen(f"{srv.url}/ci/content/player/{pid}.html").read().decode("utf-8")
+            if next_data_player(html) is None:
+                broken.append(pid)
+        assert broken, "the replica's --broken-profiles 0.1 left no broken page among the first 40 players"
+        proc = scrape(
+            srv.url,
+            ids,
+            tmp_path,
+            "broken",
+            "-a",
+            "render=always",
+            "-a",
+            "render_timeout_ms=1500",
+            "-s",
+            "RETRY_TIMES=1",
+        )
+    finally:
+        srv.stop()
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "profile of player" in proc.stderr and "render_timeout" in proc.stderr
+    manifest = read_manifest(run_uri(tmp_path, "broken"))
+    stats = manifest["stats"]
+    assert manifest["finish_reason"] == "finished"
+    assert stats["cricket/profiles/failed"] == stats["cricket/profiles/failed/render_timeout"] == len(broken)
+    # Each broken page was tried twice (RETRY_TIMES=1) before it was given up.
+    assert stats["retry/count"] == stats["retry/max_reached"] == len(broken)
+    assert scrapy_stat(proc, "retry/reason_count/playwright/TimeoutError") == len(broken)
+    items = list(iter_items(run_uri(tmp_path, "broken")))
+    assert sorted(i["player_id"] for i in items) == sorted(set(ids) - set(broken))
+    assert_equals_truth(items, truth)
