@@ -1,0 +1,71 @@
+"""S3 through a real moto server: raw read from and curated written to S3; DuckDB over S3; Glue publish."""
+
+from __future__ import annotations
+
+import gzip
+import json
+
+import boto3
+
+from tests.transform.test_rejects import item
+from transform.cli import main
+
+BUCKET = "example-cricket-bucket"
+
+
+def _put_run(s3, run_id: str, items: list[dict]) -> None:
+    prefix = f"raw/statsguru/run_id={run_id}"
+    body = gzip.compress(("\n".join(json.dumps(i) for i in items) + "\n").encode())
+    s3.put_object(Bucket=BUCKET, Key=f"{prefix}/part-00000.jsonl.gz", Body=body)
+    manifest = {"run_id": run_id, "spider": "statsguru", "arguments": {"n": run_id}, "finish_reason": "finished",
+                "parts": ["part-00000.jsonl.gz"]}  # fmt: skip
+    s3.put_object(Bucket=BUCKET, Key=f"{prefix}/_manifest.json", Body=json.dumps(manifest).encode())
+
+
+def test_s3_run_query_and_glue_publish(aws_env, capsys):
+    s3 = boto3.client("s3")
+    s3.create_bucket(Bucket=BUCKET)
+    _put_run(s3, "a", [item(pid=i, **{"class": 1 + i % 2}) for i in range(1, 11)])
+    # a run without a manifest (a crawl still going, or one that failed) is never read
+    s3.put_object(Bucket=BUCKET, Key="raw/statsguru/run_id=z/part-00000.jsonl.gz",
+                  Body=gzip.compress(json.dumps(item(pid=99)).encode()))  # fmt: skip
+    raw, curated = f"s3://{BUCKET}/raw", f"s3://{BUCKET}/curated"
+    assert main(["run", "--raw", raw, "--curated", curated, "--run-id", "s1"]) == 0
+    out = capsys.readouterr().out
+    assert f"published: s3://{BUCKET}/curated/_current.json" in out
+    cur = json.loads(s3.get_object(Bucket=BUCKET, Key="curated/_current.json")["Body"].read())
+    assert cur["run_id"] == "s1" and cur["tables"]["batting_career"]["rows"] == 10
+    assert cur["tables"]["batting_career"]["partitions"] == {"odi": 5, "test": 5}
+    keys = {o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET, Prefix="curated/batting_career/")["Contents"]}
+    assert keys == {"curated/batting_career/run_id=s1/format=test/part-00000.parquet",
+                    "curated/batting_career/run_id=s1/format=odi/part-00000.parquet"}  # fmt: skip
+
+    assert main(["query", "--curated", curated, "--format", "csv",
+                 "SELECT format, COUNT(*) AS n, MAX(player_id) AS top FROM batting_career GROUP BY 1 ORDER BY 1"]) == 0  # fmt: skip
+    assert capsys.readouterr().out.splitlines() == ["format,n,top", "odi,5,9", "test,5,10"]
+
+    assert main(["publish", "--curated", curated, "--glue-database", "cricket"]) == 0
+    out = capsys.readouterr().out
+    assert "created database cricket" in out and "created cricket.batting_career" in out
+    glue = boto3.client("glue")
+    t = glue.get_table(DatabaseName="cricket", Name="batting_career")["Table"]
+    assert t["StorageDescriptor"]["Location"] == f"s3://{BUCKET}/curated/batting_career/run_id=s1/"
+    assert t["PartitionKeys"] == [{"Name": "format", "Type": "string"}]
+    assert t["Parameters"]["projection.format.type"] == "enum"
+    assert t["Parameters"]["storage.location.template"].endswith("run_id=s1/format=${format}/")
+    cols = {c["Name"]: c["Type"] for c in t["StorageDescriptor"]["Columns"]}
+    assert cols["average"] == "double" and cols["scraped_at"] == "timestamp" and "format" not in cols
+    players = glue.get_table(DatabaseName="cricket", Name="players")["Table"]
+    assert {c["Name"]: c["Type"] for c in players["StorageDescriptor"]["Columns"]}["teams"] == "array<string>"
+
+    # a new run, then publish again: every table switches to it
+    _put_run(s3, "b", [item(pid=i) for i in range(1, 4)])
+    assert main(["run", "--raw", raw, "--curated", curated, "--raw-run", "b", "--run-id", "s2"]) == 0
+    assert main(["publish", "--curated", curated, "--glue-database", "cricket"]) == 0
+    out = capsys.readouterr().out
+    assert "updated cricket.batting_career" in out and "now serves run s2" in out
+    tables = glue.get_tables(DatabaseName="cricket")["TableList"]
+    assert len(tables) == 10
+    assert all("/run_id=s2/" in t["StorageDescriptor"]["Location"] for t in tables)
+    assert main(["ddl", "--curated", curated, "--database", "cricket"]) == 0
+    assert f"LOCATION 's3://{BUCKET}/curated/batting_career/run_id=s2/'" in capsys.readouterr().out
