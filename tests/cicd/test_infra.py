@@ -14,7 +14,7 @@ import boto3
 import pytest
 from cfnlint.decode import cfn_yaml
 
-from tests.helpers import REPO
+from tests.helpers import REPO, start_moto
 
 TEMPLATE = REPO / "infra" / "cricket-stats.yaml"
 PROJECT, ENV, BRANCH, REPOSITORY = "cricket-stats", "dev", "dev", "example-org/cricket-stats"
@@ -131,10 +131,19 @@ def moto_variant(template: dict[str, Any]) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def stack(moto_s3):
+def moto_server():
+    """A moto server of this module's own: the stack's roles, buckets and repositories stay out of
+    the session-wide `moto_s3` that other tests list and count things in."""
+    srv = start_moto()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="module")
+def stack(moto_server):
     """The stack deployed into the moto server, with a VPC and two subnets for MWAA and the tasks."""
     kw = {
-        "endpoint_url": moto_s3.url,
+        "endpoint_url": moto_server.url,
         "region_name": REGION,
         "aws_access_key_id": "testing",
         "aws_secret_access_key": "testing",
