@@ -88,8 +88,10 @@ def country_of(teams) -> str | None:
 def player_cell_columns(cell: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array]:
     """Vectorised `parse_player_cell`: (name, teams list, country) arrays of a player-cell column."""
     parts = pc.extract_regex(cell, r"^(?P<name>.*?)\s*\((?P<teams>[^()]*)\)\s*$")
-    name = pc.coalesce(parts.field("name"), pc.utf8_trim_whitespace(cell))
-    teams_text = parts.field("teams")
+    matched = pc.is_valid(parts)
+    # a struct's child arrays ignore the struct's own nulls: mask them explicitly
+    name = pc.if_else(matched, parts.field("name"), pc.utf8_trim_whitespace(cell))
+    teams_text = pc.if_else(matched, parts.field("teams"), pa.scalar(None, pa.string()))
     # team strings repeat ("ENG", "AFG/ICC"): decide the country once per distinct value
     country = _map_unique(teams_text, lambda v: country_of(t.strip() for t in v.split("/")), pa.string())
     teams = pc.split_pattern(teams_text, "/")
