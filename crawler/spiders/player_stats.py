@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from crawler.pages import player as page
-from crawler.pages.statsguru import TYPES
+from crawler.pages.statsguru import CLASSES, TYPES
 from crawler.rawread import player_ids_from_raw
 from crawler.spiders.base import CricketSpider, int_list, str_list
 
@@ -16,6 +16,7 @@ class PlayerStatsSpider(CricketSpider):
         player_ids: str | None = None,
         from_raw: str | None = None,
         types: str = "batting,bowling,fielding",
+        classes: str = "11",
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -24,7 +25,12 @@ class PlayerStatsSpider(CricketSpider):
         self.player_ids = int_list(player_ids, "player_ids")
         self.from_raw = from_raw
         self.types = str_list(types, TYPES, "types")
-        self.arguments.update(types=types)
+        # 11 = Tests + ODIs + T20Is (men); women's players have their pages under 8, 9 and 10.
+        self.classes = int_list(classes, "classes")
+        bad = [c for c in self.classes if c not in CLASSES]
+        if bad or not self.classes:
+            raise ValueError(f"classes: {bad or classes!r} not in {list(CLASSES)}")
+        self.arguments.update(types=types, classes=classes)
         if player_ids:
             self.arguments["player_ids"] = player_ids
         if from_raw:
@@ -36,10 +42,15 @@ class PlayerStatsSpider(CricketSpider):
             self.logger.error("player_stats needs player_ids=1,2,… or from_raw=<finished raw run>")
             self.crawler.stats.inc_value("cricket/failed_pages")
             return
-        self.logger.info("player_stats: %d players × %d types", len(ids), len(self.types))
+        self.logger.info(
+            "player_stats: %d players × %d classes × %d types", len(ids), len(self.classes), len(self.types)
+        )
         for pid in ids:
-            for type_ in self.types:
-                yield self.page_request(page.player_url(self.base_url, pid, type_), self.parse_player)
+            for klass in self.classes:
+                for type_ in self.types:
+                    yield self.page_request(
+                        page.player_url(self.base_url, pid, type_, klass), self.parse_player
+                    )
 
     def parse_player(self, response):
         """A player's page: one item per row of "Career averages" and "Career summary".
