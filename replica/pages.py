@@ -104,6 +104,11 @@ INN_COLS = {
     "bowling": ("Overs", "Mdns", "Runs", "Wkts", "Econ", "Pos", "Inns", "Opposition", "Ground", "Start Date"),
     "fielding": ("Dis", "Ct", "St", "Ct Wk", "Ct Fi", "Inns", "Opposition", "Ground", "Start Date"),
 }
+INN_FIELDS = {
+    "batting": ("p", "part", "m", "opp", "inn", "pos", "runs", "no", "bf", "mins", "f4", "f6", "dis"),
+    "bowling": ("p", "part", "m", "opp", "inn", "pos", "balls", "mdns", "runs", "wkts"),
+    "fielding": ("p", "part", "m", "opp", "inn", "ct", "st", "ctwk"),
+}
 # `--drift headers`: the renamed headers (every page kind loses at least one header its parser expects)
 DRIFT = {"Ave": "Avg", "D/I": "Dis/Inn", "Start Date": "Match Date"}
 CLASS_SET = {11: (1, 2, 3)}
@@ -284,6 +289,8 @@ class Site:
             bounds = np.searchsorted(tab["p"][order], np.arange(model.n + 1))
             self._by_player[typ] = (order, bounds)
         self.last_match = M[-1]
+        self._player_tds: dict[int, str] = {}
+        self._tails: dict[tuple[int, int, int], str] = {}
 
     def warm(self) -> None:
         """Aggregate every results list up front so the first requests are as fast as the rest."""
@@ -377,8 +384,7 @@ class Site:
             out.append(self._results_head(typ, cols, view))
             out.append("            <tbody>\n")
             if view == "innings":
-                for r in order[start:end]:
-                    out.append(self._innings_row(typ, int(r)))
+                out.extend(self.innings_rows_html(typ, order[start:end]))
             else:
                 rows = self._career_rows_html(cls, typ)
                 out.extend(rows[start:end])
@@ -551,6 +557,76 @@ class Site:
             + self._player_td(p)
             + _tds(cells, INN_COLS[typ], typ)
             + f'                <td nowrap="nowrap"><a href="/ci/engine/match/{self.m_id[mi]}.html" '
+            f'title="view the scorecard for this row">{self.m_label[mi]}</a></td>\n'
+            "              </tr>\n"
+        )
+
+    def innings_rows_html(self, typ: str, rows: np.ndarray) -> list[str]:
+        """Rows of an innings-view page, vectorised over the page's slice (same HTML as `_innings_row`)."""
+        tab = self.tabs[typ]
+        g = {k: tab[k][rows].tolist() for k in INN_FIELDS[typ]}
+        hb = self.has_bf[tab["p"][rows]].tolist()
+        ptd = self._player_tds
+        out = []
+        dash = '                <td nowrap="nowrap">-</td>\n'
+        for j in range(len(rows)):
+            p, part = g["p"][j], g["part"][j]
+            td = ptd.get(p)
+            if td is None:
+                td = ptd[p] = self._player_td(p)
+            key = (g["m"][j], g["opp"][j], g["inn"][j])
+            tail = self._tails.get(key)
+            if tail is None:
+                tail = self._tails[key] = self._tail(*key)
+            if typ == "batting":
+                pos = f"                <td>{g['pos'][j]}</td>\n"
+                if part != PLAYED:
+                    mid = (f"                <td>{PART_TEXT[part]}</td>\n" + dash * 4
+                           + '                <td class="padDp2" nowrap="nowrap">-</td>\n' + pos + dash)  # fmt: skip
+                else:
+                    runs, bf = g["runs"][j], g["bf"][j]
+                    star = "*" if g["no"][j] else ""
+                    if hb[j]:
+                        sr = ratio(runs * 100, bf, 2)
+                        srtd = (
+                            f"                <td>{sr}</td>\n"
+                            if sr != "-"
+                            else '                <td class="padDp2" nowrap="nowrap">-</td>\n'
+                        )
+                        mins_bf = f"                <td>{g['mins'][j]}</td>\n                <td>{bf}</td>\n"
+                    else:
+                        srtd = '                <td class="padDp2" nowrap="nowrap">-</td>\n'
+                        mins_bf = dash * 2
+                    mid = (f"                <td>{runs}{star}</td>\n" + mins_bf
+                           + f"                <td>{g['f4'][j]}</td>\n                <td>{g['f6'][j]}</td>\n" + srtd + pos
+                           + f'                <td class="left" nowrap="nowrap">{DISMISSALS[g["dis"][j]] if g["dis"][j] >= 0 else "not out"}</td>\n')  # fmt: skip
+            elif typ == "bowling":
+                if part != PLAYED:
+                    mid = (f"                <td>{PART_TEXT[part]}</td>\n" + dash * 3
+                           + '                <td class="padDp2" nowrap="nowrap">-</td>\n' + dash)  # fmt: skip
+                else:
+                    balls, runs = g["balls"][j], g["runs"][j]
+                    mid = (f"                <td>{balls // 6}.{balls % 6}</td>\n                <td>{g['mdns'][j]}</td>\n"
+                           f"                <td>{runs}</td>\n                <td>{g['wkts'][j]}</td>\n"
+                           f"                <td>{ratio(runs * 6, balls, 2)}</td>\n                <td>{g['pos'][j]}</td>\n")  # fmt: skip
+            else:
+                if part != PLAYED:
+                    mid = f"                <td>{PART_TEXT[part]}</td>\n" + dash * 4
+                else:
+                    ct, st, wk = g["ct"][j], g["st"][j], g["ctwk"][j]
+                    mid = (f"                <td>{ct + st}</td>\n                <td>{ct}</td>\n                <td>{st}</td>\n"
+                           f"                <td>{wk}</td>\n                <td>{ct - wk}</td>\n")  # fmt: skip
+            out.append('              <tr class="data1">\n' + td + mid + tail)
+        return out
+
+    def _tail(self, mi: int, opp: int, inn: int) -> str:
+        """Inns, Opposition, Ground, Start Date and the match link: shared by every row of a match innings."""
+        return (
+            f"                <td>{inn}</td>\n"
+            f'                <td class="left" nowrap="nowrap">{esc("v " + self.m.teams.name[opp])}</td>\n'
+            f'                <td class="left" nowrap="nowrap">{esc(self.m_ground[mi])}</td>\n'
+            f"                <td>{date_text(int(self.m.m_date[mi]))}</td>\n"
+            f'                <td nowrap="nowrap"><a href="/ci/engine/match/{self.m_id[mi]}.html" '
             f'title="view the scorecard for this row">{self.m_label[mi]}</a></td>\n'
             "              </tr>\n"
         )

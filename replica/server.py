@@ -125,7 +125,7 @@ class Replica:
         self.opts = opts
         self.model = model or Model(opts.players, opts.seed)
         self.site = Site(self.model, drift=opts.drift == "headers")
-        self.cache = PageCache(256 * 1024 * 1024)
+        self.cache = PageCache(512 * 1024 * 1024)
         self.faults = Faults(opts.seed, opts.fault_rate)
         self.requests = 0
         self.started = time.monotonic()
