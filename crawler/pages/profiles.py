@@ -59,6 +59,7 @@ _NEXT_DATA_RE = re.compile(
 )
 _PROFILE_PATH_RE = re.compile(r"/cricketers/(?P<slug>[^/?#]*?)-(?P<id>\d+)(?:[/?#]|$)")
 _CONTENT_PATH_RE = re.compile(r"/ci/content/player/(?P<id>\d+)\.html")
+_ATHLETE_PATH_RE = re.compile(r"/athletes/(?P<id>\d+)(?:[/?#]|$)")
 
 
 class ProfileParseError(ValueError):
@@ -155,8 +156,9 @@ def _finish(source: str, values: dict[str, Any]) -> Profile:
 
 
 def player_id_from_url(url: str) -> int | None:
-    """The public player id in a profile URL (`/cricketers/<slug>-<id>` or `/ci/content/player/<id>.html`)."""
-    for rx in (_PROFILE_PATH_RE, _CONTENT_PATH_RE):
+    """The public player id in a profile URL (`/cricketers/<slug>-<id>`, `/ci/content/player/<id>.html`,
+    or the athlete JSON's `/v2/sports/cricket/athletes/<id>`)."""
+    for rx in (_PROFILE_PATH_RE, _CONTENT_PATH_RE, _ATHLETE_PATH_RE):
         m = rx.search(url)
         if m:
             return int(m.group("id"))

@@ -108,8 +108,8 @@ class ProfilesSpider(CricketSpider):
         super().__init__(**kwargs)
         if render not in RENDER_MODES:
             raise ValueError(f"render={render!r}: expected one of {', '.join(RENDER_MODES)}")
-        if (player_ids is None) == (from_raw is None):
-            raise ValueError("give exactly one of player_ids (comma list) or from_raw (a raw run URI)")
+        if player_ids is not None and from_raw is not None:
+            raise ValueError("give player_ids (comma list) or from_raw (a raw run URI), not both")
         if player_ids is not None and not isinstance(player_ids, str):
             player_ids = ",".join(str(i) for i in player_ids)
         self.player_ids = parse_ids(player_ids) if player_ids is not None else None
@@ -152,10 +152,15 @@ class ProfilesSpider(CricketSpider):
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         ids = self.player_ids
-        if ids is None:
+        if ids is None and self.from_raw is not None:
             from crawler.rawread import player_ids_from_raw  # the crawler's raw-run reader
 
             ids = player_ids_from_raw(self.from_raw)
+        if not ids:
+            # Checked here, not in __init__, so `scrapy check` can build the spider without arguments.
+            self.logger.error("profiles needs player_ids=1,2,… or from_raw=<finished raw run> naming players")
+            self.crawler.stats.inc_value("cricket/failed_pages")  # no manifest: the run did nothing
+            return
         self.crawler.stats.set_value("cricket/profiles/requested", len(ids))
         self.logger.info("profiles: %d players, render=%s", len(ids), self.render)
         for player_id in ids:
@@ -228,15 +233,15 @@ class ProfilesSpider(CricketSpider):
 
     # ------------------------------------------------------------------ callbacks
 
-    def parse_profile(self, response: Response, player_id: int) -> Iterator[Any]:
+    def parse_profile(self, response: Response, player_id: int | None = None) -> Iterator[Any]:
         """Fast path: the profile page's __NEXT_DATA__ player object; else the athlete JSON.
 
-        @replica_url /ci/content/player/1.html
-        @cb_kwargs {"player_id": 1}
+        @replica_url /ci/content/player/{player_id}.html
         @returns items 1 1
         @returns requests 0 0
         @scrapes record player_id source data source_url
         """
+        player_id = player_id or _url_player_id(response)
         if b"</html>" not in response.body[-2048:].lower():
             # Cut off in transit: retry like a failed download; once retries are spent, the JSON.
             retry = get_retry_request(response.request, spider=self, reason="truncated_page")
@@ -261,15 +266,20 @@ class ProfilesSpider(CricketSpider):
             self.crawler.stats.inc_value("cricket/profiles/no_next_data")
         yield self.athlete_request(player_id, response.url)
 
-    def parse_athlete(self, response: Response, player_id: int, page_url: str | None = None) -> Iterator[Any]:
+    def parse_athlete(
+        self, response: Response, player_id: int | None = None, page_url: str | None = None
+    ) -> Iterator[Any]:
         """Fast path, second source: the ESPN core athlete JSON; the browser when it lacks the data.
 
-        @replica_url /v2/sports/cricket/athletes/1
-        @cb_kwargs {"player_id": 1}
+        (`@meta` clears `cricket_page`: a JSON document has no `</html>` for the truncated-page check.)
+
+        @replica_url /v2/sports/cricket/athletes/{player_id}
+        @meta {"cricket_page": false}
         @returns items 1 1
         @returns requests 0 0
         @scrapes record player_id source data source_url
         """
+        player_id = player_id or _url_player_id(response)
         try:
             doc = response.json()
             profile = page.parse_athlete(doc)
@@ -376,6 +386,15 @@ class ProfilesSpider(CricketSpider):
             "data": data,
             "source_url": url,
         }
+
+
+def _url_player_id(response: Response) -> int:
+    """The player a response is about, from its URL (callbacks run by `scrapy check` get no cb_kwargs)."""
+    for url in (response.url, response.request.url if response.request else ""):
+        player_id = page.player_id_from_url(url)
+        if player_id is not None:
+            return player_id
+    raise ValueError(f"no player id in {response.url}")
 
 
 def _why(failure: Failure) -> str:

@@ -175,4 +175,5 @@ def test_player_id_from_url():
     assert player_id_from_url("http://127.0.0.1:1/cricketers/joe-root-303669") == 303669
     assert player_id_from_url("https://www.espncricinfo.com/cricketers/j-o-e-root-303669?tab=x") == 303669
     assert player_id_from_url("http://x/ci/content/player/253802.html") == 253802
+    assert player_id_from_url("http://core.espnuk.org/v2/sports/cricket/athletes/303669") == 303669
     assert player_id_from_url("http://x/cricketers/") is None

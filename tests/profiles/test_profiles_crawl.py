@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -246,3 +247,61 @@ def test_broken_profile_fails_after_retries_and_crawl_finishes(truth, tmp_path):
     items = list(iter_items(run_uri(tmp_path, "broken")))
     assert sorted(i["player_id"] for i in items) == sorted(set(ids) - set(broken))
     assert_equals_truth(items, truth)
+
+
+def test_scrapy_check_profiles(replica_300, tmp_path):
+    """The callbacks' contracts (`scrapy check profiles`) hold on the replica."""
+    res = subprocess.run(
+        [sys.executable, "-m", "scrapy", "check", "profiles"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env={**os.environ, "CRICKET_CONTRACT_BASE_URL": replica_300.url, "CRICKET_RAW_URI": str(tmp_path)},
+    )
+    assert res.returncode == 0, res.stderr[-3000:]
+    assert "Ran 6 contracts" in res.stderr and "OK" in res.stderr
+
+
+def test_from_raw_takes_every_player_of_a_run(replica_300, truth, tmp_path):
+    ids = sorted(truth)[:5]
+    first = scrape(replica_300.url, ids, tmp_path, "seed-run", "-a", "render=never")
+    assert first.returncode == 0, first.stderr[-3000:]
+    cmd = [
+        _scrape_bin(),
+        "profiles",
+        "--base-url",
+        replica_300.url,
+        "--from-raw",
+        run_uri(tmp_path, "seed-run"),
+        "--raw",
+        tmp_path.as_uri(),
+        "--run-id",
+        "from-raw",
+        *FAST,
+        "-a",
+        "render=never",
+    ]
+    proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    items = list(iter_items(run_uri(tmp_path, "from-raw")))
+    assert sorted(i["player_id"] for i in items) == ids
+    assert read_manifest(run_uri(tmp_path, "from-raw"))["arguments"]["from_raw"] == run_uri(
+        tmp_path, "seed-run"
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--player-ids", "1", "-a", "render=sometimes"], "render='sometimes'"),
+        (["--player-ids", "12,x"], "'x' is not a player id"),
+        ([], "needs player_ids"),
+    ],
+)
+def test_bad_arguments_exit_1_with_a_clear_message(tmp_path, args, message):
+    cmd = [_scrape_bin(), "profiles", "--base-url", "http://127.0.0.1:9", "--raw", tmp_path.as_uri(), *args]
+    proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1
+    assert message in proc.stderr
+    assert not list(tmp_path.rglob("_manifest.json"))
