@@ -58,6 +58,12 @@ def test_dag_imports_with_graph_and_mapping(monkeypatch, backend):
         assert t.retries >= 2, t.task_id
         assert t.retry_exponential_backoff
     assert backend in dag.tags
+    # The scheduler's form: serializes, validates and comes back with the same tasks.
+    from airflow.serialization.serialized_objects import DagSerialization
+
+    data = DagSerialization.to_dict(dag)
+    DagSerialization.validate_schema(data)
+    assert sorted(DagSerialization.from_dict(data).task_dict) == sorted(dag.task_dict)
 
 
 def test_dag_settings_and_params(monkeypatch):
