@@ -80,8 +80,7 @@ SOURCE=${IMAGE_SOURCE:-https://github.com/example/cricket-stats}
 
 # Build args and secrets every build gets. The host's CA bundle lets pip inside the build trust the
 # same TLS chain pip on the host does; it is a build secret, so no layer keeps it.
-COMMON=(--build-arg "VERSION=$VERSION" --build-arg "REVISION=$REVISION" --build-arg "SOURCE=$SOURCE"
-        --build-arg "LOCK_FILE=$LOCK_FILE")
+COMMON=(--build-arg "VERSION=$VERSION" --build-arg "REVISION=$REVISION" --build-arg "SOURCE=$SOURCE")
 CA=${PIP_CERT:-${REQUESTS_CA_BUNDLE:-/etc/ssl/certs/ca-certificates.crt}}
 [[ -r $CA ]] && COMMON+=(--secret "id=pip_cert,src=$CA")
 # Index settings of pip on this host, when they name a network index (file:// ones mean nothing inside).
@@ -124,11 +123,13 @@ build() {
 BASE_ID=$(image_id "$BASE_IMAGE")
 BASE_INPUTS=$( { echo "$BASE_ID $LOCK_FILE"; hash_inputs images/base/Dockerfile images/lock_split.py "$LOCK_FILE" \
   pyproject.toml README.md crawler transform .dockerignore; } | sha256sum | cut -c1-32)
-build base "$BASE_TAG" images/base/Dockerfile "$BASE_INPUTS" --build-arg "BASE_IMAGE=$BASE_IMAGE"
+build base "$BASE_TAG" images/base/Dockerfile "$BASE_INPUTS" --build-arg "BASE_IMAGE=$BASE_IMAGE" \
+  --build-arg "LOCK_FILE=$LOCK_FILE"
 
 PARENT=$(image_id "$BASE_TAG")
 SCRAPER_INPUTS=$( { echo "$PARENT"; hash_inputs images/scraper/Dockerfile images/lock_split.py "$LOCK_FILE"; } | sha256sum | cut -c1-32)
-build scraper "$SCRAPER_TAG" images/scraper/Dockerfile "$SCRAPER_INPUTS" --build-arg "BASE=$BASE_TAG"
+build scraper "$SCRAPER_TAG" images/scraper/Dockerfile "$SCRAPER_INPUTS" --build-arg "BASE=$BASE_TAG" \
+  --build-arg "LOCK_FILE=$LOCK_FILE"
 TRANSFORMER_INPUTS=$( { echo "$PARENT"; hash_inputs images/transformer/Dockerfile; } | sha256sum | cut -c1-32)
 build transformer "$TRANSFORMER_TAG" images/transformer/Dockerfile "$TRANSFORMER_INPUTS" --build-arg "BASE=$BASE_TAG"
 
