@@ -57,18 +57,21 @@ def _json_safe(v: Any) -> Any:
 class RunLedger:
     """Tracks which pages' rows are in stored parts and writes `_manifest.json` last on a clean finish.
 
-    A page's rows are durable once every item it produced has been exported and the batch holding the
-    last of them is stored. Durable pages go to the JOBDIR ledger (see crawler.scheduling), per part.
+    A page's rows are durable once every row it produced has passed the pipelines and the batch holding
+    the last of them is stored. Durable pages go to the JOBDIR ledger (see crawler.scheduling), per part.
     """
 
-    def __init__(self, *, crawler, batch_size: int):
+    def __init__(self, *, crawler, batch_size: int, slack: int):
         self.crawler = crawler
         self.batch_size = batch_size
+        # Items of different pages pass the pipelines concurrently, so the exporter's order may lag ours by
+        # up to CONCURRENT_ITEMS: a page counts as stored only once the batch past that slack is.
+        self.slack = slack
         self.exported = 0
         self.open_pages: dict[
-            bytes, list[int | None]
-        ] = {}  # fp → [items yielded (None: parsing), items done]
-        self.pending: list[tuple[int, bytes]] = []  # (batch the page's last row is in, fp)
+            str, list[int]
+        ] = {}  # page URL → [rows it produced, rows through the pipelines]
+        self.pending: list[tuple[int, str]] = []  # (batch that must be stored, page URL)
         self.batch_counts: dict[int, Counter] = defaultdict(Counter)
         self.part_items: dict[str, int] = {}
         self.items_by_record: Counter = Counter()
@@ -80,10 +83,12 @@ class RunLedger:
 
     @classmethod
     def from_crawler(cls, crawler):
-        batch = crawler.settings.getint("FEED_EXPORT_BATCH_ITEM_COUNT") or 0
-        ext = cls(crawler=crawler, batch_size=batch)
+        ext = cls(
+            crawler=crawler,
+            batch_size=crawler.settings.getint("FEED_EXPORT_BATCH_ITEM_COUNT") or 0,
+            slack=crawler.settings.getint("CONCURRENT_ITEMS"),
+        )
         crawler.signals.connect(ext.spider_opened, signals.spider_opened)
-        crawler.signals.connect(ext.item_scraped, signals.item_scraped)
         crawler.signals.connect(ext.item_dropped, signals.item_dropped)
         crawler.signals.connect(ext.item_dropped, signals.item_error)
         crawler.signals.connect(ext.feed_slot_closed, signals.feed_slot_closed)
@@ -92,9 +97,6 @@ class RunLedger:
         return ext
 
     # --- page tracking -------------------------------------------------------------------------
-    def _fp(self, request) -> bytes:
-        return self.crawler.request_fingerprinter.fingerprint(request)
-
     def spider_opened(self, spider) -> None:
         self.run = run_location(raw_uri(self.crawler.settings), spider.name, run_id_of(spider))
         for entry in read_ledger(self.crawler.settings, run_id_of(spider)):
@@ -104,43 +106,44 @@ class RunLedger:
         if self.resumed_parts:
             logger.info("resuming run %s: %d parts already stored", run_id_of(spider), self.resumed_parts)
 
-    def _item_done(self, response, record: str | None) -> None:
-        if response is None or response.request is None or not response.request.meta.get("cricket_page"):
-            return
-        fp = self._fp(response.request)
-        entry = self.open_pages.setdefault(fp, [None, 0])
-        entry[1] += 1
-        self._maybe_complete(fp, entry)
+    def _batch_of(self, n: int) -> int:
+        return math.ceil(n / self.batch_size) if self.batch_size and n > 0 else (1 if n > 0 else 0)
 
-    def item_scraped(self, item, response, spider) -> None:
+    def page_parsed(self, url: str, count: int) -> None:
+        """A spider parsed a data page into `count` rows (called before it yields them)."""
+        self.crawler.stats.inc_value("cricket/pages_done")
+        entry = self.open_pages.setdefault(url, [count, 0])
+        entry[0] = count
+        self._maybe_complete(url, entry)
+
+    def item_exported(self, item) -> None:
+        """Called by the last pipeline for every kept row; the feed exporter writes it next."""
         self.exported += 1
-        batch = math.ceil(self.exported / self.batch_size) if self.batch_size else 1
-        self.batch_counts[batch][item.get("record", "unknown")] += 1
-        self._item_done(response, item.get("record"))
+        self.batch_counts[self._batch_of(self.exported)][item.get("record", "unknown")] += 1
+        self._row_done(item.get("source_url"))
 
     def item_dropped(self, item, response, spider, **_) -> None:
-        self._item_done(response, None)
+        self._row_done(item.get("source_url") if isinstance(item, dict) else None)
 
-    def page_parsed(self, request, count: int) -> None:
-        fp = self._fp(request)
-        entry = self.open_pages.setdefault(fp, [None, 0])
-        entry[0] = count
-        self.crawler.stats.inc_value("cricket/pages_done")
-        self._maybe_complete(fp, entry)
+    def _row_done(self, url: str | None) -> None:
+        entry = self.open_pages.get(url) if url else None
+        if entry is not None:
+            entry[1] += 1
+            self._maybe_complete(url, entry)
 
-    def _maybe_complete(self, fp: bytes, entry: list) -> None:
-        if entry[0] is not None and entry[1] >= entry[0]:
-            del self.open_pages[fp]
-            batch = math.ceil(self.exported / self.batch_size) if self.batch_size and self.exported else 0
-            self.pending.append((batch, fp))
+    def _maybe_complete(self, url: str, entry: list) -> None:
+        if entry[1] >= entry[0]:
+            del self.open_pages[url]
+            needed = self._batch_of(self.exported + self.slack) if self.exported else 0
+            self.pending.append((needed, url))
 
     def feed_slot_closed(self, slot) -> None:
         name = slot.uri.rsplit("/", 1)[-1]
         self.part_items[name] = slot.itemcount
         by_record = dict(self.batch_counts.pop(slot.batch_id, {}))
         self.items_by_record.update(by_record)
-        durable = [fp for b, fp in self.pending if b <= slot.batch_id]
-        self.pending = [(b, fp) for b, fp in self.pending if b > slot.batch_id]
+        durable = [url for b, url in self.pending if b <= slot.batch_id]
+        self.pending = [(b, url) for b, url in self.pending if b > slot.batch_id]
         append_ledger(
             self.crawler.settings,
             {
@@ -148,7 +151,7 @@ class RunLedger:
                 "part": name,
                 "items": slot.itemcount,
                 "by_record": by_record,
-                "pages": [fp.hex() for fp in durable],
+                "pages": durable,
             },
         )
 

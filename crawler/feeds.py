@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from tempfile import NamedTemporaryFile
 from typing import IO, Any
 
+from scrapy.exporters import JsonLinesItemExporter
 from scrapy.extensions.feedexport import FileFeedStorage
 from w3lib.url import file_uri_to_path
 
@@ -77,3 +79,19 @@ class AtomicFileFeedStorage(FileFeedStorage):
         assert self._tmp
         os.replace(self._tmp, self.path)
         return None
+
+
+class RawJsonLinesExporter(JsonLinesItemExporter):
+    """JSON lines for plain-dict raw items without ItemAdapter's per-field walk (the items are already
+    JSON-ready: strings, ints, nulls and one dict of strings). Anything else takes Scrapy's path."""
+
+    def __init__(self, file, **kwargs):
+        super().__init__(file, **kwargs)
+        self._plain = not self.fields_to_export and not self.export_empty_fields
+        self._dumps = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
+
+    def export_item(self, item) -> None:
+        if self._plain and type(item) is dict:
+            self.file.write((self._dumps(item) + "\n").encode("utf-8"))
+        else:
+            super().export_item(item)

@@ -1,4 +1,4 @@
-"""Downloader and spider middlewares: blocks, robots refusals, Retry-After, truncated pages, page tracking."""
+"""Downloader middlewares: blocks, robots refusals, Retry-After, truncated pages."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import logging
 from scrapy.downloadermiddlewares.retry import RetryMiddleware, get_retry_request
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import IgnoreRequest
-from scrapy.http import Request
 
 from crawler.pages.tables import require_complete
 
@@ -125,34 +124,3 @@ class TruncatedPageMiddleware:
                 return retry
             raise IgnoreRequest(str(exc)) from exc
         return response
-
-
-class PageTrackingMiddleware:
-    """Tell the run ledger how many items each page's callback produced (for SIGKILL-safe resume)."""
-
-    def __init__(self, *, crawler):
-        self.crawler = crawler
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(crawler=crawler)
-
-    async def process_spider_output_async(self, response, result):
-        count = 0
-        async for out in result:
-            if not isinstance(out, Request):
-                count += 1
-            yield out
-        ledger = getattr(self.crawler, "cricket_ledger", None)
-        if ledger is not None and response.request is not None and response.request.meta.get("cricket_page"):
-            ledger.page_parsed(response.request, count)
-
-    def process_spider_output(self, response, result):  # sync fallback Scrapy requires beside the async one
-        count = 0
-        for out in result:
-            if not isinstance(out, Request):
-                count += 1
-            yield out
-        ledger = getattr(self.crawler, "cricket_ledger", None)
-        if ledger is not None and response.request is not None and response.request.meta.get("cricket_page"):
-            ledger.page_parsed(response.request, count)

@@ -16,6 +16,7 @@ from typing import Any
 
 from scrapy.core.scheduler import Scheduler
 from scrapy.dupefilters import RFPDupeFilter
+from scrapy.http import Request
 from scrapy.utils.job import job_dir
 from scrapy.utils.misc import load_object
 
@@ -69,8 +70,9 @@ class LedgerDupeFilter(RFPDupeFilter):
     def from_crawler(cls, crawler):
         spider = crawler.spider
         durable: set[bytes] = set()
+        fingerprint = crawler.request_fingerprinter.fingerprint
         for entry in read_ledger(crawler.settings, run_id_of(spider)):
-            durable.update(bytes.fromhex(fp) for fp in entry.get("pages", []))
+            durable.update(fingerprint(Request(url)) for url in entry.get("pages", []))
         return cls(
             fingerprinter=crawler.request_fingerprinter,
             debug=crawler.settings.getbool("DUPEFILTER_DEBUG"),

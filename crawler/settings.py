@@ -52,7 +52,12 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.TruncatedPageMiddleware": 580,
     "crawler.middlewares.BlockDetectionMiddleware": 590,
 }
-SPIDER_MIDDLEWARES = {"crawler.middlewares.PageTrackingMiddleware": 950}
+# Every spider middleware walks every row a callback yields; these do nothing for our spiders.
+SPIDER_MIDDLEWARES = {
+    "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
+    "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware": None,
+    "scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware": None,
+}
 
 ITEM_PIPELINES = {
     "crawler.pipelines.ValidatePipeline": 100,
@@ -80,6 +85,7 @@ CRICKET_RUN_ID = os.environ.get("CRICKET_RUN_ID", "")
 ADDONS = {"crawler.addons.RawFeedAddon": 0}
 FEED_EXPORT_BATCH_ITEM_COUNT = _env("FEED_EXPORT_BATCH_ITEM_COUNT", 5000)
 FEED_EXPORT_ENCODING = "utf-8"
+FEED_EXPORTERS = {"jsonlines": "crawler.feeds.RawJsonLinesExporter"}
 FEED_STORAGES = {"file": "crawler.feeds.AtomicFileFeedStorage", "": "crawler.feeds.AtomicFileFeedStorage"}
 AWS_ENDPOINT_URL = os.environ.get("AWS_ENDPOINT_URL") or None
 AWS_REGION_NAME = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or None
@@ -94,3 +100,4 @@ SPIDER_CONTRACTS = {"crawler.contracts.ReplicaUrlContract": 1}
 
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 LOG_LEVEL = os.environ.get("CRICKET_LOG_LEVEL", "INFO")
+LOG_FORMATTER = "crawler.logformat.QuietRowsLogFormatter"

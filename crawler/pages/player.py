@@ -80,7 +80,7 @@ def parse_player_page(response) -> list[dict[str, Any]]:
         n = len(headers)
         section = 0
         for tr in data_rows(table):
-            tds = [c for c in tr if c.tag == "td"]
+            tds = tr.findall("td")
             if len(tds) != n:
                 if len(tds) == 1 and not cell_text(tds[0]):
                     section += 1  # blank colspan row: the next grouping section starts

@@ -130,8 +130,9 @@ def parse_results(response) -> ResultsPage:
         raise LayoutDrift(url, "innings list without its untitled match-link column", headers)
     record = "innings" if view == "innings" else "career"
     n = len(headers)
+    data_cols = [(i, h) for i, h in enumerate(headers) if h and h != "Player"]
     for tr in data_rows(table):
-        tds = [c for c in tr if c.tag == "td"]
+        tds = tr.findall("td")
         if len(tds) != n:
             if len(tds) == 1 and (not cell_text(tds[0]) or NO_RECORDS in cell_text(tds[0])):
                 continue  # separator or no-records row
@@ -145,7 +146,7 @@ def parse_results(response) -> ResultsPage:
             "view": view,
             "player_id": int(pid) if pid is not None else None,
             "player_cell": cell_text(pcell),
-            "cells": {h: cell_text(td) for h, td in zip(headers, tds, strict=True) if h and h != "Player"},
+            "cells": {h: cell_text(tds[i]) for i, h in data_cols},
             "source_url": url,
             "page": page,
         }

@@ -65,9 +65,17 @@ class CricketSpider(scrapy.Spider):
         self.logger.error("page failed after retries: %s (%s)", request.url, failure.value)
 
     def parse_guarded(self, parse, response):
-        """Run a page parser; turn layout drift into a stop with finish reason `layout_drift`."""
+        """Run a page parser; turn layout drift into a stop with finish reason `layout_drift`.
+
+        The run ledger learns how many rows the page gave, so it can tell when they are all stored.
+        """
         try:
-            return parse(response)
+            parsed = parse(response)
+            rows = parsed if isinstance(parsed, list) else parsed.rows
+            ledger = getattr(self.crawler, "cricket_ledger", None)
+            if ledger is not None:
+                ledger.page_parsed(response.url, len(rows))
+            return parsed
         except LayoutDrift as exc:
             self.logger.error(str(exc))
             self.crawler.stats.set_value("cricket/layout_drift", str(exc))
