@@ -307,7 +307,7 @@ class Model:
             base = {0: 27.0, 1: 33.0, 2: 26.0, 3: 10.0}[grp]
             if role in (0, 1):
                 base = 35.0
-            self.p_bat.append(base * rs.lognormvariate(0, 0.35))
+            self.p_bat.append(base * rs.lognormvariate(0, 0.28))
             self.p_sr.append(rs.lognormvariate(0, 0.13))
             bowl = {0: 0.0, 1: 0.12 if rs.random() < 0.45 else 0.0, 2: 0.7, 3: 1.0}[grp]
             if role == 5:
@@ -525,6 +525,7 @@ class Model:
             batted = nxt
             runs = [0] * 11
             bf = [0] * 11
+            top = (330, 190, 120)[fmt_kind]
             skill_mult = (1.0, 0.95, 0.68)[fmt_kind] * (0.85 if women else 1.0)
             sr_base = (48.0, 78.0, 122.0)[fmt_kind] * (0.88 if women else 1.0)
             for slot in range(batted):
@@ -538,6 +539,10 @@ class Model:
                     x = 0 if rnd() < duck_p else int(rng.expovariate(1.0 / max(avg, 1.0)))
                 else:
                     x = int(rng.expovariate(1.0 / max(avg * 0.7, 1.0)))
+                if (
+                    x > top
+                ):  # the exponential tail is longer than cricket's: fold it back under the format's ceiling
+                    x = int(top * (0.55 + 0.45 * rnd()))
                 runs[slot] = x
                 if x == 0:
                     bf[slot] = 0 if (slot not in outs and rnd() < 0.35) else (1 + int(rnd() * 9))

@@ -326,21 +326,19 @@ class Site:
         agg = AGG[typ](tab, idx, g, len(players), self.nm, self.m_year[tab["m"]])
         names = np.array([self.m.p_name[p] for p in players], dtype=object)
         pids = self.m.pid[players]
-        keep = np.ones(len(players), dtype=bool)
         if typ == "batting":
             primary = agg["runs"]
             secondary = np.zeros(len(players))
         elif typ == "bowling":
-            keep = agg["inns"] > 0
+            # every player who played is listed (never bowled: "-" from Inns on, at the end of the list)
             primary = agg["wkts"]
-            secondary = agg["runs"]  # fewer runs conceded first among equal wickets
+            secondary = np.where(agg["inns"] > 0, agg["runs"], np.iinfo(np.int64).max)
         else:
             primary = agg["dis"]
             secondary = np.zeros(len(players))
         # default order: primary descending, then name, then public id — deterministic, so pages tile
         name_rank = np.argsort(np.argsort(names, kind="stable"), kind="stable")
         order = np.lexsort((pids, name_rank, secondary, -primary))
-        order = order[keep[order]]
         return Career(players, agg, order)
 
     # ------------------------------------------------------------------ results lists
@@ -701,8 +699,6 @@ class Site:
         classes = CLASS_SET.get(cls, (cls,))
         tab = self.tabs[typ]
         rows = self.player_rows(typ, p, classes)
-        if typ == "bowling" and not (tab["part"][rows] == PLAYED).any():
-            rows = rows[:0]
         cols = career_cols(typ, cls, False)
         title = f"{typ.capitalize()} records | {W.CLASS_TITLE[cls]} | Cricinfo Statsguru | ESPNcricinfo.com"
         qs = f"class={cls};template=results;type={typ}"

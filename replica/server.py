@@ -127,6 +127,7 @@ class Replica:
         self.site = Site(self.model, drift=opts.drift == "headers")
         self.cache = PageCache(512 * 1024 * 1024)
         self.faults = Faults(opts.seed, opts.fault_rate)
+        self._match_index = {mid: i for i, mid in enumerate(self.site.m_id)}
         self.requests = 0
         self.started = time.monotonic()
 
@@ -248,10 +249,9 @@ class Replica:
     async def match(self, request: web.Request) -> web.Response:
         mid = request.match_info["mid"]
         site = self.site
-        try:
-            i = site.m_id.index(int(mid))
-        except ValueError:
-            raise web.HTTPNotFound(text="no such match") from None
+        i = self._match_index.get(int(mid)) if mid.isdigit() else None
+        if i is None:
+            raise web.HTTPNotFound(text="no such match")
         m = self.model.matches[i]
         T = self.model.teams
         title = f"{T.name[m.teams[0]]} v {T.name[m.teams[1]]} at {m.ground}, {m.date:%b %d %Y}"

@@ -221,11 +221,8 @@ def _bb(k: int) -> str:
 def bowling_cells(a: dict, i: int) -> dict[str, str]:
     inns, balls, runs, wk = int(a["inns"][i]), int(a["balls"][i]), int(a["runs"][i]), int(a["wkts"][i])
     if inns == 0:
-        d = dict.fromkeys(
-            ("Overs", "Mdns", "Runs", "Wkts", "BBI", "BBM", "Ave", "Econ", "SR", "4", "5", "10"), "-"
-        )
-        d.update({"Span": f"{a['start'][i]}-{a['end'][i]}", "Mat": str(a["mat"][i]), "Inns": "0"})
-        return d
+        cols = ("Inns", "Overs", "Mdns", "Runs", "Wkts", "BBI", "BBM", "Ave", "Econ", "SR", "4", "5", "10")
+        return _dash_after_mat(cols, a, i)
     return {
         "Span": f"{a['start'][i]}-{a['end'][i]}",
         "Mat": str(a["mat"][i]),

@@ -58,3 +58,24 @@ def test_fielding_max_dismissals_form():
     assert (c["MD"], c["D/I"], c["Ct Fi"]) == ("5 (5ct 0st)", "0.501", "192")
     z = fielding_cells(_agg(mat=1, inns=1, ct=0, st=0, ctwk=0, dis=0, md=0, start=2023, end=2023), 0)
     assert (z["MD"], z["D/I"]) == ("0", "0")
+
+
+def test_bowling_cells_without_wickets_or_without_bowling():
+    from replica.stats import BIG, bowling_cells
+
+    wicketless = _agg(mat=2, inns=1, balls=60, mdns=0, runs=51, wkts=0, bbi=BIG - 1 - 51, bbm=BIG - 1 - 51,
+                      start=2011, end=2013, **{"4": 0, "5": 0, "10": 0})  # fmt: skip
+    c = bowling_cells(wicketless, 0)  # as the real "in Ireland" row: 10.0 overs, 51 runs, no wicket
+    assert (c["Overs"], c["Wkts"], c["BBI"], c["BBM"], c["Ave"], c["Econ"], c["SR"]) == (
+        "10.0",
+        "0",
+        "-",
+        "-",
+        "-",
+        "5.1",
+        "-",
+    )
+    never = _agg(mat=1, inns=0, balls=0, mdns=0, runs=0, wkts=0, bbi=-1, bbm=-1, start=2023, end=2023,
+                 **{"4": 0, "5": 0, "10": 0})  # fmt: skip
+    n = bowling_cells(never, 0)
+    assert n["Mat"] == "1" and {v for k, v in n.items() if k not in ("Mat", "Span")} == {"-"}

@@ -73,7 +73,9 @@ def test_next_data_player_object_like_real_site(replica_300, players, real_fixtu
         assert [t["abbreviation"] for t in obj["teams"]] == p["teams"]
         root = lxml.html.fromstring(html)
         assert root.xpath('//div[@id="player-profile"]/@data-player-id') == [str(p["player_id"])]
-        assert not root.xpath('//*[@id="player-profile"]//*[@class="player-name"]')  # only the script renders it
+        assert not root.xpath(
+            '//*[@id="player-profile"]//*[@class="player-name"]'
+        )  # only the script renders it
 
 
 def test_athlete_json_shaped_like_real_core_api(replica_300, players, real_fixtures):
@@ -83,7 +85,9 @@ def test_athlete_json_shaped_like_real_core_api(replica_300, players, real_fixtu
         assert status == 200 and headers["Content-Type"].startswith("application/json")
         doc = json.loads(body)
         assert set(doc) == set(real)
-        assert set(doc["position"]) == set(real["position"]) and set(doc["styles"][0]) == set(real["styles"][0])
+        assert set(doc["position"]) == set(real["position"]) and set(doc["styles"][0]) == set(
+            real["styles"][0]
+        )
         assert doc["id"] == str(p["player_id"]) and doc["fullName"] == p["full_name"]
         assert doc["dateOfBirth"] == p["date_of_birth"] + "T00:00Z"
         assert doc["position"]["name"].lower() == p["playing_role"]
@@ -92,7 +96,9 @@ def test_athlete_json_shaped_like_real_core_api(replica_300, players, real_fixtu
 
 
 def test_js_only_and_broken_profiles(replica_factory):
-    srv = replica_factory("--players", "60", "--seed", "3", "--js-only-profiles", "0.5", "--broken-profiles", "0.25")
+    srv = replica_factory(
+        "--players", "60", "--seed", "3", "--js-only-profiles", "0.5", "--broken-profiles", "0.25"
+    )
     ids = sorted({int(x) for x in re.findall(r"/ci/content/player/(\d+)\.html", _get(
         f"{srv.url}/ci/engine/stats/index.html?class=2;template=results;type=batting;size=200")[2])})  # fmt: skip
     kinds = {"next_data": 0, "js_only": 0, "broken": 0}
@@ -122,7 +128,9 @@ def _dump_dom(url: str) -> str:
 
 
 def test_profile_script_renders_in_chromium(replica_factory):
-    srv = replica_factory("--players", "60", "--seed", "3", "--js-only-profiles", "0.5", "--broken-profiles", "0.2")
+    srv = replica_factory(
+        "--players", "60", "--seed", "3", "--js-only-profiles", "0.5", "--broken-profiles", "0.2"
+    )
     ids = [int(x) for x in re.findall(r"/ci/content/player/(\d+)\.html", _get(
         f"{srv.url}/ci/engine/stats/index.html?class=2;template=results;type=batting;size=200")[2])]  # fmt: skip
     want = {"next_data", "js_only", "broken"}
@@ -142,7 +150,15 @@ def test_profile_script_renders_in_chromium(replica_factory):
         dob = dom.xpath('//*[@id="player-profile"]//dd[@data-field="date_of_birth"]/text()')
         assert dob == [athlete["dateOfBirth"][:10]]
         fields = set(dom.xpath('//*[@id="player-profile"]//dd/@data-field'))
-        assert fields == {"date_of_birth", "batting_style", "bowling_style", "playing_role", "country", "gender", "teams"}
+        assert fields == {
+            "date_of_birth",
+            "batting_style",
+            "bowling_style",
+            "playing_role",
+            "country",
+            "gender",
+            "teams",
+        }
         if not want:
             break
     assert not want, f"no profile of kind {want} among {len(ids)} players"

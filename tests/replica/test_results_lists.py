@@ -69,16 +69,54 @@ def test_default_size_and_order(replica_300):
     assert len(rows) == 50
     runs = [int(r["Runs"]) for r in rows]
     assert runs == sorted(runs, reverse=True)
-    assert heads == ["Player", "Span", "Mat", "Inns", "NO", "Runs", "HS", "Ave", "BF", "SR", "100", "50", "0", "4s", "6s", ""]
+    assert heads == [
+        "Player",
+        "Span",
+        "Mat",
+        "Inns",
+        "NO",
+        "Runs",
+        "HS",
+        "Ave",
+        "BF",
+        "SR",
+        "100",
+        "50",
+        "0",
+        "4s",
+        "6s",
+        "",
+    ]
 
 
 def test_bowling_columns_by_class(replica_300):
-    tests = parse_results(get_html(f"{replica_300.url}{BASE}?class=1;template=results;type=bowling;size=10"))[1]
-    odis = parse_results(get_html(f"{replica_300.url}{BASE}?class=11;template=results;type=bowling;size=10"))[1]
+    tests = parse_results(get_html(f"{replica_300.url}{BASE}?class=1;template=results;type=bowling;size=10"))[
+        1
+    ]
+    odis = parse_results(get_html(f"{replica_300.url}{BASE}?class=11;template=results;type=bowling;size=10"))[
+        1
+    ]
     assert tests[8:10] == ["BBI", "BBM"] and tests[-3:] == ["5", "10", ""]
     assert "BBM" not in odis and odis[-4:] == ["SR", "4", "5", ""]
-    inn = parse_results(get_html(f"{replica_300.url}{BASE}?class=1;template=results;type=batting;view=innings;size=10"))[1]
-    assert inn == ["Player", "Runs", "Mins", "BF", "4s", "6s", "SR", "Pos", "Dismissal", "Inns", "Opposition", "Ground", "Start Date", ""]
+    inn = parse_results(
+        get_html(f"{replica_300.url}{BASE}?class=1;template=results;type=batting;view=innings;size=10")
+    )[1]
+    assert inn == [
+        "Player",
+        "Runs",
+        "Mins",
+        "BF",
+        "4s",
+        "6s",
+        "SR",
+        "Pos",
+        "Dismissal",
+        "Inns",
+        "Opposition",
+        "Ground",
+        "Start Date",
+        "",
+    ]
 
 
 def _dash(v):
@@ -108,8 +146,22 @@ def test_career_lists_equal_truth(replica_300, truth_300):
             t = truth[row["player_id"]]
             assert row["Player"].startswith(t["name"] + " (")
             assert row["Span"] == f"{t['start_year']}-{t['end_year']}"
-            assert [_int(row[h]) for h in ("Mat", "Inns", "NO", "Runs", "BF", "100", "50", "0", "4s", "6s")] == [
-                t[k] for k in ("matches", "innings", "not_outs", "runs", "balls_faced", "hundreds", "fifties", "ducks", "fours", "sixes")
+            assert [
+                _int(row[h]) for h in ("Mat", "Inns", "NO", "Runs", "BF", "100", "50", "0", "4s", "6s")
+            ] == [
+                t[k]
+                for k in (
+                    "matches",
+                    "innings",
+                    "not_outs",
+                    "runs",
+                    "balls_faced",
+                    "hundreds",
+                    "fifties",
+                    "ducks",
+                    "fours",
+                    "sixes",
+                )
             ]
             hs = _dash(row["HS"])
             assert (None if hs is None else int(hs.rstrip("*"))) == t["high_score"]
@@ -119,28 +171,64 @@ def test_career_lists_equal_truth(replica_300, truth_300):
     truth = {r["player_id"]: r for r in truth_300["bowling_career"] if r["format"] == "test"}
     rows, total = all_rows(replica_300.url, "class=1;template=results;type=bowling", 200)
     assert total == len(truth)
+    never_bowled = 0
+    wickets = [_int(r["Wkts"]) for r in rows]
+    assert [w for w in wickets if w is not None] == sorted(
+        (w for w in wickets if w is not None), reverse=True
+    )
+    assert all(w is None for w in wickets[wickets.index(None) :])  # non-bowlers close the list
     for row in rows:
         t = truth[row["player_id"]]
+        if row["Overs"] == "-":  # listed although never bowled: "-" from Inns on
+            assert t["innings"] is None and t["balls"] is None and row["Inns"] == "-"
+            assert {
+                row[h] for h in ("Mdns", "Runs", "Wkts", "BBI", "BBM", "Ave", "Econ", "SR", "5", "10")
+            } == {"-"}
+            never_bowled += 1
+            continue
         o, _, b = row["Overs"].partition(".")
         assert int(o) * 6 + int(b) == t["balls"]
         assert [_int(row[h]) for h in ("Mat", "Inns", "Mdns", "Runs", "Wkts", "5", "10")] == [
-            t[k] for k in ("matches", "innings", "maidens", "runs_conceded", "wickets", "five_wickets", "ten_wickets")
+            t[k]
+            for k in (
+                "matches",
+                "innings",
+                "maidens",
+                "runs_conceded",
+                "wickets",
+                "five_wickets",
+                "ten_wickets",
+            )
         ]
         bbi = None if row["BBI"] == "-" else tuple(map(int, row["BBI"].split("/")))
-        assert bbi == (None if t["best_innings_wickets"] is None else (t["best_innings_wickets"], t["best_innings_runs"]))
+        assert bbi == (
+            None if t["best_innings_wickets"] is None else (t["best_innings_wickets"], t["best_innings_runs"])
+        )
         bbm = None if row["BBM"] == "-" else tuple(map(int, row["BBM"].split("/")))
-        assert bbm == (None if t["best_match_wickets"] is None else (t["best_match_wickets"], t["best_match_runs"]))
+        assert bbm == (
+            None if t["best_match_wickets"] is None else (t["best_match_wickets"], t["best_match_runs"])
+        )
         _check_ratio(row["Ave"], t["average"], 2)
         _check_ratio(row["Econ"], t["economy"], 2)
         _check_ratio(row["SR"], t["strike_rate"], 1)
         assert t["four_wickets"] is None
+    assert never_bowled > 0
     truth = {r["player_id"]: r for r in truth_300["fielding_career"] if r["format"] == "t20i"}
     rows, total = all_rows(replica_300.url, "class=3;template=results;type=fielding", 200)
     assert total == len(truth)
     for row in rows:
         t = truth[row["player_id"]]
         assert [_int(row[h]) for h in ("Mat", "Inns", "Dis", "Ct", "St", "Ct Wk", "Ct Fi")] == [
-            t[k] for k in ("matches", "innings", "dismissals", "caught", "stumped", "caught_keeper", "caught_fielder")
+            t[k]
+            for k in (
+                "matches",
+                "innings",
+                "dismissals",
+                "caught",
+                "stumped",
+                "caught_keeper",
+                "caught_fielder",
+            )
         ]
         md = row["MD"]
         assert (None if md == "-" else int(md.split(" ")[0])) == t["max_dismissals_innings"]
@@ -148,7 +236,11 @@ def test_career_lists_equal_truth(replica_300, truth_300):
 
 
 def test_innings_list_equals_truth(replica_300, truth_300):
-    truth = {(r["player_id"], r["match_id"], r["innings_number"]): r for r in truth_300["batting_innings"] if r["format"] == "odi"}
+    truth = {
+        (r["player_id"], r["match_id"], r["innings_number"]): r
+        for r in truth_300["batting_innings"]
+        if r["format"] == "odi"
+    }
     rows, total = all_rows(replica_300.url, "class=2;template=results;type=batting;view=innings", 200)
     assert total == len(truth)
     parts = set()
@@ -156,21 +248,37 @@ def test_innings_list_equals_truth(replica_300, truth_300):
         t = truth[(row["player_id"], row["match_id"], int(row["Inns"]))]
         assert row["Opposition"] == "v " + t["opposition"] and row["Ground"] == t["ground"]
         d, mon, y = row["Start Date"].split(" ")
-        assert f"{y}-{'JanFebMarAprMayJunJulAugSepOctNovDec'.index(mon) // 3 + 1:02d}-{int(d):02d}" == t["match_date"]
+        assert (
+            f"{y}-{'JanFebMarAprMayJunJulAugSepOctNovDec'.index(mon) // 3 + 1:02d}-{int(d):02d}"
+            == t["match_date"]
+        )
         assert row["match_label"].startswith("ODI # ")
         assert int(row["Pos"]) == t["position"]
         parts.add(t["participation"])
         if t["participation"] != "batted":
-            assert row["Runs"] == t["participation"].upper() if t["participation"] in ("dnb", "tdnb") else row["Runs"] == t["participation"]
+            assert (
+                row["Runs"] == t["participation"].upper()
+                if t["participation"] in ("dnb", "tdnb")
+                else row["Runs"] == t["participation"]
+            )
             assert [row[h] for h in ("Mins", "BF", "4s", "6s", "SR", "Dismissal")] == ["-"] * 6
             continue
         assert row["Runs"] == f"{t['runs']}{'*' if t['not_out'] else ''}"
-        assert [_int(row[h]) for h in ("Mins", "BF", "4s", "6s")] == [t["minutes"], t["balls_faced"], t["fours"], t["sixes"]]
+        assert [_int(row[h]) for h in ("Mins", "BF", "4s", "6s")] == [
+            t["minutes"],
+            t["balls_faced"],
+            t["fours"],
+            t["sixes"],
+        ]
         assert row["Dismissal"] == t["dismissal"]
         _check_ratio(row["SR"], t["strike_rate"], 2)
     assert {"batted", "dnb"} <= parts
     # bowling innings: DNB rows hold the marker in Overs, figures otherwise
-    truth = {(r["player_id"], r["match_id"], r["innings_number"]): r for r in truth_300["bowling_innings"] if r["format"] == "test"}
+    truth = {
+        (r["player_id"], r["match_id"], r["innings_number"]): r
+        for r in truth_300["bowling_innings"]
+        if r["format"] == "test"
+    }
     doc = get_html(f"{replica_300.url}{BASE}?class=1;template=results;type=bowling;view=innings;size=200")
     _pg, _h, rows = parse_results(doc)
     for row in rows:
@@ -190,7 +298,9 @@ def test_player_page_format_rows_equal_truth(replica_300, truth_300):
     sample = [p for p, f in sorted(by_player.items()) if len(set(f) & {"test", "odi", "t20i"}) >= 2][:6]
     assert sample
     for pid in sample:
-        doc = get_html(f"{replica_300.url}/ci/engine/player/{pid}.html?class=11;template=results;type=batting")
+        doc = get_html(
+            f"{replica_300.url}/ci/engine/player/{pid}.html?class=11;template=results;type=batting"
+        )
         summary = doc.xpath('//table[caption="Career summary"]')[0]
         heads = [th.text_content().strip() for th in summary.xpath("./thead/tr/th")]
         first = summary.xpath("./tbody")[0]

@@ -138,7 +138,8 @@ def stand_ins(truth_300) -> dict[str, int]:
     for r in truth_300["batting_career"]:
         formats[r["player_id"]].add(r["format"])
     for r in truth_300["bowling_career"]:
-        bowled.add(r["player_id"])
+        if r["innings"]:
+            bowled.add(r["player_id"])
     men = {p: f & MEN for p, f in formats.items()}
     pick = {
         "all_formats": min(p for p, f in men.items() if f == MEN and p in bowled),

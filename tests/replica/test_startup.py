@@ -13,7 +13,9 @@ def test_15000_players_serve_within_20_seconds():
     srv = start_replica("--players", "15000", "--seed", "7", timeout=120)
     elapsed = time.monotonic() - t0
     try:
-        with urllib.request.urlopen(srv.url + "/ci/engine/stats/index.html?class=11;template=results;type=batting;size=200") as r:
+        with urllib.request.urlopen(
+            srv.url + "/ci/engine/stats/index.html?class=11;template=results;type=batting;size=200"
+        ) as r:
             assert r.status == 200 and b"Page 1 of" in r.read()
     finally:
         srv.stop()
