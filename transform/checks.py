@@ -66,8 +66,11 @@ def _checks(table: str, tb: pa.Table) -> list[tuple[str, pa.Array]]:
     return []
 
 
-def run(dq: DQ, table: str, tb: pa.Table) -> None:
+def run(dq: DQ, table: str, tb: pa.Table, profiles: bool = True) -> None:
+    """Record every check of `table` over `tb`; `profiles=False` skips has_profile when no profiles were read."""
     if not tb.num_rows:
         return
     for name, mask in _checks(table, tb):
+        if name == "has_profile" and not profiles:
+            continue
         dq.record(table, name, mask, tb)

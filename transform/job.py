@@ -28,6 +28,15 @@ PART_ROWS = 2_000_000
 EXIT_REJECTS = 4
 
 
+def lean_memory_pool() -> None:
+    """jemalloc returning freed pages at once: RSS then follows the one block in flight, not the peak so far."""
+    try:
+        pa.jemalloc_set_decay_ms(0)
+        pa.set_memory_pool(pa.jemalloc_memory_pool())
+    except (NotImplementedError, pa.ArrowNotImplementedError):
+        pass  # a pyarrow build without jemalloc keeps its default pool
+
+
 def default_run_id() -> str:
     return dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
 
@@ -240,7 +249,7 @@ class Job:
             rows = 0
             if table == "players":
                 tb = self._players_table(cells, profiles)
-                checks.run(self.dq, table, tb)
+                checks.run(self.dq, table, tb, profiles=profiles.num_rows > 0)
                 w = PartWriter(loc, file_schema(table))
                 w.write(tb)
                 files += w.close()
@@ -306,6 +315,7 @@ class Job:
 
     def run(self) -> Result:
         t0 = time.monotonic()
+        lean_memory_pool()
         runs = discover_runs(self.raw, self.raw_run_ids)
         if not runs:
             raise FileNotFoundError(f"no finished raw runs (with _manifest.json) under {self.raw}")

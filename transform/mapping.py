@@ -36,6 +36,20 @@ REQUIRED = {
     ("innings", "bowling"): ("Overs", "Mdns", "Runs", "Wkts", "Inns", "Start Date"),
     ("innings", "fielding"): ("Dis", "Ct", "St", "Inns", "Start Date"),
 }
+# Every header a group's typer reads; only these columns are carried into the group (Arrow filters copy).
+HEADERS = {
+    ("agg", "batting"): ("Span", "Mat", "Inns", "NO", "Runs", "HS", "Ave", "BF", "SR", "100", "50", "0", "4s", "6s"),
+    ("agg", "bowling"): ("Span", "Mat", "Inns", "Overs", "Mdns", "Runs", "Wkts", "BBI", "BBM", "Ave", "Econ", "SR", "4",
+                         "5", "10"),
+    ("agg", "fielding"): ("Span", "Mat", "Inns", "Dis", "Ct", "St", "Ct Wk", "Ct Fi", "MD", "D/I"),
+    ("innings", "batting"): ("Runs", "Mins", "BF", "4s", "6s", "SR", "Pos", "Dismissal", "Inns", "Opposition", "Ground",
+                             "Start Date"),
+    ("innings", "bowling"): ("Overs", "Mdns", "Runs", "Wkts", "Econ", "Pos", "Inns", "Opposition", "Ground",
+                             "Start Date"),
+    ("innings", "fielding"): ("Dis", "Ct", "St", "Ct Wk", "Ct Fi", "Pos", "Inns", "Opposition", "Ground", "Start Date"),
+}  # fmt: skip
+BASE_COLUMNS = ("record", "class", "player_id", "player_cell", "source_url", "run_id", "caption", "grouping",
+                "match_id", "match_label", "_seq", "_ts")  # fmt: skip
 CONTINENTS = frozenset({"Africa", "Americas", "Asia", "Europe", "Oceania"})
 _ORDINAL = r"\d+(st|nd|rd|th)"
 _KIND_RULES: list[tuple[str, re.Pattern]] = [
@@ -116,14 +130,22 @@ class Rows:
     def __init__(self, sub: pa.Table) -> None:
         self.sub = sub
         self.n = sub.num_rows
-        self.cells = sub.column("cells").combine_chunks() if self.n else None
         self.reason = pa.nulls(self.n, pa.string())
 
     def col(self, name: str) -> pa.Array:
         return self.sub.column(name).combine_chunks()
 
+    def has(self, h: str) -> bool:
+        return f"cells.{h}" in self.sub.column_names
+
+    def rawcell(self, h: str) -> pa.Array:
+        """A header's cells as the page showed them (the table is flattened: one `cells.<header>` column each)."""
+        if not self.has(h):
+            return pa.nulls(self.n, pa.string())
+        return self.sub.column(f"cells.{h}").combine_chunks()
+
     def cell(self, h: str) -> pa.Array:
-        return pc.utf8_trim_whitespace(self.cells.field(h))
+        return pc.utf8_trim_whitespace(self.rawcell(h))
 
     def flag(self, mask: pa.Array, reason: str) -> None:
         m = pc.and_(_mask(mask), pc.is_null(self.reason))
@@ -132,7 +154,7 @@ class Rows:
 
     def require(self, headers) -> None:
         for h in headers:
-            self.flag(pc.is_null(self.cells.field(h)), f"missing_header:{h}")
+            self.flag(pc.is_null(self.rawcell(h)), f"missing_header:{h}")
 
     @staticmethod
     def missing(s: pa.Array) -> pa.Array:
@@ -149,7 +171,7 @@ class Rows:
 
     def shown(self, h: str) -> pa.Array:
         """A rate as the site shows it (truncated); null for `-` or a header the list lacks."""
-        if h not in self.cells.type.names:
+        if not self.has(h):
             return pa.nulls(self.n, pa.float64())
         s = self.cell(h)
         ok = _mask(pc.match_substring_regex(s, r"^\d+(\.\d+)?$"))
@@ -222,14 +244,14 @@ def _balls(rows: Rows, h: str = "Overs", s: pa.Array | None = None) -> pa.Array:
 
 
 def _best(rows: Rows, h: str) -> tuple[pa.Array, pa.Array]:
-    if h not in rows.cells.type.names or rows.cells.field(h).null_count == rows.n:
+    if rows.rawcell(h).null_count == rows.n:
         return pa.nulls(rows.n, pa.int32()), pa.nulls(rows.n, pa.int32())
     parts = rows.regex(h, r"^(?P<w>\d+)/(?P<r>\d+)$", "bad_best_figures")
     return rows.group_int(parts, "w"), rows.group_int(parts, "r")
 
 
 def _optional_int(rows: Rows, h: str) -> pa.Array:
-    if rows.cells.field(h).null_count == rows.n:
+    if rows.rawcell(h).null_count == rows.n:
         return pa.nulls(rows.n, pa.int32())
     return rows.int_(h)
 
@@ -257,7 +279,7 @@ def _agg_batting(rows: Rows, dq: DQ, table: str) -> dict[str, pa.Array]:
     ok = pc.is_null(rows.reason)
     view = rows.sub.filter(ok)
     check_truncation(dq, table, "average", rows.shown("Ave").filter(ok), c["average"].filter(ok), 2, view)
-    if "SR" in rows.cells.type.names and rows.cells.field("SR").null_count < rows.n:
+    if rows.rawcell("SR").null_count < rows.n:
         check_truncation(
             dq, table, "strike_rate", rows.shown("SR").filter(ok), c["strike_rate"].filter(ok), 2, view
         )
@@ -291,7 +313,7 @@ def _agg_fielding(rows: Rows, dq: DQ, table: str) -> dict[str, pa.Array]:
     c["matches"], c["innings"] = rows.int_("Mat"), rows.int_("Inns")
     c["dismissals"], c["caught"], c["stumped"] = rows.int_("Dis"), rows.int_("Ct"), rows.int_("St")
     c["caught_keeper"], c["caught_fielder"] = _optional_int(rows, "Ct Wk"), _optional_int(rows, "Ct Fi")
-    if rows.cells.field("MD").null_count < rows.n:
+    if rows.rawcell("MD").null_count < rows.n:
         md = rows.regex("MD", r"^(?P<d>\d+)(?:\s*\((?P<ct>\d+)ct (?P<st>\d+)st\))?$", "non_numeric")
         c["max_dismissals_innings"] = rows.group_int(md, "d")
         zero = pc.equal(c["max_dismissals_innings"], 0)
@@ -344,11 +366,11 @@ def _innings_batting(rows: Rows, dq: DQ, table: str) -> dict[str, pa.Array]:
     )
     for name, h in (("minutes", "Mins"), ("balls_faced", "BF"), ("fours", "4s"), ("sixes", "6s")):
         c[name] = _null_where(_optional_int(rows, h), dnb)
-    dis = rows.cell("Dismissal") if "Dismissal" in rows.cells.type.names else pa.nulls(rows.n, pa.string())
+    dis = rows.cell("Dismissal")
     c["dismissal"] = _null_where(pc.if_else(rows.missing(dis), pa.scalar(None, pa.string()), dis), dnb)
     c["strike_rate"] = _div(c["runs"], c["balls_faced"], 100.0)
     ok = pc.is_null(rows.reason)
-    if rows.cells.field("SR").null_count < rows.n:
+    if rows.rawcell("SR").null_count < rows.n:
         check_truncation(dq, table, "strike_rate", rows.shown("SR").filter(ok), c["strike_rate"].filter(ok), 2,
                          rows.sub.filter(ok))  # fmt: skip
     return c
@@ -362,7 +384,7 @@ def _innings_bowling(rows: Rows, dq: DQ, table: str) -> dict[str, pa.Array]:
         c[name] = _null_where(rows.int_(h), dnb)
     c["economy"] = _div(c["runs_conceded"], c["balls"], 6.0)
     ok = pc.is_null(rows.reason)
-    if rows.cells.field("Econ").null_count < rows.n:
+    if rows.rawcell("Econ").null_count < rows.n:
         check_truncation(dq, table, "economy", rows.shown("Econ").filter(ok), c["economy"].filter(ok), 2,
                          rows.sub.filter(ok))  # fmt: skip
     return c
@@ -436,22 +458,38 @@ class Mapper:
         ts = _timestamps(base)
         raw = raw.set_column(raw.column_names.index("scraped_at"), "scraped_at", pc.cast(ts, pa.string()))
         raw = raw.append_column("_ts", ts)
-        self._reject(
-            raw.filter(pc.and_(pc.is_valid(base.reason), keep)),
-            base.reason.filter(pc.and_(pc.is_valid(base.reason), keep)),
-        )
-        good = raw.filter(pc.and_(pc.is_null(base.reason), keep))
+        self._block, self._seq0 = raw, self.seq - n
+        bad = pc.and_(pc.is_valid(base.reason), keep)
+        if pc.any(bad).as_py():
+            self._reject(raw.filter(bad), base.reason.filter(bad))
+        flat = raw.flatten()  # zero-copy: one column per header, so groups copy only the headers they read
+        ok = pc.and_(pc.is_null(base.reason), keep)
+        if not pc.all(ok).as_py():
+            flat = flat.filter(ok)
         out: dict[str, list[pa.Table]] = {}
-        if good.num_rows:
-            self._player_cells(good, out)
-        rec = good.column("record")
+        if flat.num_rows:
+            self._player_cells(flat, out)
+        rec = flat.column("record")
+        typ = flat.column("type")
         innings_mask = pc.equal(rec, "innings")
         for kind, kmask in (("agg", pc.invert(innings_mask)), ("innings", innings_mask)):
             for t in TYPES:
-                sub = good.filter(_mask(pc.and_(kmask, pc.equal(good.column("type"), t))))
-                if sub.num_rows:
-                    self._type_group(kind, t, sub, out)
+                m = _mask(pc.and_(kmask, pc.equal(typ, t)))
+                n_m = pc.sum(m).as_py() or 0
+                if not n_m:
+                    continue
+                cols = [
+                    *BASE_COLUMNS,
+                    *(c for h in HEADERS[(kind, t)] if (c := f"cells.{h}") in flat.column_names),
+                ]
+                sub = flat.select(cols)
+                self._type_group(kind, t, sub if n_m == flat.num_rows else sub.filter(m), out)
         return {k: pa.concat_tables(v) if len(v) > 1 else v[0] for k, v in out.items()}
+
+    def _reject_seq(self, seq: pa.Array, reasons: pa.Array, tables: list) -> None:
+        """Reject rows of the current block by their sequence numbers, with the block's full raw rows."""
+        idx = pc.subtract(seq, self._seq0)
+        self._reject(self._block.take(idx), reasons, tables)
 
     def _reject(self, raw: pa.Table, reasons: pa.Array, tables: list | None = None) -> None:
         if not raw.num_rows:
@@ -459,15 +497,19 @@ class Mapper:
         raw = raw.drop_columns([c for c in ("_seq", "_ts") if c in raw.column_names])
         self.rejects.add_rows(raw, reasons.to_pylist(), tables or [None] * raw.num_rows)
 
-    def _player_cells(self, good: pa.Table, out: dict) -> None:
-        have = good.filter(pc.is_valid(good.column("player_cell")))
-        if not have.num_rows:
+    def _player_cells(self, flat: pa.Table, out: dict) -> None:
+        """The newest player cell of each player in this block (the lists' name and teams for `players`)."""
+        slim = flat.select(["player_id", "player_cell", "_ts", "_seq", "source_url", "run_id"])
+        slim = slim.filter(pc.is_valid(slim.column("player_cell")))
+        if not slim.num_rows:
             return
-        g = have.group_by(["player_id", "player_cell"], use_threads=False).aggregate(
-            [("_ts", "max"), ("_seq", "max"), ("source_url", "first"), ("run_id", "first")])  # fmt: skip
+        slim = slim.sort_by([("player_id", "ascending"), ("_ts", "descending"), ("_seq", "descending")])
+        pid = slim.column("player_id").to_numpy()
+        first = np.flatnonzero(np.concatenate([[True], pid[1:] != pid[:-1]]))
+        g = slim.take(pa.array(first))
         name, teams, country = player_cell_columns(g.column("player_cell").combine_chunks())
-        tb = pa.table([g.column("player_id"), name, teams, country, g.column("_ts_max"), g.column("source_url_first"),
-                       g.column("run_id_first"), g.column("_seq_max")], schema=PLAYER_CELLS_SCHEMA)  # fmt: skip
+        tb = pa.table([g.column("player_id"), name, teams, country, g.column("_ts"), g.column("source_url"),
+                       g.column("run_id"), g.column("_seq")], schema=PLAYER_CELLS_SCHEMA)  # fmt: skip
         out.setdefault("_player_cells", []).append(tb)
 
     def _type_group(self, kind: str, typ: str, sub: pa.Table, out: dict) -> None:
@@ -512,7 +554,9 @@ class Mapper:
         }  # fmt: skip
         bad = pc.is_valid(rows.reason)
         if pc.any(bad).as_py():
-            self._reject(sub.filter(bad), rows.reason.filter(bad), target.filter(bad).to_pylist())
+            self._reject_seq(
+                rows.col("_seq").filter(bad), rows.reason.filter(bad), target.filter(bad).to_pylist()
+            )
         ok = pc.invert(bad)
         for tname in pc.unique(target.filter(ok)).to_pylist():
             m = pc.and_(ok, pc.equal(target, tname))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -49,7 +50,7 @@ _INT_FIELDS = {"class", "player_id", "page", "section"}
 TABLE_RECORDS = frozenset({"career", "innings", "player_career"})
 MAX_LINE_BYTES = 1 << 20  # a Statsguru row is < 2 KB; a megabyte line is garbage, not data
 READ_CHUNK = 256 << 10  # small reads: a truncated gzip stream loses at most this much
-BLOCK_BYTES = 16 << 20
+BLOCK_BYTES = int(float(os.environ.get("CRICKET_TRANSFORM_BLOCK_MB", "8")) * (1 << 20))
 
 
 class RawRunError(ValueError):

@@ -1,0 +1,126 @@
+"""Transformer benchmark: rows/s and peak RSS of `cricket-transform run` vs plain pyarrow and a pandas baseline."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from bench.transform_gen import generate
+
+REPO = Path(__file__).resolve().parents[1]
+SIZES = tuple(int(x) for x in os.environ.get("CRICKET_BENCH_TRANSFORM_ROWS", "1000000,5000000").split(","))
+# pandas holds everything in memory and is slow: measured at these sizes only
+PANDAS_SIZES = tuple(int(x) for x in os.environ.get("CRICKET_BENCH_PANDAS_ROWS", "1000000").split(","))
+
+
+def arrow_baseline(run_dir: Path, out: Path) -> int:
+    """The limit: pyarrow's own JSON reader and Parquet writer over the same parts, no typing at all."""
+    import pyarrow as pa
+    import pyarrow.json as pj
+    import pyarrow.parquet as pq
+
+    rows = 0
+    for part in sorted(run_dir.glob("part-*.jsonl.gz")):
+        with pa.input_stream(str(part), compression="gzip") as f:
+            tb = pj.read_json(f)
+        pq.write_table(tb, out / f"{part.name.split('.')[0]}.parquet", compression="zstd")
+        rows += tb.num_rows
+    return rows
+
+
+def measure(cmd: list[str]) -> dict:
+    """Wall time, CPU time and peak RSS of one child process (wait4 gives that child's own rusage)."""
+    t0 = time.monotonic()
+    proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    out = proc.stdout.read()
+    _, status, ru = os.wait4(proc.pid, 0)
+    wall = time.monotonic() - t0
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"{cmd} failed: {out[-2000:]}")
+    return {"wall": wall, "cpu": ru.ru_utime + ru.ru_stime, "rss_mb": ru.ru_maxrss / 1024, "out": out}
+
+
+def _raw(work: Path, rows: int) -> Path:
+    raw = work / f"raw_{rows}"
+    run = raw / "statsguru" / "run_id=bench"
+    manifest = run / "_manifest.json"
+    if not manifest.exists() or json.loads(manifest.read_text()).get("items") != rows:
+        shutil.rmtree(raw, ignore_errors=True)
+        t0 = time.monotonic()
+        generate(raw, rows)
+        print(f"generated {rows:,} raw rows in {time.monotonic() - t0:.0f} s", flush=True)
+    return raw
+
+
+def run(work: Path) -> str:
+    py = sys.executable
+    results = []
+    for rows in SIZES:
+        raw = _raw(work, rows)
+        run_dir = raw / "statsguru" / "run_id=bench"
+        cur, base_out, pd_out = work / f"cur_{rows}", work / f"arrow_{rows}", work / f"pandas_{rows}"
+        for d in (cur, base_out, pd_out):
+            shutil.rmtree(d, ignore_errors=True)
+        base_out.mkdir(parents=True)
+        ours = measure([py, "-m", "transform", "run", "--raw", str(raw), "--curated", str(cur), "--run-id", "bench"])
+        arrow = measure([py, "-c", f"from bench.transform_bench import arrow_baseline; from pathlib import Path; "
+                                   f"print(arrow_baseline(Path({str(run_dir)!r}), Path({str(base_out)!r})))"])  # fmt: skip
+        pandas = None
+        if rows in PANDAS_SIZES:
+            pandas = measure([py, "-m", "bench.baselines.pandas_transform", str(run_dir), str(pd_out)])
+        report = json.loads((cur / "_reports" / "run_id=bench" / "report.json").read_text())
+        results.append((rows, ours, arrow, pandas, report))
+        print(f"{rows:,} rows: ours {ours['wall']:.1f} s / {ours['cpu']:.1f} cpu-s / {ours['rss_mb']:.0f} MB; "
+              f"arrow {arrow['wall']:.1f} s / {arrow['cpu']:.1f} cpu-s"
+              + (f"; pandas {pandas['wall']:.1f} s / {pandas['cpu']:.1f} cpu-s" if pandas else ""), flush=True)  # fmt: skip
+        for d in (base_out, pd_out):
+            shutil.rmtree(d, ignore_errors=True)
+    return render(results)
+
+
+def _rate(rows: int, secs: float) -> str:
+    return f"{rows / secs:,.0f}"
+
+
+def render(results: list) -> str:
+    lines = [
+        "## Transformer (`cricket-transform run`)",
+        "",
+        "Input: generated Statsguru-shaped raw runs (`bench/transform_gen.py`: 95% innings rows of all three types,",
+        "5% career rows, 5,000-row gzip parts as the crawler's feeds write them). Each command ran as its own",
+        "process; rows/s by wall time and by CPU time (user+system: the machine is shared, so CPU time is the",
+        "steadier figure), peak RSS from the child's rusage. *arrow* = plain `pyarrow.json.read_json` +",
+        "`pyarrow.parquet.write_table` of the same parts (no typing, no dedupe: the limit); *pandas* =",
+        "`bench/baselines/pandas_transform.py` (the same typing, dedupe and partitioned write in pandas).",
+        "",
+        "| rows | tool | wall s | rows/s (wall) | CPU s | rows/CPU-s | peak RSS MB |",
+        "|---:|---|---:|---:|---:|---:|---:|",
+    ]
+    for rows, ours, arrow, pandas, _ in results:
+        for name, m in (("cricket-transform", ours), ("arrow (limit)", arrow), ("pandas", pandas)):
+            if m is None:
+                continue
+            lines.append(f"| {rows:,} | {name} | {m['wall']:.1f} | {_rate(rows, m['wall'])} | {m['cpu']:.1f} | "
+                         f"{_rate(rows, m['cpu'])} | {m['rss_mb']:.0f} |")  # fmt: skip
+    lines += ["", "| rows | vs arrow (wall) | vs arrow (CPU) | vs pandas (wall) | vs pandas (CPU) | target |",
+              "|---:|---:|---:|---:|---:|---|"]  # fmt: skip
+    for rows, ours, arrow, pandas, _ in results:
+        pw = f"{pandas['wall'] / ours['wall']:.2f}×" if pandas else "not run"
+        pc = f"{pandas['cpu'] / ours['cpu']:.2f}×" if pandas else "not run"
+        lines.append(f"| {rows:,} | {arrow['wall'] / ours['wall']:.2f}× | {arrow['cpu'] / ours['cpu']:.2f}× | {pw} | "
+                     f"{pc} | ≥ 0.7× arrow, ≥ 5× pandas |")  # fmt: skip
+    if len(results) >= 2:
+        small, big = results[0], results[-1]
+        ratio = big[1]["rss_mb"] / small[1]["rss_mb"]
+        lines += ["", f"Peak RSS: {small[1]['rss_mb']:.0f} MB at {small[0]:,} rows, {big[1]['rss_mb']:.0f} MB at "
+                      f"{big[0]:,} rows ({ratio:.2f}× the smaller run; targets ≤ 400 MB and ≤ 1.2×)."]  # fmt: skip
+    rep = results[-1][4]
+    lines += ["", f"Last run: {rep['rows_read']:,} rows read, {rep['rejects']} rejects, "
+                  f"{rep['stats']['duplicates_dropped']:,} duplicates dropped, DQ findings {rep['dq']['findings']}; "
+                  + ", ".join(f"{t} {m['rows']:,}" for t, m in rep["tables"].items() if m["rows"]) + "."]  # fmt: skip
+    return "\n".join(lines)
