@@ -47,8 +47,17 @@ DEFAULT_ARGS = {
     "retry_delay": dt.timedelta(minutes=2),
     "retry_exponential_backoff": True,
     "max_retry_delay": dt.timedelta(minutes=30),
-    "execution_timeout": dt.timedelta(hours=3),
+    "execution_timeout": dt.timedelta(minutes=15),  # plan, profile_launches, check
 }
+# A polite crawl of the real site (AutoThrottle, crawl delays) is slow; a hung one must still end.
+TIMEOUTS = {
+    "scrape": dt.timedelta(hours=6),
+    "profiles": dt.timedelta(hours=6),
+    "transform": dt.timedelta(hours=2),
+    "publish": dt.timedelta(minutes=15),
+}
+# At most this many scrape containers per run hit the site at once (each crawl is polite on its own).
+PARALLEL = {"scrape": 4, "profiles": 2}
 
 
 @task
@@ -148,19 +157,19 @@ def check(spec: dict) -> dict:
 def _local_tasks(p, launches):
     from cricket_local import run_step
 
-    @task(task_id="scrape", max_active_tis_per_dagrun=4)
+    @task(max_active_tis_per_dagrun=PARALLEL["scrape"], execution_timeout=TIMEOUTS["scrape"])
     def scrape(argv: list[str]) -> None:
         run_step("scrape", argv)
 
-    @task(task_id="profiles", max_active_tis_per_dagrun=2)
+    @task(max_active_tis_per_dagrun=PARALLEL["profiles"], execution_timeout=TIMEOUTS["profiles"])
     def profiles(argv: list[str]) -> None:
         run_step("profiles", argv)
 
-    @task(trigger_rule="none_failed_min_one_success")
+    @task(trigger_rule="none_failed_min_one_success", execution_timeout=TIMEOUTS["transform"])
     def transform(argv: list[str]) -> None:
         run_step("transform", argv)
 
-    @task
+    @task(execution_timeout=TIMEOUTS["publish"])
     def publish(argv: list[str]) -> None:
         run_step("publish", argv)
 
@@ -186,13 +195,22 @@ def _kubernetes_tasks(p, launches):
     }
 
     def kw(step):
-        return pod_kwargs(step, namespace=ns, service_account=sa, env=env, conn_id=conn)
+        return {
+            "execution_timeout": TIMEOUTS[step],
+            **pod_kwargs(step, namespace=ns, service_account=sa, env=env, conn_id=conn),
+        }
 
     scrape = CricketPodOperator.partial(
-        task_id="scrape", image=p["scraper_image"], max_active_tis_per_dagrun=4, **kw("scrape")
+        task_id="scrape",
+        image=p["scraper_image"],
+        max_active_tis_per_dagrun=PARALLEL["scrape"],
+        **kw("scrape"),
     ).expand(cmds=p)
     profiles = CricketPodOperator.partial(
-        task_id="profiles", image=p["scraper_image"], max_active_tis_per_dagrun=2, **kw("profiles")
+        task_id="profiles",
+        image=p["scraper_image"],
+        max_active_tis_per_dagrun=PARALLEL["profiles"],
+        **kw("profiles"),
     ).expand(cmds=launches)
     transform = CricketPodOperator(
         task_id="transform",
@@ -217,14 +235,15 @@ def _ecs_tasks(p, launches):
             "network_configuration": p["ecs_network"],
             "awslogs_group": p["ecs_log_group"],
             "awslogs_stream_prefix": p[f"ecs_{role}_log_prefix"],
+            "execution_timeout": TIMEOUTS[step],
             **ecs_kwargs(step),
         }
 
     scrape = CricketEcsOperator.partial(
-        task_id="scrape", max_active_tis_per_dagrun=4, **kw("scrape", "scraper")
+        task_id="scrape", max_active_tis_per_dagrun=PARALLEL["scrape"], **kw("scrape", "scraper")
     ).expand(overrides=p)
     profiles = CricketEcsOperator.partial(
-        task_id="profiles", max_active_tis_per_dagrun=2, **kw("profiles", "scraper")
+        task_id="profiles", max_active_tis_per_dagrun=PARALLEL["profiles"], **kw("profiles", "scraper")
     ).expand(overrides=launches)
     transform = CricketEcsOperator(
         task_id="transform",

@@ -57,6 +57,10 @@ def test_dag_imports_with_graph_and_mapping(monkeypatch, backend):
     for t in dag.tasks:
         assert t.retries >= 2, t.task_id
         assert t.retry_exponential_backoff
+    hours = {t.task_id: t.execution_timeout / dt.timedelta(hours=1) for t in dag.tasks}
+    assert hours == {"plan": 0.25, "scrape": 6, "profile_launches": 0.25, "profiles": 6,
+                     "transform": 2, "publish": 0.25, "check": 0.25}  # fmt: skip
+    assert (scrape.max_active_tis_per_dagrun, profiles.max_active_tis_per_dagrun) == (4, 2)
     assert backend in dag.tags
     # The scheduler's form: serializes, validates and comes back with the same tasks.
     from airflow.serialization.serialized_objects import DagSerialization
