@@ -49,10 +49,16 @@ def page_urls(base: str) -> list[str]:
     import urllib.request
 
     urls = []
-    lists = [f"class={c};template=results;type={t}" for c in (1, 2, 3, 11) for t in ("batting", "bowling", "fielding")]
+    lists = [
+        f"class={c};template=results;type={t}"
+        for c in (1, 2, 3, 11)
+        for t in ("batting", "bowling", "fielding")
+    ]
     lists += [f"class={c};template=results;type=batting;view=innings" for c in (1, 2, 3)]
     for q in lists:
-        with urllib.request.urlopen(f"{base}/ci/engine/stats/index.html?{q};page=1;size=200", timeout=120) as r:
+        with urllib.request.urlopen(
+            f"{base}/ci/engine/stats/index.html?{q};page=1;size=200", timeout=120
+        ) as r:
             m = re.search(rb"Page 1 of (\d+)", r.read())
         pages = int(m.group(1)) if m else 1
         urls += [f"{base}/ci/engine/stats/index.html?{q};page={p};size=200" for p in range(1, pages + 1)]
@@ -120,7 +126,10 @@ def run(work: Path) -> str:
         stop_server(proc)
     (work / "result.json").write_text(json.dumps({"startup_s": startup, **passes}, indent=2))
     rows = []
-    for name, label in (("cold", "pass 1: every page rendered on first request"), ("warm", "pass 2: page cache")):
+    for name, label in (
+        ("cold", "pass 1: every page rendered on first request"),
+        ("warm", "pass 2: page cache"),
+    ):
         r = passes[name]
         pps = r["pages"] / r["seconds"]
         mbs = r["bytes"] / r["seconds"] / 1e6

@@ -51,7 +51,6 @@ ROLES = (
 ROLE_WEIGHTS = (0.10, 0.12, 0.12, 0.06, 0.07, 0.03, 0.06, 0.07, 0.05, 0.32)
 QUOTA = (1, 5, 2, 4)  # keeper, batters, allrounders, bowlers (at most; 11 slots in all)
 _NOT_KEEPER = [[k for k in range(11) if k != j] for j in range(11)]
-PHANTOM_ROLES = (0, 0, 1, 2, 2, 4, 7, 9, 9, 9, 9)  # role of each slot of an all-phantom XI
 
 
 @dataclass
@@ -492,11 +491,11 @@ class Model:
                 inns_results.append(None)
                 for slot, p in enumerate(xi):
                     if p >= 0:
-                        self._bat_row(B, p, m, inn, sides, s, TDNB, pos=slot + 1)
+                        self._bat_row(B, p, m, inn, s, TDNB, pos=slot + 1)
                 for p in fxi:
                     if p >= 0:
-                        self._bowl_row(BW, p, m, inn, sides, f, TDNB)
-                        self._field_row(F, p, m, inn, sides, f, TDNB)
+                        self._bowl_row(BW, p, m, inn, f, TDNB)
+                        self._field_row(F, p, m, inn, f, TDNB)
                 continue
             # ---- batting
             r = rnd()
@@ -658,7 +657,7 @@ class Model:
                 if p < 0:
                     continue
                 if slot == absent:
-                    self._bat_row(B, p, m, inn, sides, s, ABSENT, pos=slot + 1)
+                    self._bat_row(B, p, m, inn, s, ABSENT, pos=slot + 1)
                 elif slot < batted:
                     mins_k = (1.45, 1.25, 1.1)[fmt_kind]
                     mins = int(bf[slot] * mins_k * (0.8 + 0.45 * rnd())) + (
@@ -678,7 +677,6 @@ class Model:
                         p,
                         m,
                         inn,
-                        sides,
                         s,
                         PLAYED,
                         x,
@@ -691,9 +689,9 @@ class Model:
                         dis[slot],
                     )
                 else:
-                    self._bat_row(B, p, m, inn, sides, s, DNB, pos=slot + 1)
+                    self._bat_row(B, p, m, inn, s, DNB, pos=slot + 1)
             if sub is not None and i < 2:
-                self._bat_row(B, sub, m, inn, sides, s, SUB, pos=12)
+                self._bat_row(B, sub, m, inn, s, SUB, pos=12)
             # ---- rows: fielding side
             ct = [0] * 11
             ctwk = [0] * 11
@@ -722,15 +720,13 @@ class Model:
                         md = min(md, full - 1)
                     if bruns[k] == 0:
                         md = full
-                    self._bowl_row(
-                        BW, p, m, inn, sides, f, PLAYED, bballs[k], max(md, 0), bruns[k], bw[k], bpos[k]
-                    )
+                    self._bowl_row(BW, p, m, inn, f, PLAYED, bballs[k], max(md, 0), bruns[k], bw[k], bpos[k])
                 else:
-                    self._bowl_row(BW, p, m, inn, sides, f, DNB)
-                self._field_row(F, p, m, inn, sides, f, PLAYED, ct[slot], st[slot], ctwk[slot])
+                    self._bowl_row(BW, p, m, inn, f, DNB)
+                self._field_row(F, p, m, inn, f, PLAYED, ct[slot], st[slot], ctwk[slot])
             if fsub is not None and i < 2:
-                self._bowl_row(BW, fsub, m, inn, sides, f, SUB)
-                self._field_row(F, fsub, m, inn, sides, f, SUB)
+                self._bowl_row(BW, fsub, m, inn, f, SUB)
+                self._field_row(F, fsub, m, inn, f, SUB)
             inns_results.append(w)
         # result
         if fmt_kind:
@@ -761,21 +757,16 @@ class Model:
             else:
                 m.result = -1
 
-    def _side_team(self, p: int, m: Match, sides, s: int) -> int:
-        return m.teams[s]
-
     @staticmethod
-    def _bat_row(
-        B, p, m, inn, sides, s, part, runs=-1, no=False, mins=-1, bf=-1, f4=-1, f6=-1, pos=-1, dis=-1
-    ):
+    def _bat_row(B, p, m, inn, s, part, runs=-1, no=False, mins=-1, bf=-1, f4=-1, f6=-1, pos=-1, dis=-1):
         B.extend((p, m.idx, inn, m.teams[s], part, runs, no, mins, bf, f4, f6, pos, dis))
 
     @staticmethod
-    def _bowl_row(BW, p, m, inn, sides, s, part, balls=-1, mdns=-1, runs=-1, wkts=-1, pos=-1):
+    def _bowl_row(BW, p, m, inn, s, part, balls=-1, mdns=-1, runs=-1, wkts=-1, pos=-1):
         BW.extend((p, m.idx, inn, m.teams[s], part, balls, mdns, runs, wkts, pos))
 
     @staticmethod
-    def _field_row(F, p, m, inn, sides, s, part, ct=-1, st=-1, ctwk=-1):
+    def _field_row(F, p, m, inn, s, part, ct=-1, st=-1, ctwk=-1):
         F.extend((p, m.idx, inn, m.teams[s], part, ct, st, ctwk))
 
     # ------------------------------------------------------------------ finish: arrays, identities
