@@ -129,3 +129,22 @@ def test_drifted_site_fails_at_scrape_without_retry(airflow_home, aws_env, bucke
     assert "layout drift at " in log and "unknown headers ['Avg']" in log
     s3 = boto3.client("s3")
     assert "Contents" not in s3.list_objects_v2(Bucket=bucket, Prefix="drift/curated/")
+
+
+def test_blocked_scrape_fails_without_retry(replica_factory, tmp_path, capfd):
+    """The local backend's runner on the real cricket-scrape: a site that blocks (exit 2) is a final failure."""
+    from airflow.sdk.exceptions import AirflowFailException
+    from cricket_commands import scrape_command
+    from cricket_local import run_step
+
+    blocking = replica_factory("--players", "30", "--seed", "7", "--robots", "strict")
+    argv = scrape_command(
+        cls=1, types=["batting"], view="career", raw=tmp_path.as_uri(), run_id="blocked-c1-career",
+        base_url=blocking.url, settings={"AUTOTHROTTLE_ENABLED": "False"},
+    )  # fmt: skip
+    with pytest.raises(
+        AirflowFailException, match=r"scrape stopped: blocked by the site .*\(exit 2\); not retried"
+    ):
+        run_step("scrape", argv, env={"PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}"})
+    out, err = capfd.readouterr()
+    assert "robots.txt" in out + err  # the crawler's own reason, streamed into the log
