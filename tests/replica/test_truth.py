@@ -95,3 +95,11 @@ def test_truth_is_consistent(truth_300):
         if r["wickets"]:
             assert abs(r["average"] - r["runs_conceded"] / r["wickets"]) < 1e-12
             assert abs(r["strike_rate"] - r["balls"] / r["wickets"]) < 1e-12
+
+
+def test_natural_keys_are_unique(truth_300):
+    from transform.schemas import NATURAL_KEYS
+
+    for table, rows in truth_300.items():
+        keys = [tuple(r[k] for k in NATURAL_KEYS[table]) for r in rows]
+        assert len(keys) == len(set(keys)), table
