@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 BACKENDS = ("kubernetes", "ecs", "local")
 DEFAULT_BACKEND = "ecs"
 
-CLASSES = (1, 2, 3, 8, 9, 10, 11)
+# Classes with a curated `format` (transform/schemas.py FORMAT_BY_CLASS); 11 is a query class only.
+CLASSES = (1, 2, 3, 8, 9, 10)
 TYPES = ("batting", "bowling", "fielding")
 VIEWS = ("career", "innings")
 RENDER_MODES = ("auto", "always", "never")
@@ -156,7 +157,7 @@ class Request:
 
     @classmethod
     def from_params(cls, params: Mapping) -> Request:
-        classes = tuple(int(c) for c in _as_list(params.get("classes", CLASSES[:-1]), "classes"))
+        classes = tuple(int(c) for c in _as_list(params.get("classes", CLASSES), "classes"))
         types = tuple(str(t) for t in _as_list(params.get("types", TYPES), "types"))
         views = tuple(str(v) for v in _as_list(params.get("views", ("career",)), "views"))
         bad = (

@@ -266,11 +266,11 @@ def _ecs_tasks(p, launches):
     tags=["cricket", "statsguru", BACKEND],
     params={
         "classes": Param(
-            list(CLASSES[:-1]),
+            list(CLASSES),
             type="array",
             items={"type": "integer", "enum": list(CLASSES)},
             minItems=1,
-            description="Statsguru classes: 1 Test, 2 ODI, 3 T20I, 8-10 women's",
+            description="Statsguru classes: 1 Test, 2 ODI, 3 T20I, 8-10 women's Test, ODI, T20I",
         ),
         "types": Param(list(TYPES), type="array", items={"type": "string", "enum": list(TYPES)}, minItems=1),
         "views": Param(["career"], type="array", items={"type": "string", "enum": list(VIEWS)}, minItems=1),

@@ -37,8 +37,8 @@ def test_request_from_params_validates():
     assert req.classes == (1, 2) and req.types == ("batting", "bowling") and req.views == ("career",)
     assert req.profiles is True and req.render == "auto" and req.max_reject_ratio == 0.01
     assert req.expected_tables() == ["players", "batting_career", "bowling_career"]
-    with pytest.raises(ValueError, match=r"unknown class 4, type 'keeping', view 'season'"):
-        cc.Request.from_params({"classes": [4], "types": ["keeping"], "views": ["season"]})
+    with pytest.raises(ValueError, match=r"unknown class 11, type 'keeping', view 'season'"):
+        cc.Request.from_params({"classes": [11], "types": ["keeping"], "views": ["season"]})
     with pytest.raises(ValueError, match="classes: at least one value"):
         cc.Request.from_params({"classes": []})
 

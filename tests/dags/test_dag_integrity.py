@@ -89,7 +89,7 @@ def test_dag_settings_and_params(monkeypatch):
     from airflow.sdk.exceptions import ParamValidationError
 
     with pytest.raises(ParamValidationError):
-        dag.params.get_param("classes").resolve([4])
+        dag.params.get_param("classes").resolve([11])
 
 
 def test_unknown_backend_is_an_import_error(monkeypatch):
