@@ -293,10 +293,13 @@ class Site:
         self._tails: dict[tuple[int, int, int], str] = {}
 
     def warm(self) -> None:
-        """Aggregate every results list up front so the first requests are as fast as the rest."""
+        """Aggregate every results list and sort every innings list up front, so first requests are fast too."""
         for cls in RESULT_CLASSES:
             for typ in TYPES:
                 self.career(cls, typ)
+        for cls in RESULT_CLASSES:
+            for typ in TYPES:
+                self.innings_order(cls, typ)
 
     def h(self, text: str) -> str:
         """A header text as shown (with --drift headers some are renamed)."""
