@@ -5,9 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import queue
 import sys
+import threading
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import pyarrow as pa
@@ -49,6 +52,41 @@ def file_schema(table: str) -> pa.Schema:
 
 def table_location(curated: Location, table: str, run_id: str) -> Location:
     return curated.child(table, f"run_id={run_id}")
+
+
+def prefetch(it: Iterator, depth: int = 2) -> Iterator:
+    """Run an iterator on a background thread, `depth` items ahead; its exceptions re-raise here."""
+    q: queue.Queue = queue.Queue(maxsize=depth)
+    done = object()
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for x in it:
+                if stop.is_set():
+                    return
+                q.put((x, None))
+            q.put((done, None))
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer
+            q.put((done, exc))
+
+    t = threading.Thread(target=produce, name="raw-reader", daemon=True)
+    t.start()
+    try:
+        while True:
+            x, exc = q.get()
+            if x is done:
+                if exc is not None:
+                    raise exc
+                return
+            yield x
+    finally:
+        stop.set()
+        while t.is_alive():
+            try:
+                q.get_nowait()
+            except queue.Empty:
+                t.join(0.05)
 
 
 class Progress:
@@ -176,7 +214,9 @@ class Job:
         def on_part(n: int) -> None:
             done[0] = n
 
-        for block in read_parts(parts, self.rejects, on_part):
+        # Reading (gunzip + Arrow's JSON parser) runs one block ahead of typing on another thread; both spend
+        # their time in Arrow kernels that release the GIL, so the two overlap on a multi-core machine.
+        for block in prefetch(read_parts(parts, self.rejects, on_part), depth=2):
             self.lines += block.lines
             for item in block.profiles:
                 self._profile(item)

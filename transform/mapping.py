@@ -19,6 +19,7 @@ from transform.schemas import (
 
 TYPES = ("batting", "bowling", "fielding")
 I32 = pa.int32()
+_MISSING = pa.array(["-", ""])
 ALL_FORMATS_CLASS = 11
 # Match links in innings lists ("Test # 2345") name the format when the class does not (class 11).
 FORMAT_BY_MATCH_LABEL = {"test": "test", "odi": "odi", "t20i": "t20i", "wtest": "wtest", "wodi": "wodi",
@@ -161,7 +162,18 @@ class Rows:
         return _mask(pc.or_kleene(pc.is_null(s), pc.is_in(s, value_set=pa.array(["-", ""]))))
 
     def int_(self, h: str, dtype=I32, s: pa.Array | None = None) -> pa.Array:
-        s = self.cell(h) if s is None else s
+        s = self.rawcell(h) if s is None else s
+        # fast path: a column of plain digits and "-" casts in one kernel; anything else takes the checked path
+        plain = pc.if_else(pc.is_in(s, value_set=_MISSING), pa.scalar(None, pa.string()), s)
+        try:
+            out = pc.cast(plain, dtype)
+            if out.null_count == plain.null_count and (
+                len(out) == out.null_count or pc.min(out).as_py() >= 0
+            ):
+                return out
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            pass
+        s = pc.utf8_trim_whitespace(s)
         digits = 18 if dtype == pa.int64() else 9
         ok = _mask(pc.match_substring_regex(s, rf"^\d{{1,{digits}}}$"))
         neg = _mask(pc.match_substring_regex(s, r"^-\d+$"))
@@ -216,17 +228,23 @@ def check_truncation(dq: DQ, table: str, column: str, shown: pa.Array, recompute
 
 
 def _timestamps(rows: Rows) -> pa.Array:
-    s = pc.utf8_trim_whitespace(rows.col("scraped_at"))
+    s = rows.col("scraped_at")
+    rows.flag(pc.is_null(s), "missing_key:scraped_at")
+    utc = pa.timestamp("us", tz="UTC")
+    try:  # fast path: the crawler writes ISO 8601 with a zone ("…Z")
+        return pc.cast(s, utc)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        pass
+    s = pc.utf8_trim_whitespace(s)
     ok = _mask(
         pc.match_substring_regex(s, r"^\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(\.\d{1,9})?(Z|[+-]\d\d:?\d\d)?$")
     )
-    rows.flag(pc.is_null(s), "missing_key:scraped_at")
     rows.flag(pc.and_(pc.is_valid(s), pc.invert(ok)), "bad_timestamp:scraped_at")
     has_zone = _mask(pc.match_substring_regex(s, r"(Z|[+-]\d\d:?\d\d)$"))
-    s = pc.if_else(has_zone, s, pc.binary_join_element_wise(s, "Z", ""))
+    s = pc.if_else(has_zone, s, pc.binary_join_element_wise(s, "Z", ""))  # no zone: UTC
     s = pc.if_else(ok, s, pa.scalar("1970-01-01T00:00:00Z"))
-    ts = pc.cast(s, pa.timestamp("us", tz="UTC"))
-    return pc.if_else(ok, ts, pa.scalar(None, pa.timestamp("us", tz="UTC")))
+    ts = pc.cast(s, utc)
+    return pc.if_else(ok, ts, pa.scalar(None, utc))
 
 
 def _span(rows: Rows) -> tuple[pa.Array, pa.Array]:
@@ -456,7 +474,6 @@ class Mapper:
         self.skipped_blank += pc.sum(blank).as_py() or 0
         keep = pc.invert(blank)
         ts = _timestamps(base)
-        raw = raw.set_column(raw.column_names.index("scraped_at"), "scraped_at", pc.cast(ts, pa.string()))
         raw = raw.append_column("_ts", ts)
         self._block, self._seq0 = raw, self.seq - n
         bad = pc.and_(pc.is_valid(base.reason), keep)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+import threading
 from collections import Counter
 
 import pyarrow as pa
@@ -18,6 +19,7 @@ class Rejects:
         self.by_reason: Counter[str] = Counter()
         self.by_table: Counter[str] = Counter()
         self.samples: list[dict] = []
+        self._lock = threading.Lock()  # the reader thread and the typing thread both reject rows
 
     def add(self, reason: str, detail: str, *, raw: bytes | str | dict | None, table: str | None = None,
             source: str | None = None, line: int | None = None) -> None:  # fmt: skip
@@ -26,12 +28,14 @@ class Rejects:
         elif isinstance(raw, dict):
             raw = json.dumps(raw, ensure_ascii=False, default=str)
         rec = {"reason": reason, "detail": detail, "table": table, "source": source, "line": line, "raw": raw}
-        self._file.write(json.dumps(rec, ensure_ascii=False).encode("utf-8") + b"\n")
-        self.count += 1
-        self.by_reason[reason] += 1
-        self.by_table[table or "-"] += 1
-        if len(self.samples) < 10:
-            self.samples.append({k: v for k, v in rec.items() if k != "raw"})
+        line_bytes = json.dumps(rec, ensure_ascii=False).encode("utf-8") + b"\n"
+        with self._lock:
+            self._file.write(line_bytes)
+            self.count += 1
+            self.by_reason[reason] += 1
+            self.by_table[table or "-"] += 1
+            if len(self.samples) < 10:
+                self.samples.append({k: v for k, v in rec.items() if k != "raw"})
 
     def add_rows(self, raw_rows: pa.Table, reasons: list[str], table_of: list[str | None]) -> None:
         """Reject rows of a raw Arrow table (rows that parsed as JSON but cannot be typed)."""
