@@ -153,7 +153,7 @@ class Replica:
             return web.Response(status=429, text="Too Many Requests", headers={"Retry-After": "1"})
         if fault == "reset":
             _reset(request)
-            raise ConnectionResetError("replica fault: connection reset")
+            return web.Response(status=500)  # never sent: the connection is already gone
         if fault == "stall":
             await asyncio.sleep(self.opts.stall_s)
             return await handler(request)
