@@ -377,8 +377,8 @@ class Model:
         rest: list[int] = []
         for p in cands:
             if len(chosen) >= 11:
-                rest.append(p)
-                continue
+                rest.append(p)  # only the first left out matters (a possible concussion substitute)
+                break
             if p in chosen:
                 continue
             g = ROLES[self.p_role[p]][2]
@@ -405,7 +405,8 @@ class Model:
         players = chosen + [-1] * len(fill)
         roles = roles + fill
         # batting order: role order plus a little per-match noise
-        keys = [ROLES[r][1] + rng.uniform(-0.6, 0.6) for r in roles]
+        rnd = rng.random
+        keys = [ROLES[r][1] - 0.6 + 1.2 * rnd() for r in roles]
         order = sorted(range(11), key=lambda i: keys[i])
         sub = None
         if m.date.year >= 2019 and m.date >= dt.date(2019, 8, 1) and rest and rng.random() < 0.02:
