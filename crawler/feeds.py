@@ -17,6 +17,8 @@ from crawler.storage import Location, list_names, part_numbers
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_RAW_URI = (REPO / "data" / "raw").as_uri()
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
 PART_TEMPLATE = "%(cricket_raw)s/%(name)s/run_id=%(run_id)s/part-%(batch_id)05d.jsonl.gz"
 
 
@@ -77,6 +79,7 @@ class AtomicFileFeedStorage(FileFeedStorage):
             os.fsync(file.fileno())
             file.close()
         assert self._tmp
+        os.chmod(self._tmp, 0o666 & ~_UMASK)  # temp files are created 0600; a part is an ordinary file
         os.replace(self._tmp, self.path)
         return None
 
