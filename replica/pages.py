@@ -565,59 +565,60 @@ class Site:
     def innings_rows_html(self, typ: str, rows: np.ndarray) -> list[str]:
         """Rows of an innings-view page, vectorised over the page's slice (same HTML as `_innings_row`)."""
         tab = self.tabs[typ]
-        g = {k: tab[k][rows].tolist() for k in INN_FIELDS[typ]}
+        cols = [tab[k][rows].tolist() for k in INN_FIELDS[typ]]
         hb = self.has_bf[tab["p"][rows]].tolist()
-        ptd = self._player_tds
+        ptd, tails = self._player_tds, self._tails
         out = []
         dash = '                <td nowrap="nowrap">-</td>\n'
-        for j in range(len(rows)):
-            p, part = g["p"][j], g["part"][j]
-            td = ptd.get(p)
-            if td is None:
-                td = ptd[p] = self._player_td(p)
-            key = (g["m"][j], g["opp"][j], g["inn"][j])
-            tail = self._tails.get(key)
-            if tail is None:
-                tail = self._tails[key] = self._tail(*key)
-            if typ == "batting":
-                pos = f"                <td>{g['pos'][j]}</td>\n"
+        pad2 = '                <td class="padDp2" nowrap="nowrap">-</td>\n'
+        row0 = '              <tr class="data1">\n'
+        if typ == "batting":
+            dnb_mid = dash * 4 + pad2
+            for (p, part, m, opp, inn, pos, runs, no, bf, mins, f4, f6, dis), known in zip(
+                zip(*cols, strict=True), hb, strict=True
+            ):
+                td = ptd.get(p) or ptd.setdefault(p, self._player_td(p))
+                tail = tails.get((m, opp, inn)) or tails.setdefault((m, opp, inn), self._tail(m, opp, inn))
                 if part != PLAYED:
-                    mid = (f"                <td>{PART_TEXT[part]}</td>\n" + dash * 4
-                           + '                <td class="padDp2" nowrap="nowrap">-</td>\n' + pos + dash)  # fmt: skip
+                    out.append(f"{row0}{td}                <td>{PART_TEXT[part]}</td>\n{dnb_mid}"
+                               f"                <td>{pos}</td>\n{dash}{tail}")  # fmt: skip
+                    continue
+                if known:
+                    sr = ratio(runs * 100, bf, 2)
+                    srtd = f"                <td>{sr}</td>\n" if sr != "-" else pad2
+                    mins_bf = f"                <td>{mins}</td>\n                <td>{bf}</td>\n"
                 else:
-                    runs, bf = g["runs"][j], g["bf"][j]
-                    star = "*" if g["no"][j] else ""
-                    if hb[j]:
-                        sr = ratio(runs * 100, bf, 2)
-                        srtd = (
-                            f"                <td>{sr}</td>\n"
-                            if sr != "-"
-                            else '                <td class="padDp2" nowrap="nowrap">-</td>\n'
-                        )
-                        mins_bf = f"                <td>{g['mins'][j]}</td>\n                <td>{bf}</td>\n"
-                    else:
-                        srtd = '                <td class="padDp2" nowrap="nowrap">-</td>\n'
-                        mins_bf = dash * 2
-                    mid = (f"                <td>{runs}{star}</td>\n" + mins_bf
-                           + f"                <td>{g['f4'][j]}</td>\n                <td>{g['f6'][j]}</td>\n" + srtd + pos
-                           + f'                <td class="left" nowrap="nowrap">{DISMISSALS[g["dis"][j]] if g["dis"][j] >= 0 else "not out"}</td>\n')  # fmt: skip
-            elif typ == "bowling":
+                    srtd, mins_bf = pad2, dash * 2
+                out.append(
+                    f"{row0}{td}                <td>{runs}{'*' if no else ''}</td>\n{mins_bf}"
+                    f"                <td>{f4}</td>\n                <td>{f6}</td>\n{srtd}                <td>{pos}</td>\n"
+                    f'                <td class="left" nowrap="nowrap">{DISMISSALS[dis] if dis >= 0 else "not out"}</td>\n{tail}'
+                )
+        elif typ == "bowling":
+            dnb_mid = dash * 3 + pad2 + dash
+            for p, part, m, opp, inn, pos, balls, mdns, runs, wkts in zip(*cols, strict=True):
+                td = ptd.get(p) or ptd.setdefault(p, self._player_td(p))
+                tail = tails.get((m, opp, inn)) or tails.setdefault((m, opp, inn), self._tail(m, opp, inn))
                 if part != PLAYED:
-                    mid = (f"                <td>{PART_TEXT[part]}</td>\n" + dash * 3
-                           + '                <td class="padDp2" nowrap="nowrap">-</td>\n' + dash)  # fmt: skip
-                else:
-                    balls, runs = g["balls"][j], g["runs"][j]
-                    mid = (f"                <td>{balls // 6}.{balls % 6}</td>\n                <td>{g['mdns'][j]}</td>\n"
-                           f"                <td>{runs}</td>\n                <td>{g['wkts'][j]}</td>\n"
-                           f"                <td>{ratio(runs * 6, balls, 2)}</td>\n                <td>{g['pos'][j]}</td>\n")  # fmt: skip
-            else:
+                    out.append(f"{row0}{td}                <td>{PART_TEXT[part]}</td>\n{dnb_mid}{tail}")
+                    continue
+                out.append(
+                    f"{row0}{td}                <td>{balls // 6}.{balls % 6}</td>\n                <td>{mdns}</td>\n"
+                    f"                <td>{runs}</td>\n                <td>{wkts}</td>\n"
+                    f"                <td>{ratio(runs * 6, balls, 2)}</td>\n                <td>{pos}</td>\n{tail}"
+                )
+        else:
+            dnb_mid = dash * 4
+            for p, part, m, opp, inn, ct, st, wk in zip(*cols, strict=True):
+                td = ptd.get(p) or ptd.setdefault(p, self._player_td(p))
+                tail = tails.get((m, opp, inn)) or tails.setdefault((m, opp, inn), self._tail(m, opp, inn))
                 if part != PLAYED:
-                    mid = f"                <td>{PART_TEXT[part]}</td>\n" + dash * 4
-                else:
-                    ct, st, wk = g["ct"][j], g["st"][j], g["ctwk"][j]
-                    mid = (f"                <td>{ct + st}</td>\n                <td>{ct}</td>\n                <td>{st}</td>\n"
-                           f"                <td>{wk}</td>\n                <td>{ct - wk}</td>\n")  # fmt: skip
-            out.append('              <tr class="data1">\n' + td + mid + tail)
+                    out.append(f"{row0}{td}                <td>{PART_TEXT[part]}</td>\n{dnb_mid}{tail}")
+                    continue
+                out.append(
+                    f"{row0}{td}                <td>{ct + st}</td>\n                <td>{ct}</td>\n"
+                    f"                <td>{st}</td>\n                <td>{wk}</td>\n                <td>{ct - wk}</td>\n{tail}"
+                )
         return out
 
     def _tail(self, mi: int, opp: int, inn: int) -> str:
