@@ -114,11 +114,12 @@ DRIFT = {"Ave": "Avg", "D/I": "Dis/Inn", "Start Date": "Match Date"}
 CLASS_SET = {11: (1, 2, 3)}
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 RESULT_LABELS = ("won match", "lost match", "tied match", "drawn match", "no result")
-ORD = {1: "1st", 2: "2nd", 3: "3rd"}
 
 
 def ordinal(n: int) -> str:
-    return ORD.get(n if n < 20 else n % 10, f"{n}th") if n not in (11, 12, 13) else f"{n}th"
+    """1st, 2nd, 3rd, 4th … 11th, 12th, 21st."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
 
 
 def career_cols(typ: str, cls: int, results_list: bool) -> tuple[str, ...]:
