@@ -10,12 +10,12 @@
 # build input. Builds the images first when missing (images/build.sh reuses up-to-date ones).
 # Environment: REPLICA_URL, AWS_ENDPOINT_URL, BUCKET (example-cricket-bucket), PLAYERS (300),
 # SEED (7), CLASSES (1), TYPES (batting), RUN_ID (a UTC timestamp), PYTHON (.venv/bin/python).
-# --report FILE writes JSON: the S3 locations and, per container, its user, exit code and output.
+# --report FILE (or RUN_REPORT=FILE) writes JSON: the S3 locations and, per container, its user, exit code and output.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/.." && pwd)
-REPORT=
+REPORT=${RUN_REPORT:-}
 while [[ $# -gt 0 ]]; do
   case $1 in
     --report) REPORT=$2; shift 2 ;;
