@@ -36,6 +36,9 @@ CHROMIUM_LAUNCH_OPTIONS = {
         "--disable-component-update",
         "--disable-sync",
         "--no-first-run",
+        # Containers often give /dev/shm only 64 MB, too little for Chromium's shared memory.
+        "--disable-dev-shm-usage",
+        "--disable-extensions",
     ],
     "headless": True,
 }

@@ -305,3 +305,57 @@ def test_bad_arguments_exit_1_with_a_clear_message(tmp_path, args, message):
     assert proc.returncode == 1
     assert message in proc.stderr
     assert not list(tmp_path.rglob("_manifest.json"))
+
+
+@pytest.mark.parametrize("render", ["auto", "always"])
+def test_faults_are_retried_on_both_paths(truth, tmp_path, render):
+    """503, 429, resets, stalls and truncated pages (`--fault-rate 0.1`): every profile still equals truth."""
+    srv = start_replica(
+        "--players",
+        PLAYERS,
+        "--seed",
+        SEED,
+        "--fault-rate",
+        "0.1",
+        "--stall-s",
+        "10",
+        "--js-only-profiles",
+        "0.2",
+    )
+    try:
+        ids = sorted(truth)[:60]
+        proc = scrape(
+            srv.url,
+            ids,
+            tmp_path,
+            render,
+            "-a",
+            f"render={render}",
+            "-a",
+            "render_timeout_ms=3000",
+            "-s",
+            "DOWNLOAD_TIMEOUT=3",
+            "-s",
+            "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT=3000",
+        )
+    finally:
+        srv.stop()
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    items = list(iter_items(run_uri(tmp_path, render)))
+    assert sorted(i["player_id"] for i in items) == ids
+    assert_equals_truth(items, truth)
+    stats = read_manifest(run_uri(tmp_path, render))["stats"]
+    assert stats["retry/count"] > 0 and "cricket/profiles/failed" not in stats
+
+
+@pytest.mark.parametrize("render", ["never", "always"])
+def test_block_stops_the_crawl_with_exit_2(truth, tmp_path, render):
+    """An Akamai-style 403 (`--block-after 30`) stops fast and rendered crawls alike: exit 2, no manifest."""
+    srv = start_replica("--players", PLAYERS, "--seed", SEED, "--block-after", "30")
+    try:
+        proc = scrape(srv.url, sorted(truth)[:80], tmp_path, render, "-a", f"render={render}")
+    finally:
+        srv.stop()
+    assert proc.returncode == 2, proc.stderr[-3000:]
+    assert "blocked: HTTP 403 Access Denied" in proc.stderr
+    assert not list(tmp_path.rglob("_manifest.json"))
