@@ -24,7 +24,7 @@ from crawler.storage import MANIFEST, PART_RE, list_names, write_bytes
 
 logger = logging.getLogger(__name__)
 
-# Scrapy stats copied into the manifest (plus every drop_item/, dedupe/ and cricket/ key).
+# Scrapy stats copied into the manifest (plus cricket/, response status and retry reason counts).
 KEY_STATS = (
     "start_time",
     "finish_time",
@@ -194,8 +194,7 @@ class RunLedger:
                 k: _json_safe(v)
                 for k, v in sorted(stats.items())
                 if k in KEY_STATS
-                or k.startswith("cricket/")
-                or k.startswith("downloader/response_status_count/")
+                or k.startswith(("cricket/", "downloader/response_status_count/", "retry/reason_count/"))
             },
         }
         write_bytes(self.run.child(MANIFEST), json.dumps(manifest, indent=2).encode())

@@ -8,12 +8,14 @@ from typing import Any
 from crawler.pages.statsguru import CAREER_HEADERS, TYPES
 from crawler.pages.tables import (
     NO_RECORDS,
+    NO_RECORDS_B,
     LayoutDrift,
     cell_text,
     check_headers,
     data_rows,
     header_row,
     header_texts,
+    page_root,
     query,
     require_complete,
 )
@@ -50,14 +52,14 @@ def parse_player_page(response) -> list[dict[str, Any]]:
     url = response.url
     require_complete(response.body, url)
     player_id, klass, type_ = page_params(url)
-    root = response.selector.root
+    root = page_root(response)
     tables: dict[str, Any] = {}
     for table in root.iter("table"):
         cap = table.find("caption")
         if cap is not None and cell_text(cap) in CAPTIONS:
             tables.setdefault(cell_text(cap), table)
     if not tables:
-        if NO_RECORDS in response.text:
+        if NO_RECORDS_B in response.body:
             return []
         raise LayoutDrift(url, f"none of the captions {list(CAPTIONS)} found", [])
     known, required = _known(type_)

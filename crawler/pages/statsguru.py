@@ -10,6 +10,7 @@ from lxml.html import HtmlElement
 
 from crawler.pages.tables import (
     NO_RECORDS,
+    NO_RECORDS_B,
     LayoutDrift,
     cell_text,
     check_headers,
@@ -17,6 +18,7 @@ from crawler.pages.tables import (
     header_row,
     header_texts,
     link_id,
+    page_root,
     query,
     require_complete,
 )
@@ -27,7 +29,7 @@ CLASSES = (1, 2, 3, 8, 9, 10, 11)
 TEST_CLASSES = frozenset({1, 8})
 SIZES = (10, 25, 50, 100, 150, 200)
 
-PAGE_OF = re.compile(r"Page\s+(\d+)\s+of\s+(\d+)")
+PAGE_OF = re.compile(rb"Page\s+(\d+)\s+of\s+(\d+)")
 
 _CAREER_COMMON = {"Span", "Mat", "Inns"}
 CAREER_HEADERS: dict[str, set[str]] = {
@@ -110,12 +112,12 @@ def parse_results(response) -> ResultsPage:
     url = response.url
     require_complete(response.body, url)
     klass, type_, view, page, _size = list_params(url)
-    root = response.selector.root
+    root = page_root(response)
     found = _results_table(root)
-    page_m = PAGE_OF.search(response.text)
+    page_m = PAGE_OF.search(response.body)
     out = ResultsPage(klass, type_, view, page, int(page_m.group(2)) if page_m else 0)
     if found is None:
-        if NO_RECORDS in response.text:
+        if NO_RECORDS_B in response.body:
             return out
         raise LayoutDrift(url, "no results table with a 'Player' header", [])
     table, head = found

@@ -6,9 +6,28 @@ import re
 from collections.abc import Iterable
 from urllib.parse import parse_qsl, urlparse
 
+import lxml.html
 from lxml.html import HtmlElement
 
 NO_RECORDS = "No records available to match this query"
+NO_RECORDS_B = NO_RECORDS.encode()
+_PARSERS: dict[str, lxml.html.HTMLParser] = {}
+
+
+def page_root(response) -> HtmlElement:
+    """The page's element tree, built here and not cached on the response.
+
+    `response.selector` would keep the tree (≈10× the page's size) alive as long as the response,
+    i.e. while its rows go through the pipelines; ours is freed as soon as the rows are extracted.
+    """
+    encoding = getattr(response, "encoding", None) or "utf-8"
+    parser = _PARSERS.get(encoding)
+    if parser is None:
+        parser = _PARSERS[encoding] = lxml.html.HTMLParser(encoding=encoding, recover=True)
+    root = lxml.html.document_fromstring(response.body, parser=parser) if response.body.strip() else None
+    if root is None:
+        return lxml.html.document_fromstring("<html></html>")
+    return root
 
 
 class LayoutDrift(Exception):

@@ -81,7 +81,12 @@ def test_every_class_and_type_equals_truth_under_faults(faulty_replica, truth, t
     assert manifest["items"] == {view: len(rows)} and manifest["item_count"] == len(rows)
     assert sum(manifest["part_items"].values()) == len(rows)
     if view == "innings":  # faults are per URL: the 18 career lists may draw none, 400+ innings pages do
-        assert manifest["stats"].get("retry/count", 0) > 0
+        st = manifest["stats"]
+        reasons = {k.rsplit("/", 1)[1] for k in st if k.startswith("retry/reason_count/")}
+        assert st.get("retry/count", 0) > 0 and len(reasons) >= 3, (
+            reasons
+        )  # 503, 429, resets, timeouts, cut pages
+        assert st.get("cricket/truncated_pages", 0) > 0 and st.get("cricket/retry_after_waits", 0) > 0
     key, mismatches = (
         (career_key, career_mismatches) if view == "career" else (innings_key, innings_mismatches)
     )
