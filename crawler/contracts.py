@@ -19,7 +19,9 @@ class ReplicaUrlContract(Contract):
 
     def adjust_request_args(self, args):
         base = self.spider.settings.get("CRICKET_CONTRACT_BASE_URL")
-        path = self.args[0].replace("{player_id}", str(self.spider.settings.get("CRICKET_CONTRACT_PLAYER_ID")))
+        path = self.args[0].replace(
+            "{player_id}", str(self.spider.settings.get("CRICKET_CONTRACT_PLAYER_ID"))
+        )
         args["url"] = base.rstrip("/") + path
         args["meta"] = {**(args.get("meta") or {}), "cricket_page": True}
         return args
