@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -36,12 +37,16 @@ def arrow_baseline(run_dir: Path, out: Path) -> int:
 def measure(cmd: list[str]) -> dict:
     """Wall time, CPU time and peak RSS of one child process (wait4 gives that child's own rusage)."""
     t0 = time.monotonic()
-    proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    out = proc.stdout.read()
-    _, status, ru = os.wait4(proc.pid, 0)
+    with tempfile.TemporaryFile("w+") as err:
+        proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=err, text=True)
+        out = proc.stdout.read()
+        _, status, ru = os.wait4(proc.pid, 0)
+        err.seek(0)
+        errors = err.read()
     wall = time.monotonic() - t0
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise RuntimeError(f"{cmd} failed: {out[-2000:]}")
+    proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here: keep Popen from polling a reused pid
+    if proc.returncode != 0:
+        raise RuntimeError(f"{cmd} exited {proc.returncode}: {out[-1000:]} {errors[-2000:]}")
     return {"wall": wall, "cpu": ru.ru_utime + ru.ru_stime, "rss_mb": ru.ru_maxrss / 1024, "out": out}
 
 
@@ -67,7 +72,9 @@ def run(work: Path) -> str:
         for d in (cur, base_out, pd_out):
             shutil.rmtree(d, ignore_errors=True)
         base_out.mkdir(parents=True)
-        ours = measure([py, "-m", "transform", "run", "--raw", str(raw), "--curated", str(cur), "--run-id", "bench"])
+        ours = measure(
+            [py, "-m", "transform", "run", "--raw", str(raw), "--curated", str(cur), "--run-id", "bench"]
+        )
         arrow = measure([py, "-c", f"from bench.transform_bench import arrow_baseline; from pathlib import Path; "
                                    f"print(arrow_baseline(Path({str(run_dir)!r}), Path({str(base_out)!r})))"])  # fmt: skip
         pandas = None
