@@ -100,7 +100,9 @@ def _cpu(proc: psutil.Process) -> float:
     return t.user + t.system
 
 
-def crawl(srv: Server, ids: list[int], render: str, concurrency: int, work: Path) -> Result:
+def crawl(
+    srv: Server, ids: list[int], render: str, concurrency: int, work: Path, extra: tuple[str, ...] = ()
+) -> Result:
     """One `cricket-scrape profiles` run against our own replica: throttling off, robots.txt obeyed."""
     label = f"{render}-c{concurrency}"
     raw = work / "raw" / label
@@ -130,6 +132,7 @@ def crawl(srv: Server, ids: list[int], render: str, concurrency: int, work: Path
         f"PLAYWRIGHT_MAX_PAGES_PER_CONTEXT={concurrency}",
         "-s",
         "LOG_LEVEL=WARNING",
+        *extra,
     ]
     replica = psutil.Process(srv.proc.pid)
     replica_cpu0 = _cpu(replica)
