@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import signal
 import sys
 import time
@@ -66,6 +67,7 @@ async def _serve(args: argparse.Namespace) -> None:
         broken_profiles=args.broken_profiles,
     )
     rep = Replica(opts)
+    gc.freeze()  # the model lives as long as the server: keep the collector from rescanning it
     runner = web.AppRunner(rep.app(), access_log=None, handle_signals=False)
     await runner.setup()
     site = web.TCPSite(runner, args.host, args.port, backlog=2048)

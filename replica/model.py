@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import gc
 import itertools
 import math
 import random
@@ -24,6 +25,24 @@ LAST_DATE = dt.date(2026, 5, 15)
 BF_FROM_YEAR = 1972  # players whose career began earlier have no balls-faced / minutes data
 MONTHS_NORTH = (4, 5, 6, 7, 8, 9)
 MONTHS_SOUTH = (10, 11, 12, 1, 2, 3)
+
+_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX2 = np.uint64(0x94D049BB133111EB)
+_GOLD = np.uint64(0x9E3779B97F4A7C15)
+
+
+def _gumbel(seed: int, stream: int, keys: np.ndarray) -> np.ndarray:
+    """Gumbel noise per (seed, stream, key), stateless (splitmix64), so any process draws the same."""
+    salt = np.uint64((seed * 0x100000001B3 + stream * 0x9E3779B1) & 0xFFFFFFFFFFFFFFFF)
+    x = keys.astype(np.uint64) * _GOLD ^ salt
+    x ^= x >> np.uint64(30)
+    x *= _MIX1
+    x ^= x >> np.uint64(27)
+    x *= _MIX2
+    x ^= x >> np.uint64(31)
+    u = ((x >> np.uint64(11)).astype(np.float64) + 0.5) / 2.0**53
+    return -np.log(-np.log(u))
+
 
 # participation codes (row column `part`)
 PLAYED, DNB, TDNB, ABSENT, SUB = 0, 1, 2, 3, 4
@@ -134,10 +153,18 @@ class Model:
         self.rng = random.Random(seed)
         self.nrng = np.random.default_rng(seed)
         self.teams = Teams()
-        self._schedule()
-        self._players()
-        self._simulate()
-        self._finish()
+        # The build allocates millions of small objects that all stay alive until the row tables are
+        # packed into numpy arrays; the cyclic collector would rescan them over and over (~2x the time).
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            self._schedule()
+            self._players()
+            self._simulate()
+            self._finish()
+        finally:
+            if was_enabled:
+                gc.enable()
 
     # ------------------------------------------------------------------ schedule
     def _schedule(self) -> None:
@@ -249,7 +276,10 @@ class Model:
             anchors = rng.choices(ms, wts, k=alloc[t])
             for a in anchors:
                 m = self.matches[a]
-                years = min(22.0, max(0.05, rng.lognormvariate(math.log(3.5), 0.85)))
+                if rng.random() < 0.14:  # one-cap wonders and short stints, as common as on the real site
+                    years = rng.uniform(0.02, 0.5)
+                else:
+                    years = min(22.0, max(0.05, rng.lognormvariate(math.log(3.5), 0.85)))
                 before = rng.random() * years
                 start = m.date - dt.timedelta(days=int(before * 365))
                 end = m.date + dt.timedelta(days=int((years - before) * 365))
@@ -317,6 +347,7 @@ class Model:
             self.p_power.append(rs.lognormvariate(0, 0.5))
             self.p_spin.append(rs.random() < 0.4)
 
+        self.p_drop = [0.08 + 0.5 / (1.0 + math.exp(2.0 * x)) for x in self.p_prio]
         # pools: (team, class) -> players, for squad selection
         self.pool: dict[tuple[int, int], list[int]] = {}
         for p in range(N):
@@ -350,10 +381,9 @@ class Model:
 
     # ------------------------------------------------------------------ selection + simulation
     def _xi(
-        self, m: Match, side: int, forced: list[int], extra: list[int]
+        self, m: Match, side: int, forced: list[int], extra: list[int], rng: random.Random
     ) -> tuple[list[int], list[int], int | None]:
         """Pick the XI of one side: (players or -1, roles, concussion substitute or None)."""
-        rng = self.rng
         t = m.teams[side]
         cands: list[int] = []
         if extra:
@@ -366,7 +396,7 @@ class Model:
                 mask = (st <= d) & (en >= d)
                 if mask.any():
                     sel = ps[mask]
-                    noisy = pr[mask] + self.nrng.gumbel(0, 0.7, size=len(sel))
+                    noisy = pr[mask] + 0.7 * _gumbel(self.seed, m.idx * 2 + side, sel)
                     cands = [int(x) for x in sel[np.argsort(-noisy)]]
         chosen: list[int] = []
         counts = [0, 0, 0, 0]
@@ -382,7 +412,9 @@ class Model:
             if p in chosen:
                 continue
             g = ROLES[self.p_role[p]][2]
-            if rng.random() < 0.12:  # rested, injured or dropped this time
+            if (
+                rng.random() < self.p_drop[p]
+            ):  # rested, injured or dropped this time (fringe players more often)
                 rest.append(p)
                 continue
             if counts[g] < QUOTA[g] and not (g == 3 and counts[2] + counts[3] >= 6):
@@ -414,7 +446,6 @@ class Model:
         return [players[i] for i in order], [roles[i] for i in order], sub
 
     def _simulate(self) -> None:
-        T = self.teams
         # forced debut: every player plays his anchor match
         forced: dict[tuple[int, int], list[int]] = {}
         for p, a in enumerate(self.p_anchor):
@@ -426,27 +457,30 @@ class Model:
             if side is None:  # anchor of a switcher after the switch: play for whoever he was then
                 continue
             forced.setdefault((a, side), []).append(p)
-        comp = dict(self.composite_matches)
-        # row accumulators
+        self._forced = forced
+        self._comp = dict(self.composite_matches)
+        T = self.teams
         B: list[int] = []
         BW: list[int] = []
         F: list[int] = []
-        self._rows = (B, BW, F)
         for m in self.matches:
+            # each match draws from its own seeded generator: a match's scorecard depends on nothing else
+            rng = random.Random(self.seed * 1_000_003 + m.idx)
             sides = []
             for s in (0, 1):
                 extra: list[int] = []
                 t = m.teams[s]
                 if T.country[t] < 0:  # composite: the best active players of the countries it draws on
-                    extra = self._composite_cands(m, comp.get(m.idx, ()))
-                xi, roles, sub = self._xi(m, s, forced.get((m.idx, s), []), extra)
+                    extra = self._composite_cands(m, self._comp.get(m.idx, ()))
+                xi, roles, sub = self._xi(m, s, self._forced.get((m.idx, s), []), extra, rng)
                 sides.append((xi, roles, sub))
             if any(p >= 0 for xi, _r, sub in sides for p in xi) or any(
                 sub is not None for _x, _r, sub in sides
             ):
-                self._play(m, sides, B, BW, F)
+                self._play(m, sides, B, BW, F, rng)
             else:  # nobody of ours on the field: only the result matters (never shown) — skip the scorecard
                 m.result = -1
+        self._rows = (B, BW, F)
 
     def _composite_cands(self, m: Match, countries: tuple[str, ...]) -> list[int]:
         T = self.teams
@@ -463,8 +497,7 @@ class Model:
         best.sort(reverse=True)
         return [p for _x, p in best[:16]]
 
-    def _play(self, m: Match, sides, B, BW, F) -> None:
-        rng = self.rng
+    def _play(self, m: Match, sides, B, BW, F, rng: random.Random) -> None:
         rnd = rng.random
         cls = m.cls
         fmt_kind = 0 if cls in W.TEST_CLASSES else 1 if cls in (2, 9) else 2
@@ -784,7 +817,7 @@ class Model:
         )
         tabs = []
         for rows, names in zip(self._rows, cols, strict=False):
-            arr = np.array(rows, dtype=np.int32).reshape(-1, len(names))
+            arr = np.asarray(rows, dtype=np.int32).reshape(-1, len(names))
             tab = {k: np.ascontiguousarray(arr[:, j]) for j, k in enumerate(names)}
             if "no" in tab:
                 tab["no"] = tab["no"].astype(bool)

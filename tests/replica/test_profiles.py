@@ -97,10 +97,15 @@ def test_athlete_json_shaped_like_real_core_api(replica_300, players, real_fixtu
 
 def test_js_only_and_broken_profiles(replica_factory):
     srv = replica_factory(
-        "--players", "60", "--seed", "3", "--js-only-profiles", "0.5", "--broken-profiles", "0.25"
+        "--players", "200", "--seed", "3", "--js-only-profiles", "0.5", "--broken-profiles", "0.25"
     )
-    ids = sorted({int(x) for x in re.findall(r"/ci/content/player/(\d+)\.html", _get(
-        f"{srv.url}/ci/engine/stats/index.html?class=2;template=results;type=batting;size=200")[2])})  # fmt: skip
+    lists = [
+        f"{srv.url}/ci/engine/stats/index.html?class={c};template=results;type=batting;size=200"
+        for c in (1, 2, 3, 8, 9, 10)
+    ]
+    ids = sorted(
+        {int(x) for url in lists for x in re.findall(r"/ci/content/player/(\d+)\.html", _get(url)[2])}
+    )
     kinds = {"next_data": 0, "js_only": 0, "broken": 0}
     for pid in ids:
         html = _get(f"{srv.url}/ci/content/player/{pid}.html")[2]
@@ -114,7 +119,7 @@ def test_js_only_and_broken_profiles(replica_factory):
             assert fields["date_of_birth"] and fields["full_name"]
             kinds["js_only"] += 1
     n = len(ids)
-    assert n >= 20
+    assert n >= 150
     assert 0.1 * n <= kinds["broken"] <= 0.45 * n and 0.2 * n <= kinds["js_only"] <= 0.6 * n, kinds
     # seeded: the same players are chosen on every run
     again = [bool(_next_data(_get(f"{srv.url}/ci/content/player/{pid}.html")[2])) for pid in ids]
