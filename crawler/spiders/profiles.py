@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 from collections import deque
 from collections.abc import AsyncIterator, Iterable, Iterator
 from typing import Any
@@ -11,6 +12,7 @@ from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.downloadermiddlewares.retry import get_retry_request
+from scrapy.exceptions import CloseSpider
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
@@ -28,7 +30,7 @@ ABORTED_RESOURCE_TYPES = frozenset({"image", "font", "media"})
 
 # Debian's Chromium (`apt-get install chromium`); `playwright install` needs the internet.
 CHROMIUM_LAUNCH_OPTIONS = {
-    "executable_path": "/usr/bin/chromium",
+    "executable_path": os.environ.get("CRICKET_CHROMIUM", "/usr/bin/chromium"),
     "args": [
         "--no-sandbox",
         "--disable-gpu",
@@ -365,6 +367,14 @@ class ProfilesSpider(CricketSpider):
         download error, up to RETRY_TIMES; then the player is reported failed and the crawl goes on."""
         request = failure.request
         player_id = request.cb_kwargs["player_id"]
+        if "BrowserType.launch" in str(failure.value):
+            # No browser, no rendered profiles: a clear stop, not a run of failed items.
+            self.logger.error(
+                "Chromium could not start (%s); install Debian's chromium (`make chromium`) or set "
+                "CRICKET_CHROMIUM / PLAYWRIGHT_LAUNCH_OPTIONS",
+                str(failure.value).strip().splitlines()[0],
+            )
+            raise CloseSpider("browser_unavailable")
         if not failure.check(HttpError):  # HTTP errors were already retried by RetryMiddleware
             retry = get_retry_request(
                 request, spider=self, reason=f"playwright/{type(failure.value).__name__}"

@@ -359,3 +359,12 @@ def test_block_stops_the_crawl_with_exit_2(truth, tmp_path, render):
     assert proc.returncode == 2, proc.stderr[-3000:]
     assert "blocked: HTTP 403 Access Denied" in proc.stderr
     assert not list(tmp_path.rglob("_manifest.json"))
+
+
+def test_missing_chromium_is_a_clear_stop(replica_300, truth, tmp_path, monkeypatch):
+    """Without a browser, render=always stops (exit 1, no manifest) instead of finishing with failed items."""
+    monkeypatch.setenv("CRICKET_CHROMIUM", str(tmp_path / "no-chromium-here"))
+    proc = scrape(replica_300.url, sorted(truth)[:10], tmp_path, "nochrome", "-a", "render=always")
+    assert proc.returncode == 1
+    assert "Chromium could not start" in proc.stderr and "browser_unavailable" in proc.stderr
+    assert not list(tmp_path.rglob("_manifest.json"))
