@@ -103,9 +103,8 @@ def parsed_crawl(base: str, view: str, raw: Path, label: str) -> Run:
     _out, _wall, peak = _run(cmd)
     manifest = json.loads((raw / "statsguru" / f"run_id={run_id}" / "_manifest.json").read_text())
     st = manifest["stats"]
-    return Run(
-        label, st["cricket/pages_done"], manifest["item_count"], float(st["elapsed_time_seconds"]), peak
-    )
+    pages, rows, secs = st["cricket/pages_done"], manifest["item_count"], float(st["elapsed_time_seconds"])
+    return Run(label, pages, rows, secs, peak, LAST_CPU)
 
 
 def noparse_crawl(base: str, view: str, label: str) -> Run:
