@@ -90,8 +90,9 @@ for var in PIP_INDEX_URL PIP_EXTRA_INDEX_URL; do
   [[ $val =~ ^https?:// ]] && COMMON+=(--build-arg "$var=$val")
 done
 if [[ $ENGINE == podman ]]; then
-  # chroot isolation: no nested namespaces needed; host network: the build reaches the index as the host does.
-  BUILD=("${ENGINE_CMD[@]}" build --isolation chroot --layers --network host)
+  # chroot isolation: no nested namespaces needed; host network: the build reaches the index as the
+  # host does; docker format: the OCI format drops SHELL (and with it `set -o pipefail`).
+  BUILD=("${ENGINE_CMD[@]}" build --isolation chroot --layers --network host --format docker)
 else
   BUILD=(env DOCKER_BUILDKIT=1 docker build)
 fi

@@ -8,10 +8,12 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-# Project dependencies only the crawler imports. Everything that only they pull in (Twisted,
-# Playwright and its driver, ...) goes into the scraper image, so the transformer image, which is
-# built on the base, stays small. Anything shared with the rest of the project stays in the base.
-SCRAPER_ROOTS = frozenset({"scrapy", "scrapy-playwright", "itemadapter", "lxml"})
+# Project dependencies that, of the two image parts, only the crawler imports (aiohttp is otherwise
+# the replica's server, which no image runs; the transformer reads S3 with pyarrow's own filesystem
+# and boto3, not s3fs). Everything that only they pull in (Twisted, Playwright and its driver,
+# aiobotocore, ...) goes into the scraper image, so the transformer image, which is the base plus
+# an entrypoint, stays small. Anything shared with the rest of the project stays in the base.
+SCRAPER_ROOTS = frozenset({"scrapy", "scrapy-playwright", "itemadapter", "lxml", "s3fs", "aiohttp"})
 PROJECT_MARK = "(pyproject.toml)"
 REQ = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?\s*==")
 
