@@ -11,8 +11,6 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.transform_gen import generate
-
 REPO = Path(__file__).resolve().parents[1]
 SIZES = tuple(int(x) for x in os.environ.get("CRICKET_BENCH_TRANSFORM_ROWS", "1000000,5000000").split(","))
 # pandas holds everything in memory and is slow: measured at these sizes only
@@ -57,7 +55,9 @@ def _raw(work: Path, rows: int) -> Path:
     if not manifest.exists() or json.loads(manifest.read_text()).get("items") != rows:
         shutil.rmtree(raw, ignore_errors=True)
         t0 = time.monotonic()
-        generate(raw, rows)
+        # in a child process: a child's ru_maxrss starts from its parent's RSS at fork, so this process stays small
+        subprocess.run([sys.executable, "-c", f"from bench.transform_gen import generate; from pathlib import Path; "
+                                              f"generate(Path({str(raw)!r}), {rows})"], cwd=REPO, check=True)  # fmt: skip
         print(f"generated {rows:,} raw rows in {time.monotonic() - t0:.0f} s", flush=True)
     return raw
 

@@ -39,11 +39,14 @@ def _rows(n: int, seed: int, run_id: str):
     """Innings rows (unique per player, match and innings) plus one career row per (player, format) up to 5%."""
     rng = np.random.default_rng(seed)
     career_rows = min(n // 20, PLAYERS * len(FORMAT_CLASSES))
-    kinds = rng.choice(3, size=n, p=[0.55, 0.30, 0.15])  # batting, bowling, fielding innings
-    ints = rng.integers(0, 1 << 30, size=(n, 8))
     ts = "2026-11-26T03:04:05Z"
+    chunk = 100_000  # random numbers a chunk at a time: the generator's memory stays flat
     for i in range(n):
-        r = ints[i]
+        if i % chunk == 0:
+            size = min(chunk, n - i)
+            kinds = rng.choice(3, size=size, p=[0.55, 0.30, 0.15])  # batting, bowling, fielding innings
+            ints = rng.integers(0, 1 << 30, size=(size, 8))
+        r = ints[i % chunk]
         career = i < career_rows
         cls = FORMAT_CLASSES[(i // PLAYERS) % 6] if career else FORMAT_CLASSES[r[0] % 6]
         match = 100000 + i // 22
@@ -53,7 +56,7 @@ def _rows(n: int, seed: int, run_id: str):
                 "source_url": f"http://127.0.0.1:8765/ci/engine/stats/index.html?class={cls};template=results",
                 "scraped_at": ts, "run_id": run_id, "spider": "statsguru"}  # fmt: skip
         if not career:
-            k = int(kinds[i])
+            k = int(kinds[i % chunk])
             date = f"{1 + r[3] % 28} {MONTHS[r[3] % 12]} {1990 + r[3] % 36}"
             common = {"Inns": str(1 + i % 2), "Opposition": f"v {OPPS[r[4] % len(OPPS)]}",
                       "Ground": GROUNDS[r[5] % len(GROUNDS)], "Start Date": date}  # fmt: skip

@@ -93,6 +93,7 @@ def grouping_kind(label: str) -> str:
 
 
 def country_of(teams) -> str | None:
+    """The first team that is not a composite side (ICC, World, …), without the women's `-W`."""
     for t in teams or ():
         base = t[:-2] if t.endswith("-W") else t
         if t not in COMPOSITE_TEAMS and base not in COMPOSITE_TEAMS:
@@ -101,7 +102,7 @@ def country_of(teams) -> str | None:
 
 
 def player_cell_columns(cell: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array]:
-    """Vectorised `parse_player_cell`: (name, teams list, country) arrays of a player-cell column."""
+    """`BA Stokes (ENG)`, `Rashid Khan (AFG/ICC)` cells → (name, teams list, country) arrays."""
     parts = pc.extract_regex(cell, r"^(?P<name>.*?)\s*\((?P<teams>[^()]*)\)\s*$")
     matched = pc.is_valid(parts)
     # a struct's child arrays ignore the struct's own nulls: mask them explicitly
