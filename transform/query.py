@@ -9,7 +9,6 @@ import json
 import duckdb
 import pyarrow as pa
 import pyarrow.dataset as ds
-import sqlglot
 
 from transform.ddl import VIEWS, current
 from transform.schemas import PARTITIONED, TABLES, curated_schema
@@ -17,6 +16,12 @@ from transform.storage import resolve
 
 
 def athena_to_duckdb(sql: str) -> str:
+    """Athena (Trino) SQL in DuckDB's dialect; unchanged when sqlglot is not installed (a runtime-only image):
+    the views use only SQL that both engines read alike."""
+    try:
+        import sqlglot
+    except ImportError:
+        return sql
     return sqlglot.transpile(sql, read="athena", write="duckdb")[0]
 
 
