@@ -6,7 +6,7 @@ import datetime as dt
 import time
 from typing import Any
 
-from scrapy.exceptions import DropItem
+from scrapy.exceptions import DropItem, NotConfigured
 
 from crawler.items import InvalidItem, natural_key, validate
 from crawler.runid import run_id_of
@@ -34,7 +34,9 @@ class ValidatePipeline:
 class DedupePipeline:
     """Drop a row whose natural key was already seen in this run (`dedupe/duplicates/<record>`).
 
-    Keys are kept as 64-bit hashes, so memory is a few dozen bytes per distinct row.
+    Keys are kept as 64-bit hashes: about 64 bytes per distinct row (64 MB per million rows), the one
+    part of the crawl's memory that grows with the rows. `-s CRICKET_DEDUPE=False` turns it off for very
+    large runs; the transformer de-duplicates on the same keys anyway.
     """
 
     def __init__(self, *, stats):
@@ -43,6 +45,8 @@ class DedupePipeline:
 
     @classmethod
     def from_crawler(cls, crawler):
+        if not crawler.settings.getbool("CRICKET_DEDUPE", True):
+            raise NotConfigured("CRICKET_DEDUPE is off")
         return cls(stats=crawler.stats)
 
     def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
