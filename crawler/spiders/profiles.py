@@ -174,7 +174,8 @@ class ProfilesSpider(CricketSpider):
         for player_id in ids:
             self.crawler.stats.inc_value("cricket/pages_known")  # progress counts one page per player
             if self.render == "always":
-                yield self.resolve_request(player_id)
+                for request in self.queue_render(self.profile_url(player_id), player_id):
+                    yield request
             else:
                 yield scrapy.Request(
                     self.profile_url(player_id),
@@ -200,29 +201,6 @@ class ProfilesSpider(CricketSpider):
             cb_kwargs={"player_id": player_id, "page_url": page_url},
             dont_filter=True,  # one per player
         )
-
-    def resolve_request(self, player_id: int) -> scrapy.Request:
-        """Learn where the profile link redirects without the browser, so Chromium loads the profile page
-        in one navigation (a redirect inside the browser costs a routed round trip: measured, a fifth
-        of the rendered path's throughput)."""
-        return scrapy.Request(
-            self.profile_url(player_id),
-            callback=self.resolved,
-            errback=self.resolve_failed,
-            cb_kwargs={"player_id": player_id},
-            dont_filter=True,
-            meta={"dont_redirect": True, "handle_httpstatus_list": [301, 302, 303, 307, 308]},
-        )
-
-    def resolved(self, response: Response, player_id: int) -> Iterator[scrapy.Request]:
-        location = response.headers.get(b"Location") if 300 <= response.status < 400 else None
-        url = response.urljoin(location.decode("latin-1")) if location else response.url
-        yield from self.queue_render(url, player_id)
-
-    def resolve_failed(self, failure: Failure) -> Iterator[scrapy.Request]:
-        """The link did not answer (after retries): let the browser try it itself."""
-        player_id = failure.request.cb_kwargs["player_id"]
-        yield from self.queue_render(self.profile_url(player_id), player_id)
 
     def queue_render(self, url: str, player_id: int) -> Iterator[scrapy.Request]:
         """Render `url` in the browser: on a new lane while there are fewer than `render_lanes`, else
