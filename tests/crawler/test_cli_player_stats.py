@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from tests.crawler.rawcheck import read_run, read_truth
+from tests.crawler.rawcheck import _int, read_run, read_truth
 from tests.crawler.test_crawl_replica import FAST, scrape, truth  # noqa: F401  (module fixture)
 from transform.schemas import FORMAT_BY_SUMMARY_LABEL
 
@@ -31,7 +31,7 @@ def test_player_stats_from_raw_run(replica_300, truth, tmp_path):  # noqa: F811
         fmt = FORMAT_BY_SUMMARY_LABEL.get(r["grouping"])
         if r["type"] == "batting" and r["caption"] == "Career summary" and fmt:
             t = want[(r["player_id"], fmt)]
-            assert (int(r["cells"]["Mat"]), int(r["cells"]["Runs"])) == (t["matches"], t["runs"]), r
+            assert (_int(r["cells"]["Mat"]), _int(r["cells"]["Runs"])) == (t["matches"], t["runs"]), r
             checked += 1
     assert checked >= len(ids) // 2  # players of one format only have their summary grouped by opposition
 
