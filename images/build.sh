@@ -12,7 +12,7 @@
 #   --tools-only    stop after --ensure-tools
 #   --print-env     print ENGINE, tags and the base image as shell assignments (for run.sh/tests)
 # Environment: BASE_IMAGE, IMAGE_PREFIX (default cricket-stats), IMAGE_TAG (default latest),
-# IMAGE_SOURCE (OCI source label), CONTAINER_ENGINE (docker|podman, to skip detection).
+# IMAGE_SOURCE and IMAGE_REVISION (OCI labels; revision defaults to git HEAD), CONTAINER_ENGINE (docker|podman, to skip detection).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -75,7 +75,7 @@ LOCK_FILE=requirements-runtime.lock
 log "engine $ENGINE, base image $BASE_IMAGE (Python ${PYVER:0:1}.${PYVER:1}), lock $LOCK_FILE"
 
 VERSION=$(sed -n 's/^version *= *"\(.*\)"/\1/p' "$REPO/pyproject.toml" | head -1)
-REVISION=$(git -C "$REPO" rev-parse HEAD 2>/dev/null || echo unknown)
+REVISION=${IMAGE_REVISION:-$(git -C "$REPO" rev-parse HEAD 2>/dev/null || echo unknown)}
 SOURCE=${IMAGE_SOURCE:-https://github.com/example/cricket-stats}
 
 # Build args and secrets every build gets. The host's CA bundle lets pip inside the build trust the

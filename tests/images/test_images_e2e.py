@@ -7,6 +7,7 @@ import fcntl
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import uuid
@@ -122,11 +123,26 @@ def test_run_images_end_to_end(images, replica_300, moto_s3, tmp_path):
             assert not re.search(r"\b(AKIA|ASIA)[0-9A-Z]{16}\b", text), tag
 
 
-def test_images_reused_when_inputs_unchanged(images):
-    """A build right after a build, with unchanged inputs, builds nothing (the content-hash label matches)."""
-    first = subprocess.run(["bash", str(BUILD)], capture_output=True, text=True, cwd=REPO, timeout=1800)
+def test_images_reused_when_inputs_unchanged(images, tmp_path):
+    """A build right after a build, with unchanged inputs, builds nothing (the content-hash label matches).
+
+    Runs on a snapshot of the build inputs, so edits to the working tree meanwhile cannot change them.
+    """
+    snap = tmp_path / "repo"
+    for rel in ("images", "crawler", "transform"):
+        shutil.copytree(REPO / rel, snap / rel, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    for rel in ("pyproject.toml", "README.md", "requirements-runtime.lock", ".dockerignore"):
+        shutil.copy2(REPO / rel, snap / rel)
+    build = snap / "images" / "build.sh"
+    head = subprocess.run(
+        ["git", "rev-parse", "HEAD"], capture_output=True, text=True, cwd=REPO
+    ).stdout.strip()
+    env = {**os.environ, "IMAGE_REVISION": head or "unknown"}
+    first = subprocess.run(
+        ["bash", str(build)], capture_output=True, text=True, cwd=snap, env=env, timeout=1800
+    )
     assert first.returncode == 0, first.stderr[-3000:]
-    res = subprocess.run(["bash", str(BUILD)], capture_output=True, text=True, cwd=REPO, timeout=300)
+    res = subprocess.run(["bash", str(build)], capture_output=True, text=True, cwd=snap, env=env, timeout=300)
     assert res.returncode == 0, res.stderr[-3000:]
     for name in ("base", "scraper", "transformer"):
         assert re.search(rf"{name}: \S+ is up to date \(inputs [0-9a-f]{{32}}\)", res.stderr), res.stderr[
