@@ -61,7 +61,7 @@ def _expected_batting_rows(tmp_path: Path) -> int:
 def test_run_images_end_to_end(images, replica_300, moto_s3, tmp_path):
     # A secret unique to this run: if it shows up in any image's history, a build captured it.
     secret = f"run-time-only-{uuid.uuid4().hex}"
-    bucket = "example-cricket-bucket"
+    bucket = f"images-e2e-{uuid.uuid4().hex[:12]}"  # the moto server is shared by the session's tests
     run_id = "images-e2e"
     env = dict(os.environ)
     env.update(
