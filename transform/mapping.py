@@ -369,7 +369,9 @@ def _innings_common(rows: Rows, typ: str) -> tuple[dict[str, pa.Array], pa.Array
     d = rows.cell("Start Date")
     # match dates repeat across a block's rows: parse each distinct one once
     uniq = pc.unique(d)
-    date = pc.strptime(uniq, format="%d %b %Y", unit="s", error_is_null=True).take(pc.index_in(d, value_set=uniq))
+    date = pc.strptime(uniq, format="%d %b %Y", unit="s", error_is_null=True).take(
+        pc.index_in(d, value_set=uniq)
+    )
     rows.flag(pc.and_(pc.invert(rows.missing(d)), pc.is_null(date)), "bad_date:Start Date")
     c["match_date"] = pc.cast(date, pa.date32())
     opp = rows.cell("Opposition")
