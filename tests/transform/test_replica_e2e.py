@@ -17,7 +17,7 @@ REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 FAST = ["-s", "AUTOTHROTTLE_ENABLED=False", "-s", "CONCURRENT_REQUESTS=32", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=32",
         "-s", "DOWNLOAD_DELAY=0", "-s", "DOWNLOAD_TIMEOUT=3"]  # fmt: skip
-BUCKET = "example-cricket-bucket"
+BUCKET = "example-cricket-bucket-transform-e2e"  # own bucket: the moto server is shared by the session
 
 
 def _run(cmd: list[str], env: dict) -> None:

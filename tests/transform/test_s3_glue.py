@@ -10,7 +10,8 @@ import boto3
 from tests.transform.test_rejects import item
 from transform.cli import main
 
-BUCKET = "example-cricket-bucket"
+DB = "cricket_transform_test"
+BUCKET = "example-cricket-bucket-transform-glue"  # own bucket: the moto server is shared by the session
 
 
 def _put_run(s3, run_id: str, items: list[dict]) -> None:
@@ -44,27 +45,27 @@ def test_s3_run_query_and_glue_publish(aws_env, capsys):
                  "SELECT format, COUNT(*) AS n, MAX(player_id) AS top FROM batting_career GROUP BY 1 ORDER BY 1"]) == 0  # fmt: skip
     assert capsys.readouterr().out.splitlines() == ["format,n,top", "odi,5,9", "test,5,10"]
 
-    assert main(["publish", "--curated", curated, "--glue-database", "cricket"]) == 0
+    assert main(["publish", "--curated", curated, "--glue-database", DB]) == 0
     out = capsys.readouterr().out
-    assert "created database cricket" in out and "created cricket.batting_career" in out
+    assert f"created database {DB}" in out and f"created {DB}.batting_career" in out
     glue = boto3.client("glue")
-    t = glue.get_table(DatabaseName="cricket", Name="batting_career")["Table"]
+    t = glue.get_table(DatabaseName=DB, Name="batting_career")["Table"]
     assert t["StorageDescriptor"]["Location"] == f"s3://{BUCKET}/curated/batting_career/run_id=s1/"
     assert t["PartitionKeys"] == [{"Name": "format", "Type": "string"}]
     assert t["Parameters"]["projection.format.type"] == "enum"
     assert t["Parameters"]["storage.location.template"].endswith("run_id=s1/format=${format}/")
     cols = {c["Name"]: c["Type"] for c in t["StorageDescriptor"]["Columns"]}
     assert cols["average"] == "double" and cols["scraped_at"] == "timestamp" and "format" not in cols
-    players = glue.get_table(DatabaseName="cricket", Name="players")["Table"]
+    players = glue.get_table(DatabaseName=DB, Name="players")["Table"]
     assert {c["Name"]: c["Type"] for c in players["StorageDescriptor"]["Columns"]}["teams"] == "array<string>"
 
     # a new run, then publish again: every table switches to it
     _put_run(s3, "b", [item(pid=i) for i in range(1, 4)])
     assert main(["run", "--raw", raw, "--curated", curated, "--raw-run", "b", "--run-id", "s2"]) == 0
-    assert main(["publish", "--curated", curated, "--glue-database", "cricket"]) == 0
+    assert main(["publish", "--curated", curated, "--glue-database", DB]) == 0
     out = capsys.readouterr().out
-    assert "updated cricket.batting_career" in out and "now serves run s2" in out
-    tables = glue.get_tables(DatabaseName="cricket")["TableList"]
+    assert f"updated {DB}.batting_career" in out and "now serves run s2" in out
+    tables = glue.get_tables(DatabaseName=DB)["TableList"]
     assert len(tables) == 10
     assert all("/run_id=s2/" in t["StorageDescriptor"]["Location"] for t in tables)
     assert main(["ddl", "--curated", curated, "--database", "cricket"]) == 0
