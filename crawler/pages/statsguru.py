@@ -119,7 +119,8 @@ def parse_results(response) -> ResultsPage:
     if found is None:
         if NO_RECORDS_B in response.body:
             return out
-        raise LayoutDrift(url, "no results table with a 'Player' header", [])
+        seen = [h for t in root.iter("table") if (tr := header_row(t)) is not None for h in header_texts(tr)]
+        raise LayoutDrift(url, "no results table with a 'Player' header", seen)
     table, head = found
     headers = header_texts(head)
     known, required = required_headers(klass, type_, view)
