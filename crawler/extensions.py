@@ -20,7 +20,7 @@ from twisted.internet import task
 from crawler.feeds import raw_uri, run_location
 from crawler.runid import run_id_of
 from crawler.scheduling import append_ledger, read_ledger
-from crawler.storage import MANIFEST, PART_RE, list_names, write_bytes
+from crawler.storage import MANIFEST, PART_RE, exists, list_names, write_bytes
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +74,8 @@ class RunLedger:
         self.pending: list[tuple[int, str]] = []  # (batch that must be stored, page URL)
         self.batch_counts: dict[int, Counter] = defaultdict(Counter)
         self.part_items: dict[str, int] = {}
+        self.stored_batches: set[int] = set()
+        self.stored_upto = 0  # every batch 1..stored_upto of this process is stored
         self.items_by_record: Counter = Counter()
         self.resumed_parts = 0
         self.reason: str | None = None
@@ -139,11 +141,18 @@ class RunLedger:
 
     def feed_slot_closed(self, slot) -> None:
         name = slot.uri.rsplit("/", 1)[-1]
-        self.part_items[name] = slot.itemcount
         by_record = dict(self.batch_counts.pop(slot.batch_id, {}))
         self.items_by_record.update(by_record)
-        durable = [url for b, url in self.pending if b <= slot.batch_id]
-        self.pending = [(b, url) for b, url in self.pending if b > slot.batch_id]
+        if not exists(self.run.child(name)):
+            return  # the store failed (Scrapy still signals the slot closed): nothing of it is durable
+        self.part_items[name] = slot.itemcount
+        # Stores run concurrently and may finish out of order: a page is durable once every batch up to
+        # the one it needs is stored.
+        self.stored_batches.add(slot.batch_id)
+        while self.stored_upto + 1 in self.stored_batches:
+            self.stored_upto += 1
+        durable = [url for b, url in self.pending if b <= self.stored_upto]
+        self.pending = [(b, url) for b, url in self.pending if b > self.stored_upto]
         append_ledger(
             self.crawler.settings,
             {
