@@ -143,7 +143,8 @@ def discover_runs(raw: Location, run_ids: list[str] | None = None) -> list[RawRu
             continue  # unfinished runs are invisible
         run = _load_run(d, spider, rid)
         order = (
-            str(run.manifest.get("finished_at") or run.manifest.get("finish_time") or ""),
+            # the crawler's manifest says when it was written; mtime breaks ties
+            str(run.manifest.get("written_at") or run.manifest.get("finished_at") or ""),
             info.mtime_ns or 0,
             rid,
         )
@@ -155,7 +156,12 @@ def discover_runs(raw: Location, run_ids: list[str] | None = None) -> list[RawRu
 
 def bucket_count(runs: list[RawRun]) -> int:
     """Hash buckets for the dedupe stage, so one bucket of one table fits comfortably in memory."""
-    est_rows = sum(r.bytes for r in runs) / 45  # gzip'd Statsguru JSONL is ~45 bytes a row
+    est_rows = 0.0
+    for r in runs:
+        count = r.manifest.get("item_count")  # the crawler's manifest counts items; else estimate from size
+        est_rows += (
+            count if isinstance(count, int) else r.bytes / 45
+        )  # gzip'd Statsguru JSONL: ~45 bytes a row
     return int(min(32, max(1, math.ceil(est_rows / 400_000))))
 
 
