@@ -32,7 +32,11 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--view", choices=["career", "innings"])
     ids = ap.add_mutually_exclusive_group()
     ids.add_argument("--player-ids", help="comma list of player ids")
-    ids.add_argument("--from-raw", help="a finished raw run whose player ids to take")
+    ids.add_argument(
+        "--from-raw",
+        action="append",
+        help="a finished raw run whose player ids to take (repeatable: the union of the runs' players)",
+    )
     ap.add_argument("--raw", help="raw location (file://, path or s3://); overrides CRICKET_RAW_URI")
     ap.add_argument("--run-id", help="run id (default: a UTC timestamp)")
     ap.add_argument(
@@ -84,6 +88,8 @@ def main(argv: list[str] | None = None) -> int:
         ("run_id", "run_id"),
     ):
         value = getattr(args, flag)
+        if isinstance(value, list):  # --from-raw, repeatable: the spiders take a comma list of run URIs
+            value = ",".join(value)
         if value is not None:
             spargs[name] = value
 

@@ -49,10 +49,15 @@ def iter_items(uri: str) -> Iterator[dict[str, Any]]:
 
 
 def player_ids_from_raw(uri: str) -> list[int]:
-    """Sorted distinct player ids named by the items of a finished raw run (file://, path or s3://)."""
+    """Sorted distinct player ids named by the items of finished raw runs (file://, path or s3://).
+
+    `uri` is one run or a comma list of runs (`cricket-scrape --from-raw A --from-raw B`), so one
+    profiles crawl serves every class of a DAG run and asks the site for each player once.
+    """
     ids: set[int] = set()
-    for item in iter_items(uri):
-        pid = item.get("player_id")
-        if isinstance(pid, int) and not isinstance(pid, bool):
-            ids.add(pid)
+    for one in filter(None, (u.strip() for u in uri.split(","))):
+        for item in iter_items(one):
+            pid = item.get("player_id")
+            if isinstance(pid, int) and not isinstance(pid, bool):
+                ids.add(pid)
     return sorted(ids)

@@ -50,7 +50,7 @@ def safe_run_id(dag_run_id: str) -> str:
     """A DAG run id made safe for S3 keys and Hive-style `run_id=` paths (no ':' or '+').
 
     cricket-scrape accepts `[A-Za-z0-9][A-Za-z0-9._:-]{0,127}`; 100 characters leave room for the
-    per-step suffixes (`-c10-innings`, `-profiles-c10`).
+    per-step suffixes (`-c10-innings`, `-profiles`).
     """
     out = _RUN_ID_UNSAFE.sub("-", dag_run_id).lstrip("-._").rstrip("-.")
     if not out:
@@ -102,15 +102,20 @@ def scrape_command(
 
 def profiles_command(
     *,
-    from_raw: str,
+    from_raw: Sequence[str],
     raw: str,
     run_id: str,
     render: str = "auto",
     base_url: str | None = None,
     settings: Mapping[str, str] | None = None,
 ) -> list[str]:
-    """`cricket-scrape profiles` for the players of one finished raw run (`--from-raw` takes one run URI)."""
-    argv = ["cricket-scrape", "profiles", "--from-raw", from_raw, "--raw", raw, "--run-id", run_id]
+    """`cricket-scrape profiles` for the players of finished raw runs (one `--from-raw` per run: their union)."""
+    if not from_raw:
+        raise ValueError("profiles needs at least one raw run")
+    argv = ["cricket-scrape", "profiles"]
+    for uri in from_raw:
+        argv += ["--from-raw", uri]
+    argv += ["--raw", raw, "--run-id", run_id]
     argv += ["-a", f"render={render}"]
     if base_url:
         argv += ["--base-url", base_url]
@@ -212,7 +217,7 @@ def plan(
     base_url: str | None = None,
     scrape_settings: Mapping[str, str] | None = None,
 ) -> Plan:
-    """Raw runs `<run>-c<class>-<view>` and `<run>-profiles-c<class>`; the curated run is `<run>`."""
+    """Raw runs `<run>-c<class>-<view>` and `<run>-profiles`; the curated run is `<run>`."""
     for name, uri in (("raw", raw), ("curated", curated)):
         if not uri:
             raise ValueError(f"the {name} location is not set (Airflow Variable CRICKET_{name.upper()}_URI)")
@@ -238,23 +243,22 @@ def plan(
                     settings=scrape_settings,
                 )
             )
-    # Profiles per class, from its career run when there is one: the innings view names the same
-    # players. cricket-scrape's --from-raw takes a single run, so each class gets its own profiles run.
+    # One profiles crawl over the union of the classes' players (each class's career run when there
+    # is one: the innings view names the same players), so a player of several formats is fetched once.
     profiles, profile_runs = [], []
-    if request.profiles:
-        for cls, rid in profile_source.items():
-            pid = f"{run}-profiles-c{cls}"
-            profile_runs.append(pid)
-            profiles.append(
-                profiles_command(
-                    from_raw=raw_run_uri(raw, "statsguru", rid),
-                    raw=raw,
-                    run_id=pid,
-                    render=request.render,
-                    base_url=base_url,
-                    settings=scrape_settings,
-                )
+    if request.profiles and profile_source:
+        pid = f"{run}-profiles"
+        profile_runs.append(pid)
+        profiles.append(
+            profiles_command(
+                from_raw=[raw_run_uri(raw, "statsguru", rid) for rid in profile_source.values()],
+                raw=raw,
+                run_id=pid,
+                render=request.render,
+                base_url=base_url,
+                settings=scrape_settings,
             )
+        )
     return Plan(
         run_id=run,
         scrape=scrape,

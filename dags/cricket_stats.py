@@ -109,7 +109,7 @@ def plan() -> list:
 
 @task
 def profile_launches(launches: list) -> list:
-    """The profiles crawls to run, one per scraped class (none when the `profiles` param is off).
+    """The profiles crawl to run, over every scraped class's players (none when the `profiles` param is off).
 
     A mapped task can only expand a task's return value, so this hands on the plan's list.
     """

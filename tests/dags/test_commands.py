@@ -62,13 +62,14 @@ def test_plan_builds_every_command_line():
         "--view", "innings", "--raw", RAW, "--run-id", f"{run}-c1-innings",
         "--base-url", "http://127.0.0.1:8765", "-s", "DOWNLOAD_DELAY=0",
     ]  # fmt: skip
-    # One profiles crawl per class, from its career run.
-    assert p.profile_runs == [f"{run}-profiles-c1", f"{run}-profiles-c9"]
-    assert p.profiles[1] == [
-        "cricket-scrape", "profiles", "--from-raw", f"{RAW}/statsguru/run_id={run}-c9-career",
-        "--raw", RAW, "--run-id", f"{run}-profiles-c9", "-a", "render=never",
+    # One profiles crawl over every class's career run: each player is fetched once.
+    assert p.profile_runs == [f"{run}-profiles"]
+    assert p.profiles == [[
+        "cricket-scrape", "profiles", "--from-raw", f"{RAW}/statsguru/run_id={run}-c1-career",
+        "--from-raw", f"{RAW}/statsguru/run_id={run}-c9-career",
+        "--raw", RAW, "--run-id", f"{run}-profiles", "-a", "render=never",
         "--base-url", "http://127.0.0.1:8765", "-s", "DOWNLOAD_DELAY=0",
-    ]  # fmt: skip
+    ]]  # fmt: skip
     raw_runs = [a for prev, a in zip(p.transform, p.transform[1:], strict=False) if prev == "--raw-run"]
     assert raw_runs == p.scrape_runs + p.profile_runs
     assert p.transform[:6] == ["cricket-transform", "run", "--raw", RAW, "--curated", CURATED]

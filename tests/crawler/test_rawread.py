@@ -1,0 +1,46 @@
+"""Reading finished raw runs back: player ids of one run or of several (`--from-raw A --from-raw B`)."""
+
+from __future__ import annotations
+
+import gzip
+import json
+
+import pytest
+
+from crawler.rawread import RawRunError, player_ids_from_raw
+
+
+def write_run(root, run_id, player_ids, *, manifest=True):
+    run = root / "statsguru" / f"run_id={run_id}"
+    run.mkdir(parents=True)
+    lines = "".join(
+        json.dumps({"record": "career", "player_id": pid, "cells": {}}) + "\n" for pid in player_ids
+    )
+    (run / "part-00001.jsonl.gz").write_bytes(gzip.compress(lines.encode()))
+    if manifest:
+        (run / "_manifest.json").write_text(json.dumps({"run_id": run_id, "parts": ["part-00001.jsonl.gz"]}))
+    return run.as_uri()
+
+
+def test_one_run(tmp_path):
+    assert player_ids_from_raw(write_run(tmp_path, "a", [3, 1, 3, 2])) == [1, 2, 3]
+
+
+def test_several_runs_give_the_union_once(tmp_path):
+    a = write_run(tmp_path, "a", [1, 2, 5])
+    b = write_run(tmp_path, "b", [2, 7])
+    assert player_ids_from_raw(f"{a},{b}") == [1, 2, 5, 7]
+
+
+def test_an_unfinished_run_among_several_is_an_error(tmp_path):
+    a = write_run(tmp_path, "a", [1])
+    b = write_run(tmp_path, "b", [2], manifest=False)
+    with pytest.raises(RawRunError, match="not a finished raw run"):
+        player_ids_from_raw(f"{a},{b}")
+
+
+def test_cli_joins_repeated_from_raw():
+    from crawler.cli import build_parser
+
+    args = build_parser().parse_args(["profiles", "--from-raw", "s3://b/raw/x", "--from-raw", "s3://b/raw/y"])
+    assert args.from_raw == ["s3://b/raw/x", "s3://b/raw/y"]
