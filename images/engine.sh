@@ -17,7 +17,7 @@ ensure_tools() {
   command -v apt-get >/dev/null || { echo "no apt-get: install ${missing[*]} by hand" >&2; return 1; }
   echo "installing ${PODMAN_PACKAGES[*]} (missing: ${missing[*]})" >&2
   apt-get update -qq >&2
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${PODMAN_PACKAGES[@]}" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${PODMAN_PACKAGES[@]}" >&2
 }
 
 # Sets ENGINE (docker|podman) and ENGINE_CMD (the command array to call it with).

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Run the images end to end (`make run-images`): the scraper image crawls the replica into an S3
-# bucket, then the transformer image turns that raw run into curated Parquet in the same bucket.
+# Run the images end to end (`make run-images`): the scraper image crawls the replica's results
+# lists and then the players' profiles into an S3 bucket, then the transformer image turns those raw
+# runs into curated Parquet in the same bucket.
 #
 #   images/run.sh [--report FILE]
 #
@@ -9,7 +10,9 @@
 # network. Credentials reach the containers only as run-time environment (`-e NAME`), never as
 # build input. Builds the images first when missing (images/build.sh reuses up-to-date ones).
 # Environment: REPLICA_URL, AWS_ENDPOINT_URL, BUCKET (example-cricket-bucket), PLAYERS (300),
-# SEED (7), CLASSES (1), TYPES (batting), RUN_ID (a UTC timestamp), PYTHON (.venv/bin/python).
+# SEED (7), CLASSES (1), TYPES (batting), RUN_ID (a UTC timestamp), PROFILES (1: crawl profiles
+# too; 0: skip), REPLICA_ARGS (extra `replica serve` options; default `--js-only-profiles 0.1`, so
+# some profiles need Chromium), PYTHON (.venv/bin/python).
 # --report FILE (or RUN_REPORT=FILE) writes JSON: the S3 locations and, per container, its user, exit code and output.
 set -euo pipefail
 
@@ -19,7 +22,7 @@ REPORT=${RUN_REPORT:-}
 while [[ $# -gt 0 ]]; do
   case $1 in
     --report) REPORT=$2; shift 2 ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown argument: $1" >&2; exit 64 ;;
   esac
 done
@@ -66,7 +69,7 @@ wait_line() {
 
 if [[ -z ${REPLICA_URL:-} ]]; then
   (cd "$REPO" && exec "$PYTHON" -m replica serve --host 127.0.0.1 --port 0 --players "${PLAYERS:-300}" \
-     --seed "${SEED:-7}" >"$WORK/replica.out" 2>"$WORK/replica.err") &
+     --seed "${SEED:-7}" ${REPLICA_ARGS:---js-only-profiles 0.1} >"$WORK/replica.out" 2>"$WORK/replica.err") &
   PIDS+=($!)
   line=$(wait_line "$WORK/replica.out" "serving " "${PIDS[-1]}") || { cat "$WORK/replica.err" >&2; die "replica did not start"; }
   REPLICA_URL=${line#serving }
@@ -138,6 +141,11 @@ write_report() {
 
 run_step scrape "$SCRAPER_TAG" statsguru --base-url "$REPLICA_URL" --classes "$CLASSES" --types "$TYPES" \
   --raw "s3://$BUCKET/raw" --run-id "$RUN_ID"
+if [[ ${PROFILES:-1} == 1 ]]; then
+  # Profiles of the players that run found; pages rendered only by JavaScript go through Chromium.
+  run_step profiles "$SCRAPER_TAG" profiles --base-url "$REPLICA_URL" \
+    --from-raw "s3://$BUCKET/raw/statsguru/run_id=$RUN_ID" --raw "s3://$BUCKET/raw" --run-id "$RUN_ID"
+fi
 run_step transform "$TRANSFORMER_TAG" run --raw "s3://$BUCKET/raw" --curated "s3://$BUCKET/curated" --run-id "$RUN_ID"
 write_report
 log "curated Parquet in s3://$BUCKET/curated (run $RUN_ID, endpoint $AWS_ENDPOINT_URL)"
