@@ -58,14 +58,16 @@ def _expected_batting_rows(tmp_path: Path) -> int:
     return sum(1 for r in rows if r["format"] == "test")
 
 
-def test_run_images_end_to_end(images, replica_300, moto_s3, tmp_path):
+def test_run_images_end_to_end(images, replica_factory, moto_s3, tmp_path):
     # A secret unique to this run: if it shows up in any image's history, a build captured it.
     secret = f"run-time-only-{uuid.uuid4().hex}"
     bucket = f"images-e2e-{uuid.uuid4().hex[:12]}"  # the moto server is shared by the session's tests
     run_id = "images-e2e"
     env = dict(os.environ)
+    # Some profiles exist only as JavaScript-rendered pages: the scraper image must drive its Chromium.
+    replica = replica_factory("--players", "300", "--seed", "7", "--js-only-profiles", "0.1")
     env.update(
-        REPLICA_URL=replica_300.url, AWS_ENDPOINT_URL=moto_s3.url, AWS_ACCESS_KEY_ID="testing",
+        REPLICA_URL=replica.url, AWS_ENDPOINT_URL=moto_s3.url, AWS_ACCESS_KEY_ID="testing",
         AWS_SECRET_ACCESS_KEY=secret, AWS_DEFAULT_REGION="us-east-1", AWS_REGION="us-east-1",
         BUCKET=bucket, RUN_ID=run_id, CLASSES="1", TYPES="batting",
     )  # fmt: skip
@@ -77,8 +79,9 @@ def test_run_images_end_to_end(images, replica_300, moto_s3, tmp_path):
     assert res.returncode == 0, res.stderr[-6000:]
     report = json.loads(report_file.read_text())
     steps = {s["step"]: s for s in report["steps"]}
-    assert set(steps) == {"scrape", "transform"}
-    assert steps["scrape"]["image"] == images["SCRAPER_TAG"]
+    assert set(steps) == {"scrape", "profiles", "transform"}
+    assert steps["scrape"]["image"] == steps["profiles"]["image"] == images["SCRAPER_TAG"]
+    assert "playwright" in steps["profiles"]["output_tail"].lower(), steps["profiles"]["output_tail"]
     assert steps["transform"]["image"] == images["TRANSFORMER_TAG"]
     for step in steps.values():
         assert step["exit_code"] == 0
@@ -107,6 +110,16 @@ def test_run_images_end_to_end(images, replica_300, moto_s3, tmp_path):
     files = [f.removeprefix("s3://") for f in batting["files"]]
     assert files and sum(pq.ParquetFile(fs.open_input_file(f)).metadata.num_rows for f in files) == expected
     assert current["tables"]["players"]["rows"] == expected  # one class, one row per player
+    # Every player got its profile (date of birth comes only from the profile pages), the
+    # JavaScript-only ones included.
+    players = [
+        pq.ParquetFile(fs.open_input_file(f.removeprefix("s3://"))).read(
+            columns=["player_id", "date_of_birth"]
+        )
+        for f in current["tables"]["players"]["files"]
+    ]
+    assert sum(t.num_rows for t in players) == expected
+    assert sum(t.column("date_of_birth").null_count for t in players) == 0
 
     # No AWS credential in any image's history, config or labels.
     for tag in (images["BASE_TAG"], images["SCRAPER_TAG"], images["TRANSFORMER_TAG"]):
