@@ -20,7 +20,7 @@ from twisted.internet import task
 from crawler.feeds import raw_uri, run_location
 from crawler.runid import run_id_of
 from crawler.scheduling import append_ledger, read_ledger
-from crawler.storage import MANIFEST, PART_RE, exists, list_names, write_bytes
+from crawler.storage import MANIFEST, PART_RE, delete, exists, list_names, write_bytes
 
 logger = logging.getLogger(__name__)
 
@@ -107,6 +107,15 @@ class RunLedger:
             self.items_by_record.update(entry.get("by_record", {}))
         if self.resumed_parts:
             logger.info("resuming run %s: %d parts already stored", run_id_of(spider), self.resumed_parts)
+        # A new attempt under a finished run id: until it finishes, the old manifest must not vouch for
+        # the run (readers would take it as complete while this attempt adds parts, or dies half way).
+        stale = self.run.child(MANIFEST)
+        if exists(stale):
+            delete(stale)
+            logger.warning(
+                "run %s was finished before: its manifest is withdrawn until this attempt finishes",
+                run_id_of(spider),
+            )
 
     def _batch_of(self, n: int) -> int:
         return math.ceil(n / self.batch_size) if self.batch_size and n > 0 else (1 if n > 0 else 0)

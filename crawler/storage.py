@@ -146,5 +146,13 @@ def write_bytes(loc: Location, data: bytes) -> None:
         raise
 
 
+def delete(loc: Location) -> None:
+    """Remove one file or object; a missing one is fine."""
+    if loc.scheme == "s3":
+        s3_client().delete_object(Bucket=loc.bucket, Key=loc.path)
+        return
+    Path(loc.path).unlink(missing_ok=True)
+
+
 def part_numbers(names: list[str]) -> list[int]:
     return sorted(int(m.group(1)) for n in names if (m := PART_RE.match(n)))

@@ -91,24 +91,25 @@ def _load_run(run_dir: Location, spider: str, run_id: str) -> RawRun:
         raise RawRunError(f"unreadable manifest {manifest_loc}: {exc}") from exc
     if not isinstance(manifest, dict):
         raise RawRunError(f"manifest {manifest_loc} is not a JSON object")
-    parts, size = [], 0
-    for info in run_dir.listdir():
-        name = info.path.rsplit("/", 1)[-1]
-        if name.startswith("part-") and (name.endswith(".jsonl.gz") or name.endswith(".jsonl")):
-            parts.append(Location(run_dir.fs, info.path, run_dir.scheme))
-            size += info.size or 0
+    # Readers trust only what the manifest lists: a part beside it that it does not name belongs to a
+    # later attempt under the same run id (killed, blocked or drifted) and is never read.
     listed = manifest.get("parts")
-    if isinstance(listed, list):
-        have = {p.path.rsplit("/", 1)[-1] for p in parts}
-        for entry in listed:
-            ref = (
-                entry
-                if isinstance(entry, str)
-                else (entry or {}).get("path") or (entry or {}).get("uri") or ""
-            )
-            base = str(ref).rsplit("/", 1)[-1]
-            if base and base.startswith("part-") and base not in have:
-                raise RawRunError(f"raw run {run_dir}: manifest lists {base} but the file is missing")
+    if not isinstance(listed, list):
+        raise RawRunError(f"manifest {manifest_loc} has no list of parts")
+    on_disk = {}
+    for info in run_dir.listdir():
+        on_disk[info.path.rsplit("/", 1)[-1]] = info
+    parts, size = [], 0
+    for entry in listed:
+        ref = entry if isinstance(entry, str) else (entry or {}).get("path") or (entry or {}).get("uri") or ""
+        base = str(ref).rsplit("/", 1)[-1]
+        if not (base.startswith("part-") and (base.endswith(".jsonl.gz") or base.endswith(".jsonl"))):
+            raise RawRunError(f"raw run {run_dir}: manifest lists an unexpected part name {ref!r}")
+        info = on_disk.get(base)
+        if info is None:
+            raise RawRunError(f"raw run {run_dir}: manifest lists {base} but the file is missing")
+        parts.append(Location(run_dir.fs, info.path, run_dir.scheme))
+        size += info.size or 0
     return RawRun(spider=manifest.get("spider") or spider, run_id=run_id, location=run_dir, manifest=manifest,
                   parts=parts, bytes=size)  # fmt: skip
 
