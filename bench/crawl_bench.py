@@ -21,7 +21,7 @@ import psutil
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from tests.helpers import start_replica  # noqa: E402
+from replica.process import start_replica  # noqa: E402
 
 PLAYERS = int(os.environ.get("CRICKET_BENCH_PLAYERS", "15000"))
 SEED = "7"

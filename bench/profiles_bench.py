@@ -20,7 +20,7 @@ import psutil
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from tests.helpers import Server, start_replica  # noqa: E402
+from replica.process import Server, start_replica  # noqa: E402
 
 FAST_PLAYERS = 3000
 RENDER_PLAYERS = 300

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import shutil
 import signal
 import subprocess
@@ -16,7 +15,7 @@ REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 sys.path.insert(0, str(REPO))
 
-from tests.helpers import start_replica  # noqa: E402
+from replica.process import start_replica  # noqa: E402
 
 FORMATS = ("test", "odi", "t20i", "wtest", "wodi", "wt20i")
 
@@ -35,7 +34,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--players", type=int, default=3000)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--data", default=str(REPO / "data"))
-    ap.add_argument("--keep-data", action="store_true", help="do not clear ./data/raw and ./data/curated first")
+    ap.add_argument(
+        "--keep-data", action="store_true", help="do not clear ./data/raw and ./data/curated first"
+    )
     args = ap.parse_args(argv)
 
     data = Path(args.data).resolve()
@@ -52,33 +53,91 @@ def main(argv: list[str] | None = None) -> int:
     replica = start_replica("--players", str(args.players), "--seed", str(args.seed))
     print(f"replica: {replica.url} ({args.players} players, seed {args.seed})", flush=True)
     # A local replica is our own site: crawl it fast. Against the real site keep the polite defaults.
-    fast = ["-s", "AUTOTHROTTLE_ENABLED=False", "-s", "CONCURRENT_REQUESTS=32", "-s", "DOWNLOAD_DELAY=0",
-            "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=32"]
+    fast = [
+        "-s",
+        "AUTOTHROTTLE_ENABLED=False",
+        "-s",
+        "CONCURRENT_REQUESTS=32",
+        "-s",
+        "DOWNLOAD_DELAY=0",
+        "-s",
+        "CONCURRENT_REQUESTS_PER_DOMAIN=32",
+    ]
     try:
         scrape = str(BIN / "cricket-scrape")
         stats_run = f"{run_id}-statsguru"
-        run([scrape, "statsguru", "--base-url", replica.url, "--classes", "1,2,3,8,9,10",
-             "--types", "batting,bowling,fielding", "--view", "career", "--raw", raw.as_uri(),
-             "--run-id", stats_run, *fast])
-        run([scrape, "profiles", "--base-url", replica.url,
-             "--from-raw", f"{raw.as_uri()}/statsguru/run_id={stats_run}", "--raw", raw.as_uri(),
-             "--run-id", f"{run_id}-profiles", "-a", "render=auto", *fast])
-        run([str(BIN / "cricket-transform"), "run", "--raw", raw.as_uri(), "--curated", curated.as_uri(),
-             "--raw-run", stats_run, "--raw-run", f"{run_id}-profiles", "--run-id", run_id])
+        run(
+            [
+                scrape,
+                "statsguru",
+                "--base-url",
+                replica.url,
+                "--classes",
+                "1,2,3,8,9,10",
+                "--types",
+                "batting,bowling,fielding",
+                "--view",
+                "career",
+                "--raw",
+                raw.as_uri(),
+                "--run-id",
+                stats_run,
+                *fast,
+            ]
+        )
+        run(
+            [
+                scrape,
+                "profiles",
+                "--base-url",
+                replica.url,
+                "--from-raw",
+                f"{raw.as_uri()}/statsguru/run_id={stats_run}",
+                "--raw",
+                raw.as_uri(),
+                "--run-id",
+                f"{run_id}-profiles",
+                "-a",
+                "render=auto",
+                *fast,
+            ]
+        )
+        run(
+            [
+                str(BIN / "cricket-transform"),
+                "run",
+                "--raw",
+                raw.as_uri(),
+                "--curated",
+                curated.as_uri(),
+                "--raw-run",
+                stats_run,
+                "--raw-run",
+                f"{run_id}-profiles",
+                "--run-id",
+                run_id,
+            ]
+        )
     finally:
         replica.stop()
         print("replica stopped", flush=True)
 
     print("\n== top 10 run scorers per format", flush=True)
-    query(curated, "SELECT format, rank, name, country, runs, average FROM ("
-                   " SELECT format, row_number() OVER (PARTITION BY format ORDER BY runs DESC, player_id) AS rank,"
-                   " name, country, runs, round(average, 2) AS average FROM batting_career)"
-                   " WHERE rank <= 10 ORDER BY format, rank")
+    query(
+        curated,
+        "SELECT format, rank, name, country, runs, average FROM ("
+        " SELECT format, row_number() OVER (PARTITION BY format ORDER BY runs DESC, player_id) AS rank,"
+        " name, country, runs, round(average, 2) AS average FROM batting_career)"
+        " WHERE rank <= 10 ORDER BY format, rank",
+    )
     print("\n== top 10 wicket takers per format", flush=True)
-    query(curated, "SELECT format, rank, name, country, wickets, average FROM ("
-                   " SELECT format, row_number() OVER (PARTITION BY format ORDER BY wickets DESC, player_id) AS rank,"
-                   " name, country, wickets, round(average, 2) AS average FROM bowling_career)"
-                   " WHERE rank <= 10 ORDER BY format, rank")
+    query(
+        curated,
+        "SELECT format, rank, name, country, wickets, average FROM ("
+        " SELECT format, row_number() OVER (PARTITION BY format ORDER BY wickets DESC, player_id) AS rank,"
+        " name, country, wickets, round(average, 2) AS average FROM bowling_career)"
+        " WHERE rank <= 10 ORDER BY format, rank",
+    )
     print(f"\ndemo finished in {time.monotonic() - t0:.0f} s; raw in {raw}, curated in {curated}")
     return 0
 
