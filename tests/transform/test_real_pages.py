@@ -144,7 +144,25 @@ def test_every_row_of_every_page(curated):
             if h in it["cells"]:
                 assert row[col] == _int(it["cells"][h]), (it, h)
         span = it["cells"]["Span"]
-        assert row["start_year"] == (int(span[:4]) if span else None)
+        assert (row["start_year"], row["end_year"]) == (
+            (int(span[:4]), int(span[5:])) if span else (None, None)
+        )
+        if typ == "batting" and "HS" in it["cells"]:
+            hs = it["cells"]["HS"]
+            assert row["high_score_not_out"] == (hs.endswith("*") if hs != "-" else None), (it, hs)
+        for cell, prefix in (("BBI", "best_innings"), ("BBM", "best_match")):
+            if typ == "bowling" and cell in it["cells"]:
+                w, _, r = it["cells"][cell].partition("/")
+                assert (row[f"{prefix}_wickets"], row[f"{prefix}_runs"]) == (
+                    _int(w),
+                    _int(r) if r else None,
+                ), it
+        if typ == "fielding":
+            md = it["cells"]["MD"]  # "5 (5ct 0st)", a bare "0", or "-"
+            parts = md.replace("(", " ").replace("ct", " ").replace("st)", " ").split()
+            want = tuple(_int(x) for x in parts) if len(parts) == 3 else (_int(md), None, None)
+            got = (row["max_dismissals_innings"], row["max_dismissals_caught"], row["max_dismissals_stumped"])
+            assert got[: 3 if len(parts) == 3 else 1] == want[: 3 if len(parts) == 3 else 1], (it, md, got)
         if typ == "bowling" and it["cells"]["Overs"] != "-":
             o, _, b = it["cells"]["Overs"].partition(".")
             assert row["balls"] == int(o) * 6 + int(b or 0)
