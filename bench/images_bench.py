@@ -84,8 +84,9 @@ def run(work: Path) -> str:
             "|---|---|",
             f"| `images/build.sh` first call in this run (tools check, build or reuse) | {ensure_s:.1f} |",
             f"| `images/build.sh` again, inputs unchanged (content-hash label reuse) | {reuse_s:.1f} |",
-            f"| `images/run.sh` (replica 300 players + moto; scraper class 1 batting → transformer) | {run_s:.1f} |",
-            f"| of which the scraper container | {steps['scrape']['seconds']:.1f} |",
+            f"| `images/run.sh` (replica 300 players + moto; scraper class 1 batting, profiles → transformer) | {run_s:.1f} |",
+            f"| of which the scraper container, statsguru | {steps['scrape']['seconds']:.1f} |",
+            f"| of which the scraper container, profiles (10% via Chromium) | {steps['profiles']['seconds']:.1f} |",
             f"| of which the transformer container | {steps['transform']['seconds']:.1f} |",
         ]
     )

@@ -12,7 +12,8 @@
 # Environment: REPLICA_URL, AWS_ENDPOINT_URL, BUCKET (example-cricket-bucket), PLAYERS (300),
 # SEED (7), CLASSES (1), TYPES (batting), RUN_ID (a UTC timestamp), PROFILES (1: crawl profiles
 # too; 0: skip), REPLICA_ARGS (extra `replica serve` options; default `--js-only-profiles 0.1`, so
-# some profiles need Chromium), PYTHON (.venv/bin/python).
+# some profiles need Chromium), SCRAPE_SETTINGS (Scrapy `-s` options for both crawls; default: no
+# download delay or AutoThrottle, as the target is the local replica), PYTHON (.venv/bin/python).
 # --report FILE (or RUN_REPORT=FILE) writes JSON: the S3 locations and, per container, its user, exit code and output.
 set -euo pipefail
 
@@ -22,7 +23,7 @@ REPORT=${RUN_REPORT:-}
 while [[ $# -gt 0 ]]; do
   case $1 in
     --report) REPORT=$2; shift 2 ;;
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown argument: $1" >&2; exit 64 ;;
   esac
 done
@@ -139,11 +140,13 @@ write_report() {
     "$BUCKET" "$BUCKET" "$BUCKET" "$RUN_ID" "$AWS_ENDPOINT_URL" "${STEPS_JSON[*]}" >"$REPORT"
 }
 
-run_step scrape "$SCRAPER_TAG" statsguru --base-url "$REPLICA_URL" --classes "$CLASSES" --types "$TYPES" \
+# The replica is ours, on loopback: no politeness delay (the crawler's defaults are for the real site).
+read -r -a SCRAPE_SETTINGS <<<"${SCRAPE_SETTINGS:--s DOWNLOAD_DELAY=0 -s AUTOTHROTTLE_ENABLED=False}"
+run_step scrape "$SCRAPER_TAG" "${SCRAPE_SETTINGS[@]}" statsguru --base-url "$REPLICA_URL" --classes "$CLASSES" --types "$TYPES" \
   --raw "s3://$BUCKET/raw" --run-id "$RUN_ID"
 if [[ ${PROFILES:-1} == 1 ]]; then
   # Profiles of the players that run found; pages rendered only by JavaScript go through Chromium.
-  run_step profiles "$SCRAPER_TAG" profiles --base-url "$REPLICA_URL" \
+  run_step profiles "$SCRAPER_TAG" "${SCRAPE_SETTINGS[@]}" profiles --base-url "$REPLICA_URL" \
     --from-raw "s3://$BUCKET/raw/statsguru/run_id=$RUN_ID" --raw "s3://$BUCKET/raw" --run-id "$RUN_ID"
 fi
 run_step transform "$TRANSFORMER_TAG" run --raw "s3://$BUCKET/raw" --curated "s3://$BUCKET/curated" --run-id "$RUN_ID"
