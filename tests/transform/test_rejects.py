@@ -83,7 +83,11 @@ def test_every_kind_of_bad_row_is_rejected_with_reason(tmp_path, transform_run):
     # a second part whose gzip stream is cut short
     good = "\n".join(json.dumps(item(pid=100 + i)) for i in range(3000)).encode()
     z = gzip.compress(good + b"\n")
-    (raw / "statsguru" / "run_id=raw1" / "part-00001.jsonl.gz").write_bytes(z[: len(z) - 40])
+    run = raw / "statsguru" / "run_id=raw1"
+    (run / "part-00001.jsonl.gz").write_bytes(z[: len(z) - 40])
+    manifest = json.loads((run / "_manifest.json").read_text())  # the transformer reads only listed parts
+    manifest["parts"].append("part-00001.jsonl.gz")
+    (run / "_manifest.json").write_text(json.dumps(manifest))
 
     res = transform_run(raw, tmp_path / "cur", run_id="bad", max_reject_ratio=0.5)
     assert res.report["rows_read"] > 1000  # what the truncated part holds before the cut is read
