@@ -174,3 +174,19 @@ def test_images_reused_when_inputs_unchanged(images, tmp_path):
         )
         assert labels["org.opencontainers.image.version"] and labels["org.opencontainers.image.revision"]
         assert labels["org.opencontainers.image.source"].startswith("https://")
+
+
+def test_images_keep_the_aws_clients_they_call(images):
+    """The base prunes botocore's service models: S3, Glue and STS (task/pod role credentials) must remain."""
+    code = (
+        "import boto3, botocore.session as s; "
+        "[boto3.client(n, region_name='us-east-1') for n in ('s3', 'glue', 'sts')]; "
+        "print(len(s.get_session().get_available_services()))"
+    )
+    for tag in (images["SCRAPER_TAG"], images["TRANSFORMER_TAG"]):
+        res = subprocess.run(
+            [images["ENGINE"], "run", "--rm", "--network", "none", "--entrypoint", "python3", tag, "-c", code],
+            capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+        assert res.returncode == 0, (tag, res.stderr[-3000:])
+        assert int(res.stdout.split()[-1]) <= 5, (tag, res.stdout)  # the ~400 other models are gone
