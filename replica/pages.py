@@ -311,17 +311,19 @@ class Site:
         tab = self.tabs[typ]
         return np.flatnonzero(np.isin(tab["cls"], classes))
 
-    def career(self, cls: int, typ: str) -> Career:
-        key = (cls, typ)
-        c = self._careers.get(key)
-        if c is not None:
-            return c
+    def _once(self, cache: dict, key, build):
+        """`cache[key]`, built by `build()` at most once even when server threads ask at the same time."""
+        value = cache.get(key)
+        if value is not None:
+            return value
         with self._lock:
-            c = self._careers.get(key)
-            if c is None:
-                c = self._build_career(cls, typ)
-                self._careers[key] = c
-        return c
+            value = cache.get(key)
+            if value is None:
+                value = cache[key] = build()
+        return value
+
+    def career(self, cls: int, typ: str) -> Career:
+        return self._once(self._careers, (cls, typ), lambda: self._build_career(cls, typ))
 
     def _build_career(self, cls: int, typ: str) -> Career:
         tab = self.tabs[typ]
@@ -465,30 +467,24 @@ class Site:
 
     # ------------------------------------------------------------------ innings view
     def innings_order(self, cls: int, typ: str) -> np.ndarray:
-        key = (cls, typ)
-        o = self._innings_order.get(key)
-        if o is not None:
-            return o
-        with self._lock:
-            o = self._innings_order.get(key)
-            if o is None:
-                tab = self.tabs[typ]
-                idx = self.rows_of(typ, CLASS_SET.get(cls, (cls,)))
-                pid = self.m.pid[tab["p"][idx]]
-                base = (pid, tab["inn"][idx], tab["m"][idx], tab["date"][idx])
-                if typ == "batting":
-                    keys = base + (-tab["runs"][idx],)
-                elif typ == "bowling":
-                    keys = base + (
-                        np.where(tab["part"][idx] == PLAYED, tab["runs"][idx], 1 << 30),
-                        -tab["wkts"][idx],
-                    )
-                else:
-                    dis = np.where(tab["part"][idx] == PLAYED, tab["ct"][idx] + tab["st"][idx], -1)
-                    keys = base + (-dis,)
-                o = idx[np.lexsort(keys)]
-                self._innings_order[key] = o
-        return o
+        return self._once(self._innings_order, (cls, typ), lambda: self._build_innings_order(cls, typ))
+
+    def _build_innings_order(self, cls: int, typ: str) -> np.ndarray:
+        tab = self.tabs[typ]
+        idx = self.rows_of(typ, CLASS_SET.get(cls, (cls,)))
+        pid = self.m.pid[tab["p"][idx]]
+        base = (pid, tab["inn"][idx], tab["m"][idx], tab["date"][idx])
+        if typ == "batting":
+            keys = base + (-tab["runs"][idx],)
+        elif typ == "bowling":
+            keys = base + (
+                np.where(tab["part"][idx] == PLAYED, tab["runs"][idx], 1 << 30),
+                -tab["wkts"][idx],
+            )
+        else:
+            dis = np.where(tab["part"][idx] == PLAYED, tab["ct"][idx] + tab["st"][idx], -1)
+            keys = base + (-dis,)
+        return idx[np.lexsort(keys)]
 
     def innings_cells(self, typ: str, r: int) -> dict[str, str]:
         tab = self.tabs[typ]
