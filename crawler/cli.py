@@ -121,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     code = exit_code(reason, written)
     print(
         f"cricket-scrape: {args.spider} run {getattr(crawler.spider, 'run_id', '?')} finished with reason "
-        f"{reason!r}, {stats.get('item_scraped_count', 0)} items, exit {code}",
+        f"{reason!r}, {stats.get('cricket/rows', 0)} rows, exit {code}",
         file=sys.stderr,
     )
     return code

@@ -1,8 +1,14 @@
-"""`scrapy check` contract `@replica_url PATH`: the callback's test URL on the replica named by a setting."""
+"""`scrapy check` contracts: `@replica_url PATH` (the test URL on the replica named by a setting), and
+`@rows` / `@row_fields` for the raw records a page's RawRows item carries."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from scrapy.contracts import Contract
+from scrapy.exceptions import ContractFail
+
+from crawler.items import RawRows
 
 
 class ReplicaUrlContract(Contract):
@@ -25,3 +31,38 @@ class ReplicaUrlContract(Contract):
         args["url"] = base.rstrip("/") + path
         args["meta"] = {**(args.get("meta") or {}), "cricket_page": True}
         return args
+
+
+def _rows(output: list[Any]) -> list[dict[str, Any]]:
+    return [row for x in output if isinstance(x, RawRows) for row in x.rows]
+
+
+class RowsContract(Contract):
+    """@rows MIN [MAX]: the callback's RawRows items carry between MIN and MAX raw records in all."""
+
+    name = "rows"
+
+    def __init__(self, method, *args):
+        super().__init__(method, *args)
+        if len(self.args) not in (1, 2):
+            raise ValueError(f"@rows takes MIN [MAX], got {self.args}")
+        self.low = int(self.args[0])
+        self.high = int(self.args[1]) if len(self.args) > 1 else None
+
+    def post_process(self, output: list[Any]) -> None:
+        n = len(_rows(output))
+        if n < self.low or (self.high is not None and n > self.high):
+            want = f"{self.low}..{self.high}" if self.high is not None else f">= {self.low}"
+            raise ContractFail(f"Returned {n} rows, expected {want}")
+
+
+class RowFieldsContract(Contract):
+    """@row_fields NAME ...: every raw record the callback returned has these keys."""
+
+    name = "row_fields"
+
+    def post_process(self, output: list[Any]) -> None:
+        for row in _rows(output):
+            missing = [f for f in self.args if f not in row]
+            if missing:
+                raise ContractFail(f"Missing fields {missing} in a row of {row.get('source_url')}")

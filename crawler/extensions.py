@@ -6,7 +6,6 @@ import asyncio
 import datetime as dt
 import json
 import logging
-import math
 import time
 from collections import Counter, defaultdict
 from typing import Any
@@ -18,6 +17,7 @@ from scrapy.extensions.throttle import AutoThrottle
 from twisted.internet import task
 
 from crawler.feeds import raw_uri, run_location
+from crawler.items import RawRows
 from crawler.runid import run_id_of
 from crawler.scheduling import append_ledger, read_ledger
 from crawler.storage import MANIFEST, PART_RE, delete, exists, list_names, write_bytes
@@ -42,6 +42,12 @@ KEY_STATS = (
 )
 
 
+def _source_url(item) -> str | None:
+    if isinstance(item, RawRows):
+        return item.source_url
+    return item.get("source_url") if isinstance(item, dict) else None
+
+
 def _utcnow() -> str:
     return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -57,20 +63,16 @@ def _json_safe(v: Any) -> Any:
 class RunLedger:
     """Tracks which pages' rows are in stored parts and writes `_manifest.json` last on a clean finish.
 
-    A page's rows are durable once every row it produced has passed the pipelines and the batch holding
-    the last of them is stored. Durable pages go to the JOBDIR ledger (see crawler.scheduling), per part.
+    The feed exporter (crawler.feeds.RawFeedExporter) says which batch each item's rows went to; a page
+    is durable once its items are written or dropped and every batch up to the one holding its last row
+    is stored. Durable pages go to the JOBDIR ledger (see crawler.scheduling), per part.
     """
 
-    def __init__(self, *, crawler, batch_size: int, slack: int):
+    def __init__(self, *, crawler):
         self.crawler = crawler
-        self.batch_size = batch_size
-        # Items of different pages pass the pipelines concurrently, so the exporter's order may lag ours by
-        # up to CONCURRENT_ITEMS: a page counts as stored only once the batch past that slack is.
-        self.slack = slack
-        self.exported = 0
         self.open_pages: dict[
             str, list[int]
-        ] = {}  # page URL → [rows it produced, rows through the pipelines]
+        ] = {}  # page URL → [items not yet written or dropped, last batch]
         self.pending: list[tuple[int, str]] = []  # (batch that must be stored, page URL)
         self.batch_counts: dict[int, Counter] = defaultdict(Counter)
         self.part_items: dict[str, int] = {}
@@ -85,11 +87,7 @@ class RunLedger:
 
     @classmethod
     def from_crawler(cls, crawler):
-        ext = cls(
-            crawler=crawler,
-            batch_size=crawler.settings.getint("FEED_EXPORT_BATCH_ITEM_COUNT") or 0,
-            slack=crawler.settings.getint("CONCURRENT_ITEMS"),
-        )
+        ext = cls(crawler=crawler)
         crawler.signals.connect(ext.spider_opened, signals.spider_opened)
         crawler.signals.connect(ext.item_dropped, signals.item_dropped)
         crawler.signals.connect(ext.item_dropped, signals.item_error)
@@ -117,36 +115,37 @@ class RunLedger:
                 run_id_of(spider),
             )
 
-    def _batch_of(self, n: int) -> int:
-        return math.ceil(n / self.batch_size) if self.batch_size and n > 0 else (1 if n > 0 else 0)
-
-    def page_parsed(self, url: str, count: int) -> None:
-        """A spider parsed a data page into `count` rows (called before it yields them)."""
+    def page_parsed(self, url: str, items: int) -> None:
+        """A spider parsed a data page into `items` items (a page's RawRows is one), before yielding them."""
         self.crawler.stats.inc_value("cricket/pages_done")
-        entry = self.open_pages.setdefault(url, [count, 0])
-        entry[0] = count
-        self._maybe_complete(url, entry)
+        if items <= 0:
+            self.pending.append((0, url))  # nothing to store: durable with the next stored part
+            return
+        entry = self.open_pages.setdefault(url, [0, 0])
+        entry[0] += items
 
-    def item_exported(self, item) -> None:
-        """Called by the last pipeline for every kept row; the feed exporter writes it next."""
-        self.exported += 1
-        self.batch_counts[self._batch_of(self.exported)][item.get("record", "unknown")] += 1
-        self._row_done(item.get("source_url"))
+    def rows_written(self, batch_id: int, rows) -> None:
+        """The feed exporter wrote `rows` into batch `batch_id` (counted per record kind for that part)."""
+        counts = self.batch_counts[batch_id]
+        for row in rows:
+            counts[row.get("record", "unknown")] += 1
+
+    def item_written(self, item, last_batch: int) -> None:
+        """The feed exporter wrote all of an item's rows, the last of them into batch `last_batch`."""
+        self._item_done(_source_url(item), last_batch)
 
     def item_dropped(self, item, response, spider, **_) -> None:
-        self._row_done(item.get("source_url") if isinstance(item, dict) else None)
+        self._item_done(_source_url(item), 0)
 
-    def _row_done(self, url: str | None) -> None:
+    def _item_done(self, url: str | None, batch: int) -> None:
         entry = self.open_pages.get(url) if url else None
-        if entry is not None:
-            entry[1] += 1
-            self._maybe_complete(url, entry)
-
-    def _maybe_complete(self, url: str, entry: list) -> None:
-        if entry[1] >= entry[0]:
+        if entry is None:
+            return
+        entry[0] -= 1
+        entry[1] = max(entry[1], batch)
+        if entry[0] <= 0:
             del self.open_pages[url]
-            needed = self._batch_of(self.exported + self.slack) if self.exported else 0
-            self.pending.append((needed, url))
+            self.pending.append((entry[1], url))
 
     def feed_slot_closed(self, slot) -> None:
         name = slot.uri.rsplit("/", 1)[-1]
@@ -249,7 +248,7 @@ class ProgressLog:
         s = self.crawler.stats
         done = s.get_value("cricket/pages_done", 0) + s.get_value("cricket/pages_resumed", 0)
         known = max(s.get_value("cricket/pages_known", 0), done)
-        rows = s.get_value("item_scraped_count", 0)
+        rows = s.get_value("cricket/rows", 0)
         elapsed = max(time.monotonic() - self.started, 1e-9)
         rate = s.get_value("cricket/pages_done", 0) / elapsed
         left = known - done

@@ -9,9 +9,10 @@ from tempfile import NamedTemporaryFile
 from typing import IO, Any
 
 from scrapy.exporters import JsonLinesItemExporter
-from scrapy.extensions.feedexport import FileFeedStorage
+from scrapy.extensions.feedexport import FeedExporter, FileFeedStorage, apply_uri_params
 from w3lib.url import file_uri_to_path
 
+from crawler.items import RawRows
 from crawler.runid import run_id_of
 from crawler.storage import Location, list_names, part_numbers
 
@@ -85,8 +86,11 @@ class AtomicFileFeedStorage(FileFeedStorage):
 
 
 class RawJsonLinesExporter(JsonLinesItemExporter):
-    """JSON lines for plain-dict raw items without ItemAdapter's per-field walk (the items are already
-    JSON-ready: strings, ints, nulls and one dict of strings). Anything else takes Scrapy's path."""
+    """JSON lines for raw records: one line per row of a page's `RawRows`, one per plain-dict record.
+
+    Raw records are already JSON-ready (strings, ints, nulls and one dict of strings), so they skip
+    ItemAdapter's per-field walk; anything else takes Scrapy's path.
+    """
 
     def __init__(self, file, **kwargs):
         super().__init__(file, **kwargs)
@@ -94,7 +98,67 @@ class RawJsonLinesExporter(JsonLinesItemExporter):
         self._dumps = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
 
     def export_item(self, item) -> None:
-        if self._plain and type(item) is dict:
+        kind = type(item)
+        if kind is RawRows:
+            if self._plain:
+                dumps = self._dumps
+                self.file.write("".join([dumps(r) + "\n" for r in item.rows]).encode("utf-8"))
+            else:
+                for row in item.rows:
+                    super().export_item(row)
+        elif self._plain and kind is dict:
             self.file.write((self._dumps(item) + "\n").encode("utf-8"))
         else:
             super().export_item(item)
+
+
+class RawFeedExporter(FeedExporter):
+    """Scrapy's feed exports, counting raw records rather than items.
+
+    A page's `RawRows` item carries many records: FEED_EXPORT_BATCH_ITEM_COUNT stays a number of
+    records per part (a page's rows are split at the part boundary), and the run ledger learns which
+    part holds each page's rows.
+    """
+
+    def item_scraped(self, item, spider) -> None:
+        ledger = getattr(self.crawler, "cricket_ledger", None)
+        tracked = next(iter(self.feeds), None) if ledger is not None else None
+        slots = []
+        for slot in self.slots:
+            if not slot.filter.accepts(item):
+                slots.append(slot)
+                continue
+            rows = item.rows if type(item) is RawRows else None
+            total = len(rows) if rows is not None else 1
+            batch = self.feeds[slot.uri_template]["batch_item_count"]
+            done = 0
+            while True:
+                take = total - done if not batch else min(total - done, batch - slot.itemcount)
+                if take > 0:
+                    chunk = rows[done : done + take] if rows is not None else None
+                    slot.start_exporting()
+                    assert slot.exporter
+                    whole = chunk is None or take == total
+                    slot.exporter.export_item(item if whole else RawRows(item.source_url, chunk))
+                    slot.itemcount += take
+                    done += take
+                    if slot.uri_template == tracked:
+                        ledger.rows_written(slot.batch_id, chunk if chunk is not None else (item,))
+                if batch and slot.itemcount >= batch:
+                    uri_params = self._get_uri_params(
+                        spider, self.feeds[slot.uri_template]["uri_params"], slot
+                    )
+                    self._schedule_slot_close(slot, spider)
+                    slot = self._start_new_batch(
+                        batch_id=slot.batch_id + 1,
+                        uri=apply_uri_params(slot.uri_template, uri_params),
+                        feed_options=self.feeds[slot.uri_template],
+                        spider=spider,
+                        uri_template=slot.uri_template,
+                    )
+                if done >= total:
+                    break
+            if slot.uri_template == tracked:
+                ledger.item_written(item, last_batch=slot.batch_id if slot.itemcount else slot.batch_id - 1)
+            slots.append(slot)
+        self.slots = slots

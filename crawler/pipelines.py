@@ -1,15 +1,22 @@
-"""Item pipelines: validate raw records, drop duplicates within a run, stamp lineage."""
+"""Item pipelines: validate raw records, drop duplicates within a run, stamp lineage.
+
+Each pipeline takes a plain record (one dict) or a page's `RawRows`, whose rows it checks one by one:
+a bad or repeated row leaves the page's item, the rest go on; a page left with no rows is dropped.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import time
 from typing import Any
 
 from scrapy.exceptions import DropItem, NotConfigured
 
-from crawler.items import InvalidItem, natural_key, validate
+from crawler.items import InvalidItem, RawRows, natural_key, validate
 from crawler.runid import run_id_of
+
+logger = logging.getLogger(__name__)
 
 
 class ValidatePipeline:
@@ -22,13 +29,30 @@ class ValidatePipeline:
     def from_crawler(cls, crawler):
         return cls(stats=crawler.stats)
 
-    def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
+    def process_item(self, item):
+        if type(item) is RawRows:
+            kept = []
+            for row in item.rows:
+                try:
+                    validate(row)
+                except InvalidItem as exc:
+                    self._count(exc)
+                    logger.warning("dropped a row of %s: %s", item.source_url, exc)
+                    continue
+                kept.append(row)
+            if not kept:
+                raise DropItem(f"no valid rows on {item.source_url}")
+            item.rows = kept
+            return item
         try:
             validate(item)
         except InvalidItem as exc:
-            self.stats.inc_value(f"drop_item/{exc.record}/{exc.reason}")
+            self._count(exc)
             raise DropItem(str(exc)) from exc
         return item
+
+    def _count(self, exc: InvalidItem) -> None:
+        self.stats.inc_value(f"drop_item/{exc.record}/{exc.reason}")
 
 
 class DedupePipeline:
@@ -49,37 +73,49 @@ class DedupePipeline:
             raise NotConfigured("CRICKET_DEDUPE is off")
         return cls(stats=crawler.stats)
 
-    def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
+    def process_item(self, item):
+        if type(item) is RawRows:
+            seen = self.seen
+            kept = []
+            for row in item.rows:
+                key = hash(natural_key(row))
+                if key in seen:
+                    self._count(row)
+                    logger.debug(
+                        "duplicate %s row %s on %s", row["record"], natural_key(row), item.source_url
+                    )
+                    continue
+                seen.add(key)
+                kept.append(row)
+            if not kept:
+                raise DropItem(f"every row of {item.source_url} was seen before in this run")
+            item.rows = kept
+            return item
         key = hash(natural_key(item))
         if key in self.seen:
-            self.stats.inc_value("dedupe/duplicates")
-            self.stats.inc_value(f"dedupe/duplicates/{item['record']}")
+            self._count(item)
             raise DropItem(f"duplicate {item['record']} row {natural_key(item)}")
         self.seen.add(key)
         return item
 
+    def _count(self, row: dict[str, Any]) -> None:
+        self.stats.inc_value("dedupe/duplicates")
+        self.stats.inc_value(f"dedupe/duplicates/{row['record']}")
+
 
 class LineagePipeline:
-    """Add `scraped_at` (UTC, seconds), `run_id` and `spider`; count kept rows (per record kind, for the ledger).
+    """Add `scraped_at` (UTC, seconds), `run_id` and `spider` to every row; count rows per record kind
+    (`items/<record>`, and `cricket/rows` for the progress line)."""
 
-    Counting here rather than on Scrapy's item_scraped signal saves a dispatched task per row.
-    """
-
-    def __init__(self, *, stats, spider_name: str, run_id: str, ledger=None):
+    def __init__(self, *, stats, spider_name: str, run_id: str):
         self.stats = stats
-        self.ledger = ledger
         self.spider_name = spider_name
         self.run_id = run_id
 
     @classmethod
     def from_crawler(cls, crawler):
         spider = crawler.spider
-        return cls(
-            stats=crawler.stats,
-            spider_name=spider.name,
-            run_id=run_id_of(spider),
-            ledger=getattr(crawler, "cricket_ledger", None),
-        )
+        return cls(stats=crawler.stats, spider_name=spider.name, run_id=run_id_of(spider))
 
     _stamp: tuple[int, str] = (0, "")
 
@@ -93,12 +129,16 @@ class LineagePipeline:
             )
         return self._stamp[1]
 
-    def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
-        item["scraped_at"] = self._now()
-        item["run_id"] = self.run_id
-        item["spider"] = self.spider_name
-        item.setdefault("source_url", None)
-        self.stats.inc_value(f"items/{item['record']}")
-        if self.ledger is not None:
-            self.ledger.item_exported(item)
+    def process_item(self, item):
+        lineage = {"scraped_at": self._now(), "run_id": self.run_id, "spider": self.spider_name}
+        rows = item.rows if type(item) is RawRows else (item,)
+        counts: dict[str, int] = {}
+        for row in rows:
+            row.update(lineage)
+            if "source_url" not in row:
+                row["source_url"] = None
+            counts[row["record"]] = counts.get(row["record"], 0) + 1
+        for record, n in counts.items():
+            self.stats.inc_value(f"items/{record}", n)
+        self.stats.inc_value("cricket/rows", len(rows))
         return item

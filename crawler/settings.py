@@ -68,6 +68,8 @@ ITEM_PIPELINES = {
 
 EXTENSIONS = {
     "scrapy.extensions.throttle.AutoThrottle": None,
+    "scrapy.extensions.feedexport.FeedExporter": None,
+    "crawler.feeds.RawFeedExporter": 0,
     "crawler.extensions.PoliteAutoThrottle": 0,
     "crawler.extensions.RobotsCrawlDelay": 500,
     "crawler.extensions.RunLedger": 510,
@@ -97,7 +99,11 @@ CRICKET_BASE_URL = os.environ.get("CRICKET_BASE_URL", "https://stats.espncricinf
 CRICKET_CONTRACT_BASE_URL = os.environ.get("CRICKET_CONTRACT_BASE_URL", "http://127.0.0.1:8765")
 # A player of the replica started with --players 300 --seed 7 (the tests' replica).
 CRICKET_CONTRACT_PLAYER_ID = os.environ.get("CRICKET_CONTRACT_PLAYER_ID", "102225")
-SPIDER_CONTRACTS = {"crawler.contracts.ReplicaUrlContract": 1}
+SPIDER_CONTRACTS = {
+    "crawler.contracts.ReplicaUrlContract": 1,
+    "crawler.contracts.RowsContract": 2,
+    "crawler.contracts.RowFieldsContract": 3,
+}
 
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 LOG_LEVEL = os.environ.get("CRICKET_LOG_LEVEL", "INFO")

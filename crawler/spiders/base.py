@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import scrapy
 from scrapy.exceptions import CloseSpider
 
+from crawler.items import RawRows
 from crawler.pages.tables import IncompletePage, LayoutDrift
 from crawler.runid import check_run_id, default_run_id
 
@@ -56,6 +59,12 @@ class CricketSpider(scrapy.Spider):
         meta = {"cricket_page": True, **kwargs.pop("meta", {})}
         return scrapy.Request(url, callback=callback, errback=self.page_failed, meta=meta, **kwargs)
 
+    @staticmethod
+    def page_rows(response, rows: list) -> Iterator[RawRows]:
+        """The page's raw records as one item (none for a page without rows)."""
+        if rows:
+            yield RawRows(response.url, rows)
+
     def page_failed(self, failure):
         """A page that failed after all retries leaves the run incomplete: no manifest is written."""
         request = failure.request
@@ -67,14 +76,15 @@ class CricketSpider(scrapy.Spider):
     def parse_guarded(self, parse, response):
         """Run a page parser; turn layout drift into a stop with finish reason `layout_drift`.
 
-        The run ledger learns how many rows the page gave, so it can tell when they are all stored.
+        The run ledger learns whether the page gave rows (one RawRows item, see `page_rows`), so it can
+        tell when they are stored.
         """
         try:
             parsed = parse(response)
             rows = parsed if isinstance(parsed, list) else parsed.rows
             ledger = getattr(self.crawler, "cricket_ledger", None)
             if ledger is not None:
-                ledger.page_parsed(response.url, len(rows))
+                ledger.page_parsed(response.url, 1 if rows else 0)
             return parsed
         except LayoutDrift as exc:
             self.logger.error(str(exc))

@@ -53,13 +53,14 @@ class PlayerStatsSpider(CricketSpider):
                     )
 
     def parse_player(self, response):
-        """A player's page: one item per row of "Career averages" and "Career summary".
+        """A player's page: one item carrying a record per row of "Career averages" and "Career summary".
 
         @replica_url /ci/engine/player/{player_id}.html?class=11;template=results;type=batting
-        @returns items 3
+        @returns items 1 1
+        @rows 3
         @returns requests 0 0
-        @scrapes record class type player_id caption grouping section cells source_url
+        @row_fields record class type player_id caption grouping section cells source_url
         """
         rows = self.parse_guarded(page.parse_player_page, response)
         if rows:
-            yield from rows
+            yield from self.page_rows(response, rows)

@@ -7,6 +7,7 @@ import copy
 import pytest
 from scrapy.exceptions import DropItem
 
+from crawler.items import RawRows
 from crawler.pipelines import DedupePipeline, LineagePipeline, ValidatePipeline
 
 CAREER = {
@@ -104,4 +105,42 @@ def test_lineage_added(stats):
     )
     assert item["run_id"] == "r1" and item["spider"] == "statsguru"
     assert len(item["scraped_at"]) == 20 and item["scraped_at"].endswith("Z")
-    assert stats == {"items/career": 1}
+    assert stats == {"items/career": 1, "cricket/rows": 1}
+
+
+def _page(*rows):
+    return RawRows("http://x/page", [copy.deepcopy(r) for r in rows])
+
+
+def test_page_item_keeps_its_good_rows(stats):
+    bad = {**CAREER, "player_id": "311158"}
+    item = ValidatePipeline(stats=stats).process_item(_page(CAREER, bad, INNINGS))
+    assert item.rows == [CAREER, INNINGS]
+    assert stats == {"drop_item/career/bad_player_id": 1}
+
+
+def test_page_item_with_no_valid_rows_is_dropped(stats):
+    with pytest.raises(DropItem, match="no valid rows on http://x/page"):
+        ValidatePipeline(stats=stats).process_item(_page({**CAREER, "cells": {}}))
+    assert stats == {"drop_item/career/missing_cells": 1}
+
+
+def test_page_item_duplicates_removed_row_by_row(stats):
+    dedupe = DedupePipeline(stats=stats)
+    assert dedupe.process_item(_page(CAREER, INNINGS, CAREER)).rows == [CAREER, INNINGS]
+    assert dedupe.process_item(_page(INNINGS, {**CAREER, "class": 2})).rows == [{**CAREER, "class": 2}]
+    with pytest.raises(DropItem, match="every row of http://x/page was seen before"):
+        dedupe.process_item(_page(CAREER))
+    assert stats == {"dedupe/duplicates": 3, "dedupe/duplicates/career": 2, "dedupe/duplicates/innings": 1}
+
+
+def test_page_item_lineage_on_every_row(stats):
+    item = LineagePipeline(stats=stats, spider_name="statsguru", run_id="r1").process_item(
+        _page(CAREER, INNINGS)
+    )
+    assert {(r["run_id"], r["spider"], r["record"]) for r in item.rows} == {
+        ("r1", "statsguru", "career"),
+        ("r1", "statsguru", "innings"),
+    }
+    assert len({r["scraped_at"] for r in item.rows}) == 1
+    assert stats == {"items/career": 1, "items/innings": 1, "cricket/rows": 2}
