@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import signal
@@ -124,6 +125,15 @@ def test_s3_parts_and_manifest(replica_300, aws_env, tmp_path):
     manifest = read_manifest(f"s3://example-cricket-bucket/{prefix}")
     assert manifest["parts"] == [k.rsplit("/", 1)[1] for k in parts]
     assert manifest["item_count"] == sum(manifest["part_items"].values()) > 100
+    # 200-row pages split at the part boundary: every part but the last holds exactly 100 records.
+    lines = [
+        len(
+            gzip.decompress(s3.get_object(Bucket="example-cricket-bucket", Key=k)["Body"].read()).splitlines()
+        )
+        for k in parts
+    ]
+    assert lines == [manifest["part_items"][k.rsplit("/", 1)[1]] for k in parts]
+    assert set(lines[:-1]) == {100} and 0 < lines[-1] <= 100
     ids = player_ids_from_raw("s3://example-cricket-bucket/raw/statsguru/run_id=s3run")
     assert len(ids) == len(set(ids)) > 50 and all(isinstance(i, int) for i in ids)
 
