@@ -10,7 +10,7 @@ $(VENV_STAMP): pyproject.toml requirements.lock
 	@python3 -c 'import ensurepip, venv' 2>/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv; }
 	test -x $(PY) || python3 -m venv .venv
 	$(PY) -m pip install -q --upgrade pip uv
-	.venv/bin/uv pip install -q --python $(PY) -r requirements.lock
+	.venv/bin/uv pip install -q --compile-bytecode --python $(PY) -r requirements.lock
 	.venv/bin/uv pip install -q --python $(PY) --no-deps -e .
 	touch $(VENV_STAMP)
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import json
+import codecs
 import os
 from pathlib import Path
 from tempfile import NamedTemporaryFile
 from typing import IO, Any
 
+import orjson
 from scrapy.exporters import JsonLinesItemExporter
 from scrapy.extensions.feedexport import FeedExporter, FileFeedStorage, apply_uri_params
 from w3lib.url import file_uri_to_path
@@ -85,6 +86,9 @@ class AtomicFileFeedStorage(FileFeedStorage):
         return None
 
 
+_LINE = orjson.OPT_APPEND_NEWLINE
+
+
 class RawJsonLinesExporter(JsonLinesItemExporter):
     """JSON lines for raw records: one line per row of a page's `RawRows`, one per plain-dict record.
 
@@ -94,20 +98,20 @@ class RawJsonLinesExporter(JsonLinesItemExporter):
 
     def __init__(self, file, **kwargs):
         super().__init__(file, **kwargs)
-        self._plain = not self.fields_to_export and not self.export_empty_fields
-        self._dumps = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
+        # orjson writes UTF-8 (as FEED_EXPORT_ENCODING asks) at a tenth of the json module's cost.
+        utf8 = bool(self.encoding) and codecs.lookup(self.encoding).name == "utf-8"
+        self._plain = not self.fields_to_export and not self.export_empty_fields and utf8
 
     def export_item(self, item) -> None:
         kind = type(item)
         if kind is RawRows:
             if self._plain:
-                dumps = self._dumps
-                self.file.write("".join([dumps(r) + "\n" for r in item.rows]).encode("utf-8"))
+                self.file.write(b"".join([orjson.dumps(r, option=_LINE) for r in item.rows]))
             else:
                 for row in item.rows:
                     super().export_item(row)
         elif self._plain and kind is dict:
-            self.file.write((self._dumps(item) + "\n").encode("utf-8"))
+            self.file.write(orjson.dumps(item, option=_LINE))
         else:
             super().export_item(item)
 
