@@ -9,6 +9,34 @@ import sys
 from transform.storage import default_curated, default_raw
 
 
+class _WithholdPandas:
+    """An import hook that makes `import pandas` fail while it is installed."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name == "pandas":
+            raise ModuleNotFoundError("pandas withheld from pyarrow's probe", name="pandas")
+        return None
+
+
+def skip_pandas_probe() -> None:
+    """Spare the program pyarrow's import of pandas (~0.7 CPU-s), done only to ask "is this a pandas object?".
+
+    pyarrow probes once per process, at its first `pa.array`/`pa.scalar`; with pandas withheld for that one
+    probe it answers "no" from then on, and still imports pandas when really asked to (`to_pandas`). Only for
+    the program itself (`main()` reading sys.argv): a caller that hands pandas objects to pyarrow keeps it.
+    """
+    if "pandas" in sys.modules:
+        return
+    import pyarrow as pa
+
+    hook = _WithholdPandas()
+    sys.meta_path.insert(0, hook)
+    try:
+        pa.array([0])
+    finally:
+        sys.meta_path.remove(hook)
+
+
 def _run(args) -> int:
     from transform.job import Job
 
@@ -79,6 +107,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     args = build_parser().parse_args(argv)
+    if argv is None and args.cmd == "run":
+        skip_pandas_probe()
     try:
         return args.fn(args)
     except KeyboardInterrupt:
