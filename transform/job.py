@@ -286,6 +286,22 @@ class Job:
     def _write_tables(self, stage: Stage) -> dict:
         cells = self._player_cells(stage)
         profiles = self._profiles_table()
+
+        def deduped() -> Iterator[tuple[str, pa.Table, pa.Table, int]]:
+            for table in TABLES:
+                for paths in stage.partitions(table).values() if table != "players" else ():
+                    for p in paths:
+                        yield (p, *dedupe(Stage.read(p), NATURAL_KEYS[table]))
+
+        # Reading a staged bucket and sorting it run on another thread, a bucket ahead of the Parquet writer:
+        # both are Arrow kernels that release the GIL.
+        ready = prefetch(deduped(), depth=1)
+        try:
+            return self._write_deduped(stage, ready, cells, profiles)
+        finally:
+            ready.close()
+
+    def _write_deduped(self, stage: Stage, ready: Iterator, cells: pa.Table, profiles: pa.Table) -> dict:
         out: dict[str, dict] = {}
         for table in TABLES:
             loc = table_location(self.curated, table, self.run_id)
@@ -305,7 +321,8 @@ class Job:
                         loc.child(f"format={fmt}") if fmt != NO_FORMAT else loc, file_schema(table)
                     )
                     for p in paths:
-                        win, conflicts, dropped = dedupe(Stage.read(p), NATURAL_KEYS[table])
+                        staged, win, conflicts, dropped = next(ready)
+                        assert staged == p, (staged, p)
                         self.stats["duplicates_dropped"] += dropped
                         self._conflicts(table, conflicts)
                         win = self._fill_names(win, cells, profiles)
