@@ -185,8 +185,12 @@ def profile_page(m: Model, p: int, *, js_only: bool, broken: bool) -> str:
 """
 
 
-def athlete_json(m: Model, p: int) -> dict:
-    """Shaped like the real ESPN core athlete documents (espn_core_athlete_*.json)."""
+def athlete_json(m: Model, p: int, *, sparse: bool = False) -> dict:
+    """Shaped like the real ESPN core athlete documents (espn_core_athlete_*.json).
+
+    `sparse`: the core API knows the player by name only, as it does players whose details the site
+    shows only on the rendered page (`--js-only-profiles`): empty birth date and styles, no position.
+    """
     pid = int(m.pid[p])
     full = m.p_full[p]
     parts = full.split(" ")
@@ -210,7 +214,7 @@ def athlete_json(m: Model, p: int) -> dict:
     ctry = W.COUNTRY_BY_ABBR[m.p_country[p]]
     base = "http://core.espnuk.org/v2/sports/cricket"
     age = 2026 - m.p_dob[p].year
-    return {
+    doc = {
         "$ref": f"{base}/athletes/{pid}",
         "id": str(pid),
         "guid": hashlib.md5(f"athlete:{pid}".encode()).hexdigest(),
@@ -277,3 +281,7 @@ def athlete_json(m: Model, p: int) -> dict:
             }
         ],
     }
+    if sparse:
+        doc.update(dateOfBirthStr="", dateOfBirth="", age=0, style=[], styles=[])
+        del doc["position"]
+    return doc

@@ -231,17 +231,15 @@ class Replica:
         pid = int(m.pid[p])
         if slug != f"{m.p_slug[p]}-{pid}":
             raise web.HTTPMovedPermanently(f"/cricketers/{m.p_slug[p]}-{pid}")
-        broken = profiles.fraction_pick(self.opts.seed, pid, "broken", self.opts.broken_profiles)
-        js_only = not broken and profiles.fraction_pick(
-            self.opts.seed, pid, "js-only", self.opts.js_only_profiles
-        )
+        broken, js_only = self._profile_kind(pid)
         return web.Response(
             text=profiles.profile_page(m, p, js_only=js_only, broken=broken), content_type="text/html"
         )
 
     async def athlete(self, request: web.Request) -> web.Response:
         p = self._player_index(request.match_info["pid"])
-        doc = profiles.athlete_json(self.model, p)
+        _, js_only = self._profile_kind(int(self.model.pid[p]))
+        doc = profiles.athlete_json(self.model, p, sparse=js_only)
         return web.Response(
             text=json.dumps(doc, ensure_ascii=False, indent=2), content_type="application/json"
         )
@@ -272,6 +270,14 @@ class Replica:
             f"<html><head><title>Statsguru query | {typ}</title></head><body>"
             f'<a href="/ci/engine/stats/index.html?class={cls};template=results;type={typ}">Submit query</a></body></html>'
         )
+
+    def _profile_kind(self, pid: int) -> tuple[bool, bool]:
+        """(broken, js_only) for a player: seeded picks, the same for the page and the athlete JSON."""
+        broken = profiles.fraction_pick(self.opts.seed, pid, "broken", self.opts.broken_profiles)
+        js_only = not broken and profiles.fraction_pick(
+            self.opts.seed, pid, "js-only", self.opts.js_only_profiles
+        )
+        return broken, js_only
 
     def _player_index(self, raw: str) -> int:
         try:

@@ -1,4 +1,4 @@
-"""Spider `profiles`: player profiles via __NEXT_DATA__ or the athlete JSON, and Chromium only when needed."""
+"""Spider `profiles`: player profiles via the athlete JSON or __NEXT_DATA__, and Chromium only when needed."""
 
 from __future__ import annotations
 
@@ -80,10 +80,11 @@ def parse_ids(text: str) -> list[int]:
 class ProfilesSpider(CricketSpider):
     """Profiles for `player_ids` (or every player of the raw run `from_raw`).
 
-    `render=auto` (default) reads `__NEXT_DATA__` from the profile page, else the athlete JSON, and
-    opens Chromium only for a player whose data is in neither; `always` renders every profile;
-    `never` never starts a browser. Arguments: player_ids | from_raw, base_url, render,
-    render_timeout_ms (how long to wait for the profile selector).
+    `render=auto` (default) reads the athlete JSON (one request per player), else `__NEXT_DATA__`
+    from the profile page (the 302 and the page), and opens Chromium only for a player whose data is
+    in neither; `always` renders every profile; `never` never starts a browser. Arguments:
+    player_ids | from_raw, base_url, render, render_timeout_ms (how long to wait for the profile
+    selector), athlete_base_url.
     """
 
     name = "profiles"
@@ -102,6 +103,10 @@ class ProfilesSpider(CricketSpider):
         # Scrapy's check re-parses a generator callback's source whenever its small cache of bound
         # methods misses, which on the fast path is most responses: pure overhead here.
         "WARN_ON_GENERATOR_RETURN_VALUE": False,
+        # A callback yields one item or one request, but Scrapy starts CONCURRENT_ITEMS (default
+        # 100) asyncio tasks for every callback's output whatever its length: measured, about 30% of
+        # the fast path's CPU went to creating and scheduling them.
+        "CONCURRENT_ITEMS": 1,
     }
 
     def __init__(
@@ -177,15 +182,10 @@ class ProfilesSpider(CricketSpider):
                 for request in self.queue_render(self.profile_url(player_id), player_id):
                     yield request
             else:
-                yield scrapy.Request(
-                    self.profile_url(player_id),
-                    callback=self.parse_profile,
-                    errback=self.profile_failed,
-                    cb_kwargs={"player_id": player_id},
-                    # ids are distinct already; skipping the dupe filter spares two fingerprints
-                    # per profile (the redirect inherits the flag).
-                    dont_filter=True,
-                )
+                # The athlete JSON first: one request where the profile page takes two (the 302
+                # and the page), with every field a profile needs. It lists teams only as $refs;
+                # the transformer takes `players.teams` from the lists' player cells first anyway.
+                yield self.athlete_request(player_id)
 
     def profile_url(self, player_id: int) -> str:
         return f"{self.base_url}/ci/content/player/{player_id}.html"
@@ -193,13 +193,23 @@ class ProfilesSpider(CricketSpider):
     def athlete_url(self, player_id: int) -> str:
         return f"{self.athlete_base_url}/v2/sports/cricket/athletes/{player_id}"
 
-    def athlete_request(self, player_id: int, page_url: str | None = None) -> scrapy.Request:
+    def athlete_request(self, player_id: int) -> scrapy.Request:
         return scrapy.Request(
             self.athlete_url(player_id),
             callback=self.parse_athlete,
             errback=self.athlete_failed,
-            cb_kwargs={"player_id": player_id, "page_url": page_url},
-            dont_filter=True,  # one per player
+            cb_kwargs={"player_id": player_id},
+            # ids are distinct already; skipping the dupe filter spares a fingerprint per profile.
+            dont_filter=True,
+        )
+
+    def profile_request(self, player_id: int) -> scrapy.Request:
+        return scrapy.Request(
+            self.profile_url(player_id),
+            callback=self.parse_profile,
+            errback=self.profile_failed,
+            cb_kwargs={"player_id": player_id},
+            dont_filter=True,  # one per player (the redirect inherits the flag)
         )
 
     def queue_render(self, url: str, player_id: int) -> Iterator[scrapy.Request]:
@@ -245,43 +255,8 @@ class ProfilesSpider(CricketSpider):
 
     # ------------------------------------------------------------------ callbacks
 
-    def parse_profile(self, response: Response, player_id: int | None = None) -> Iterator[Any]:
-        """Fast path: the profile page's __NEXT_DATA__ player object; else the athlete JSON.
-
-        @replica_url /ci/content/player/{player_id}.html
-        @returns items 1 1
-        @returns requests 0 0
-        @scrapes record player_id source data source_url
-        """
-        player_id = player_id or _url_player_id(response)
-        if b"</html>" not in response.body[-2048:].lower():
-            # Cut off in transit: retry like a failed download; once retries are spent, the JSON.
-            retry = get_retry_request(response.request, spider=self, reason="truncated_page")
-            if retry is not None:
-                yield retry
-                return
-        try:
-            player = page.next_data_player(response.text)
-            profile = page.parse_next_data_player(player) if player is not None else None
-        except page.ProfileParseError as exc:
-            self.logger.warning("__NEXT_DATA__ of player %d unreadable: %s", player_id, exc)
-            player = profile = None
-        if profile is not None:
-            if profile.player_id != player_id:
-                self.fail(player_id, "id_mismatch", f"{response.url} holds player {profile.player_id}")
-                return
-            if profile.complete:
-                yield self.item(player_id, "next_data", player, response.url)
-                return
-            self.crawler.stats.inc_value("cricket/profiles/next_data_incomplete")
-        else:
-            self.crawler.stats.inc_value("cricket/profiles/no_next_data")
-        yield self.athlete_request(player_id, response.url)
-
-    def parse_athlete(
-        self, response: Response, player_id: int | None = None, page_url: str | None = None
-    ) -> Iterator[Any]:
-        """Fast path, second source: the ESPN core athlete JSON; the browser when it lacks the data.
+    def parse_athlete(self, response: Response, player_id: int | None = None) -> Iterator[Any]:
+        """Fast path, first source: the ESPN core athlete JSON; else the profile page's __NEXT_DATA__.
 
         (`@meta` clears `cricket_page`: a JSON document has no `</html>` for the truncated-page check.)
 
@@ -302,7 +277,7 @@ class ProfilesSpider(CricketSpider):
                 return
             self.logger.warning("athlete JSON for player %d unreadable: %s", player_id, exc)
             self.crawler.stats.inc_value("cricket/profiles/athlete_json_unreadable")
-            yield from self.next_after_athlete(player_id, page_url, "athlete_json_unreadable", str(exc))
+            yield self.profile_request(player_id)
             return
         if profile.player_id != player_id:
             self.fail(player_id, "id_mismatch", f"{response.url} holds player {profile.player_id}")
@@ -310,8 +285,43 @@ class ProfilesSpider(CricketSpider):
             yield self.item(player_id, "athlete_json", doc, response.url)
         else:
             self.crawler.stats.inc_value("cricket/profiles/athlete_json_incomplete")
-            yield from self.next_after_athlete(
-                player_id, page_url, "incomplete", f"missing {list(profile.missing)}"
+            yield self.profile_request(player_id)
+
+    def parse_profile(self, response: Response, player_id: int | None = None) -> Iterator[Any]:
+        """Fast path, second source: the profile page's __NEXT_DATA__ player object; the browser when
+        the page lacks it (`render=auto`).
+
+        @replica_url /ci/content/player/{player_id}.html
+        @returns items 1 1
+        @returns requests 0 0
+        @scrapes record player_id source data source_url
+        """
+        player_id = player_id or _url_player_id(response)
+        if b"</html>" not in response.body[-2048:].lower():
+            # Cut off in transit: retry like a failed download; once retries are spent, read what came.
+            retry = get_retry_request(response.request, spider=self, reason="truncated_page")
+            if retry is not None:
+                yield retry
+                return
+        try:
+            player = page.next_data_player(response.text)
+            profile = page.parse_next_data_player(player) if player is not None else None
+        except page.ProfileParseError as exc:
+            self.logger.warning("__NEXT_DATA__ of player %d unreadable: %s", player_id, exc)
+            player = profile = None
+        if profile is None:
+            self.crawler.stats.inc_value("cricket/profiles/no_next_data")
+            yield from self.after_fast_path(
+                player_id, response.url, "no_next_data", f"{response.url} has no __NEXT_DATA__ player"
+            )
+        elif profile.player_id != player_id:
+            self.fail(player_id, "id_mismatch", f"{response.url} holds player {profile.player_id}")
+        elif profile.complete:
+            yield self.item(player_id, "next_data", player, response.url)
+        else:
+            self.crawler.stats.inc_value("cricket/profiles/next_data_incomplete")
+            yield from self.after_fast_path(
+                player_id, response.url, "next_data_incomplete", f"missing {list(profile.missing)}"
             )
 
     def parse_rendered(self, response: Response, player_id: int) -> Iterator[Any]:
@@ -336,22 +346,21 @@ class ProfilesSpider(CricketSpider):
 
     # ------------------------------------------------------------------ failures
 
+    def athlete_failed(self, failure: Failure) -> Iterator[Any]:
+        """The athlete JSON failed after the downloader's retries: try the profile page instead."""
+        player_id = failure.request.cb_kwargs["player_id"]
+        self.crawler.stats.inc_value("cricket/profiles/athlete_json_failed")
+        self.logger.info(
+            "athlete JSON of player %d failed (%s); trying the profile page", player_id, _why(failure)
+        )
+        yield self.profile_request(player_id)
+
     def profile_failed(self, failure: Failure) -> Iterator[Any]:
-        """The profile page failed after the downloader's retries: try the athlete JSON instead."""
         player_id = failure.request.cb_kwargs["player_id"]
         self.crawler.stats.inc_value("cricket/profiles/profile_page_failed")
-        self.logger.info(
-            "profile page of player %d failed (%s); trying the athlete JSON", player_id, _why(failure)
-        )
-        yield self.athlete_request(player_id)
+        yield from self.after_fast_path(player_id, None, "profile_page_failed", _why(failure))
 
-    def athlete_failed(self, failure: Failure) -> Iterator[Any]:
-        kwargs = failure.request.cb_kwargs
-        yield from self.next_after_athlete(
-            kwargs["player_id"], kwargs.get("page_url"), "athlete_json_failed", _why(failure)
-        )
-
-    def next_after_athlete(
+    def after_fast_path(
         self, player_id: int, page_url: str | None, reason: str, detail: str
     ) -> Iterator[Any]:
         """Neither fast source had the data: render in `auto`, give up in `never`."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
@@ -12,9 +13,12 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from scrapy.http import TextResponse
+from scrapy.utils.test import get_crawler
 
 from crawler.pages.profiles import next_data_player, parse_raw
 from crawler.rawread import iter_items, read_manifest
+from crawler.spiders.profiles import ProfilesSpider
 from tests.helpers import REPO, start_replica
 
 PLAYERS = "300"
@@ -95,7 +99,7 @@ def truth(tmp_path_factory) -> dict[int, dict]:
 
 @pytest.fixture(scope="module")
 def replica_js():
-    """300 players, a fifth of them with profile pages whose data only the browser can render."""
+    """300 players, a fifth of them with details only the browser can render (sparse athlete JSON, no __NEXT_DATA__)."""
     srv = start_replica("--players", PLAYERS, "--seed", SEED, "--js-only-profiles", "0.2")
     yield srv
     srv.stop()
@@ -119,33 +123,62 @@ def assert_equals_truth(items: list[dict], truth: dict[int, dict]) -> None:
     assert not mismatches, f"{len(mismatches)} profiles differ from truth, e.g. {mismatches[:3]}"
 
 
+def _page(url: str, player_id: int) -> str:
+    return urllib.request.urlopen(f"{url}/ci/content/player/{player_id}.html").read().decode("utf-8")
+
+
 def check_lineage(items: list[dict], run_id: str) -> None:
     for item in items:
         assert item["record"] == "profile" and item["spider"] == "profiles" and item["run_id"] == run_id
         assert item["scraped_at"].endswith("Z") and item["source_url"].startswith("http://127.0.0.1:")
 
 
-def test_fast_path_equals_truth(replica_js, truth, tmp_path):
-    """render=auto on the replica: __NEXT_DATA__ for most players, the athlete JSON for JS-only pages, no browser."""
-    proc = scrape(replica_js.url, sorted(truth), tmp_path, "fast", "-a", "render=auto")
+def test_fast_path_equals_truth(replica_300, truth, tmp_path):
+    """render=auto on the replica: the athlete JSON for every player, one request each, no browser."""
+    proc = scrape(replica_300.url, sorted(truth), tmp_path, "fast", "-a", "render=auto")
     assert proc.returncode == 0, proc.stderr[-3000:]
     items = list(iter_items(run_uri(tmp_path, "fast")))
     assert sorted(i["player_id"] for i in items) == sorted(truth)
+    assert {i["source"] for i in items} == {"athlete_json"}
     assert_equals_truth(items, truth)
     check_lineage(items, "fast")
-    sources = {s: sum(i["source"] == s for i in items) for s in ("next_data", "athlete_json", "rendered")}
-    assert sources["rendered"] == 0 and sources["next_data"] > 0 and sources["athlete_json"] > 0, sources
-    # The JS-only pages are exactly those without __NEXT_DATA__ in their HTML.
-    for item in items:
-        if item["source"] == "athlete_json":
-            html = urllib.request.urlopen(
-                f"{replica_js.url}/ci/content/player/{item['player_id']}.html"
-            ).read()
-            assert next_data_player(html.decode("utf-8")) is None
     manifest = read_manifest(run_uri(tmp_path, "fast"))
     assert manifest["finish_reason"] == "finished"
-    assert manifest["stats"]["cricket/profiles/source/athlete_json"] == sources["athlete_json"]
+    stats = manifest["stats"]
+    assert stats["cricket/profiles/source/athlete_json"] == len(truth)
+    assert stats["downloader/request_count"] == len(truth) + 1  # and robots.txt
     assert scrapy_stat(proc, "playwright/browser_count") is None  # no browser on the fast path
+
+
+def test_incomplete_athlete_json_goes_to_the_profile_page(real_fixtures):
+    """The real athlete JSON is kept verbatim; without a field the profile needs, the profile page is next."""
+    crawler = get_crawler(ProfilesSpider, {"CRICKET_BASE_URL": "https://www.espncricinfo.com"})
+    spider = ProfilesSpider.from_crawler(crawler, player_ids="253802", render="auto")
+    crawler.spider = spider
+
+    async def start() -> list:
+        return [r async for r in spider.start()]
+
+    (request,) = asyncio.run(start())
+    assert request.url == "http://core.espnuk.org/v2/sports/cricket/athletes/253802"
+    doc = json.loads((real_fixtures / "espn_core_athlete_253802_virat_kohli.json").read_text())
+
+    def answer(body: dict) -> list:
+        response = TextResponse(request.url, body=json.dumps(body).encode(), request=request)
+        return list(spider.parse_athlete(response, **request.cb_kwargs))
+
+    (item,) = answer(doc)
+    assert (item["record"], item["player_id"], item["source"], item["data"]) == (
+        "profile",
+        253802,
+        "athlete_json",
+        doc,
+    )
+    del doc["position"]  # no playing role
+    (next_request,) = answer(doc)
+    assert next_request.url == "https://www.espncricinfo.com/ci/content/player/253802.html"
+    assert next_request.callback == spider.parse_profile
+    assert crawler.stats.get_value("cricket/profiles/athlete_json_incomplete") == 1
 
 
 def test_render_always_equals_truth(replica_js, truth, tmp_path):
@@ -164,31 +197,28 @@ def test_render_always_equals_truth(replica_js, truth, tmp_path):
 
 
 def test_auto_renders_only_what_the_json_lacks(replica_js, truth, tmp_path):
-    """With the athlete JSON unavailable, render=auto sends exactly the JS-only pages to the browser."""
+    """render=auto sends to the browser exactly the players whose athlete JSON and page both lack the data."""
     ids = sorted(truth)[:60]
-    proc = scrape(
-        replica_js.url,
-        ids,
-        tmp_path,
-        "auto",
-        "-a",
-        "render=auto",
-        "-a",
-        f"athlete_base_url={replica_js.url}/gone",
-    )
+    proc = scrape(replica_js.url, ids, tmp_path, "auto", "-a", "render=auto")
     assert proc.returncode == 0, proc.stderr[-3000:]
     items = list(iter_items(run_uri(tmp_path, "auto")))
     assert sorted(i["player_id"] for i in items) == ids
     assert_equals_truth(items, truth)
-    rendered = [i for i in items if i["source"] == "rendered"]
-    assert rendered and len(rendered) < len(items)
+    rendered = sorted(i["player_id"] for i in items if i["source"] == "rendered")
+    js_only = [pid for pid in ids if next_data_player(_page(replica_js.url, pid)) is None]
+    assert rendered == js_only and 0 < len(rendered) < len(items)
+    assert {i["source"] for i in items} == {"athlete_json", "rendered"}
     stats = read_manifest(run_uri(tmp_path, "auto"))["stats"]
     assert (
-        stats["cricket/profiles/render_fallback"] == len(rendered) == stats["cricket/profiles/no_next_data"]
+        stats["cricket/profiles/athlete_json_incomplete"]
+        == stats["cricket/profiles/no_next_data"]
+        == stats["cricket/profiles/render_fallback"]
+        == len(rendered)
     )
 
 
-def test_render_never_without_json_fails_cleanly(replica_js, truth, tmp_path):
+def test_next_data_when_the_athlete_json_is_unavailable(replica_js, truth, tmp_path):
+    """render=never without the athlete JSON: __NEXT_DATA__ where the page has it, else a counted failure."""
     ids = sorted(truth)[:30]
     proc = scrape(
         replica_js.url,
@@ -203,9 +233,15 @@ def test_render_never_without_json_fails_cleanly(replica_js, truth, tmp_path):
     assert proc.returncode == 0, proc.stderr[-3000:]
     manifest = read_manifest(run_uri(tmp_path, "never"))
     stats = manifest["stats"]
-    kept = stats.get("cricket/profiles/source/next_data", 0)
-    assert kept + stats["cricket/profiles/failed"] == len(ids) and stats["cricket/profiles/failed"] > 0
-    assert stats["cricket/profiles/failed/athlete_json_failed"] == stats["cricket/profiles/failed"]
+    items = list(iter_items(run_uri(tmp_path, "never")))
+    assert {i["source"] for i in items} == {"next_data"}
+    assert_equals_truth(items, truth)
+    js_only = [pid for pid in ids if next_data_player(_page(replica_js.url, pid)) is None]
+    assert sorted(i["player_id"] for i in items) == sorted(set(ids) - set(js_only))
+    assert stats["cricket/profiles/athlete_json_failed"] == len(ids)
+    assert (
+        stats["cricket/profiles/failed"] == stats["cricket/profiles/failed/no_next_data"] == len(js_only) > 0
+    )
     assert scrapy_stat(proc, "playwright/browser_count") is None
     assert "scrapy-playwright" not in proc.stderr  # render=never does not even load the handler
 
