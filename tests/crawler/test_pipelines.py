@@ -8,7 +8,7 @@ import pytest
 from scrapy.exceptions import DropItem
 
 from crawler.items import RawRows
-from crawler.pipelines import DedupePipeline, LineagePipeline, ValidatePipeline
+from crawler.pipelines import DedupePipeline, KeySet, LineagePipeline, ValidatePipeline
 
 CAREER = {
     "record": "career",
@@ -144,3 +144,23 @@ def test_page_item_lineage_on_every_row(stats):
     }
     assert len({r["scraped_at"] for r in item.rows}) == 1
     assert stats == {"items/career": 1, "items/innings": 1, "cricket/rows": 2}
+
+
+def test_key_set_is_exact_across_settling():
+    keys = KeySet(settle_at=4)
+    for k in range(10):  # settles twice: 8 keys in the sorted array, 2 in the recent set
+        keys.add(k * 7 - 30)
+    assert len(keys) == 10 and len(keys.settled) == 8
+    assert keys.seen_before([-30, 33, 32, 2**63 - 1, -(2**63)]) == [True, True, False, False, False]
+    assert all(k * 7 - 30 in keys for k in range(10)) and 6 not in keys
+
+
+def test_page_duplicates_found_while_the_key_set_settles(stats):
+    dedupe = DedupePipeline(stats=stats)
+    dedupe.seen.settle_at = 2
+    rows = [{**CAREER, "player_id": i} for i in (1, 2, 3, 1, 4, 2)]
+    assert [r["player_id"] for r in dedupe.process_item(_page(*rows)).rows] == [1, 2, 3, 4]
+    assert [
+        r["player_id"] for r in dedupe.process_item(_page(*rows[:3], {**CAREER, "player_id": 5})).rows
+    ] == [5]
+    assert stats["dedupe/duplicates/career"] == 5
