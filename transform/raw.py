@@ -219,8 +219,11 @@ def _blocks(part: Location, rejects: Rejects) -> Iterator[bytes]:
 
 def _read_json(block: bytes, schema: pa.Schema) -> pa.Table | None:
     try:
+        # One chunk, parsed on this thread: the typing thread keeps the other core busy, and one chunk spares
+        # the typer a concatenation of every column it reads.
         tb = pj.read_json(
             pa.BufferReader(block),
+            read_options=pj.ReadOptions(use_threads=False, block_size=len(block) + 1),
             parse_options=pj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="infer"),
         )
         tb.validate(full=True)  # Arrow's JSON reader does not check UTF-8 itself
