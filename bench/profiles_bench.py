@@ -44,6 +44,7 @@ class Result:
     chromium_peak_mb: float | None
     chromium_processes: int
     crawler_peak_mb: float
+    requests: int  # downloader requests, robots.txt included
     load: float  # 1-minute load average when the run ended (other work on the machine)
 
     @property
@@ -169,6 +170,7 @@ def crawl(
         chromium_peak_mb=sampler.chromium_peak / 2**20 if sampler.chromium_pids else None,
         chromium_processes=len(sampler.chromium_pids),
         crawler_peak_mb=sampler.crawler_peak / 2**20,
+        requests=int(stats.get("downloader/request_count", 0)),
         load=os.getloadavg()[0],
     )
 
@@ -217,25 +219,28 @@ def report(results: list[Result]) -> str:
         "",
         f"`cricket-scrape profiles` against the local replica ({FAST_PLAYERS} players, seed {SEED}; robots.txt"
         " obeyed, AutoThrottle and download delay off as for our own site). The fast path (`render=never`:"
-        f" __NEXT_DATA__ after the profile link's 302) crawls all {fast.profiles} players at concurrency"
+        " the athlete JSON, one request per player; __NEXT_DATA__ behind the profile link's 302 only where"
+        f" the JSON lacks a field) crawls all {fast.profiles} players at concurrency"
         f" {fast.concurrency}; the rendered path (`render=always`: Debian Chromium through scrapy-playwright,"
         " one reused page per lane, images/fonts/media aborted) crawls the first"
-        f" {RENDER_PLAYERS}. profiles/s uses the crawl's own elapsed time (Scrapy's `elapsed_time_seconds`);"
+        f" {RENDER_PLAYERS}. requests counts the downloader's requests, robots.txt and redirects included."
+        " profiles/s uses the crawl's own elapsed time (Scrapy's `elapsed_time_seconds`);"
         " wall time adds process start-up and browser launch. CPU is the crawler's whole process tree"
         " (Playwright's driver and Chromium included) per profile, start-up included; the replica's CPU is"
         " listed apart. Memory: summed PSS sampled every 0.1 s. Load is the 1-minute load average at the"
         " end of the run: the machine's 2 cores are shared with other work, which lowers the rates but"
         " hardly the CPU per profile.",
         "",
-        "| path | concurrency | profiles | failed | crawl s | wall s | profiles/s | crawler CPU ms/profile |"
-        " replica CPU s | Chromium peak PSS (MB) | Chromium processes | crawler peak PSS (MB) | load |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| path | concurrency | profiles | failed | requests | crawl s | wall s | profiles/s |"
+        " crawler CPU ms/profile | replica CPU s | Chromium peak PSS (MB) | Chromium processes |"
+        " crawler peak PSS (MB) | load |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         chrom = f"{r.chromium_peak_mb:.0f}" if r.chromium_peak_mb is not None else "no browser"
         lines.append(
             f"| {r.label} | {r.concurrency} | {r.profiles}"
-            f" | {r.failed} | {r.seconds:.1f} | {r.wall:.1f} | {r.rate:.1f} | {r.cpu_ms:.1f}"
+            f" | {r.failed} | {r.requests} | {r.seconds:.1f} | {r.wall:.1f} | {r.rate:.1f} | {r.cpu_ms:.1f}"
             f" | {r.replica_cpu:.1f} | {chrom} | {r.chromium_processes} | {r.crawler_peak_mb:.0f} | {r.load:.1f} |"
         )
     lines += [
