@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 from crawler.feeds import feed_uri, raw_uri
+
+_BATCHED = re.compile(r"%\((batch_id|batch_time)\)")
 
 
 class RawFeedAddon:
@@ -11,8 +15,18 @@ class RawFeedAddon:
     def update_settings(self, settings) -> None:
         raw = raw_uri(settings)
         settings.set("CRICKET_RAW_URI", raw, priority="addon")
-        if settings.getdict("FEEDS"):
-            return  # an explicit FEEDS (e.g. -s FEEDS=… or `scrapy crawl -o`) wins
+        feeds = settings.getdict("FEEDS")
+        if feeds:
+            # An explicit FEEDS (e.g. -s FEEDS=… or `scrapy crawl -O rows.jsonl`) wins. The raw feed's
+            # FEED_EXPORT_BATCH_ITEM_COUNT would make Scrapy refuse a single-file feed: those get one file.
+            single = {
+                uri: {**opts, "batch_item_count": 0}
+                for uri, opts in feeds.items()
+                if "batch_item_count" not in opts and not _BATCHED.search(str(uri))
+            }
+            if single:
+                settings.set("FEEDS", {**feeds, **single}, priority=settings.getpriority("FEEDS"))
+            return
         settings.set(
             "FEEDS",
             {

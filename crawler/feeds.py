@@ -9,7 +9,7 @@ from tempfile import NamedTemporaryFile
 from typing import IO, Any
 
 import orjson
-from scrapy.exporters import JsonLinesItemExporter
+from scrapy.exporters import CsvItemExporter, JsonItemExporter, JsonLinesItemExporter, XmlItemExporter
 from scrapy.extensions.feedexport import FeedExporter, FileFeedStorage, apply_uri_params
 from w3lib.url import file_uri_to_path
 
@@ -114,6 +114,29 @@ class RawJsonLinesExporter(JsonLinesItemExporter):
             self.file.write(orjson.dumps(item, option=_LINE))
         else:
             super().export_item(item)
+
+
+class _RowsExporter:
+    """Mixin for Scrapy's other exporters: a page's RawRows is exported as its records, one by one."""
+
+    def export_item(self, item) -> None:
+        if type(item) is RawRows:
+            for row in item.rows:
+                super().export_item(row)
+        else:
+            super().export_item(item)
+
+
+class RawJsonExporter(_RowsExporter, JsonItemExporter):
+    """`-O rows.json`: a JSON array of raw records."""
+
+
+class RawCsvExporter(_RowsExporter, CsvItemExporter):
+    """`-O rows.csv`: one line per raw record (`cells` as its JSON text)."""
+
+
+class RawXmlExporter(_RowsExporter, XmlItemExporter):
+    """`-O rows.xml`: one element per raw record."""
 
 
 class RawFeedExporter(FeedExporter):

@@ -88,7 +88,14 @@ CRICKET_RUN_ID = os.environ.get("CRICKET_RUN_ID", "")
 ADDONS = {"crawler.addons.RawFeedAddon": 0}
 FEED_EXPORT_BATCH_ITEM_COUNT = _env("FEED_EXPORT_BATCH_ITEM_COUNT", 5000)
 FEED_EXPORT_ENCODING = "utf-8"
-FEED_EXPORTERS = {"jsonlines": "crawler.feeds.RawJsonLinesExporter"}
+# Exporters that write a page item's raw records one by one (for -O rows.jsonl/.json/.csv/.xml too).
+FEED_EXPORTERS = {
+    "jsonlines": "crawler.feeds.RawJsonLinesExporter",
+    "jsonl": "crawler.feeds.RawJsonLinesExporter",
+    "json": "crawler.feeds.RawJsonExporter",
+    "csv": "crawler.feeds.RawCsvExporter",
+    "xml": "crawler.feeds.RawXmlExporter",
+}
 FEED_STORAGES = {"file": "crawler.feeds.AtomicFileFeedStorage", "": "crawler.feeds.AtomicFileFeedStorage"}
 AWS_ENDPOINT_URL = os.environ.get("AWS_ENDPOINT_URL") or None
 AWS_REGION_NAME = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or None

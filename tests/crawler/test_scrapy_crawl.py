@@ -34,6 +34,19 @@ def test_scrapy_crawl_statsguru_writes_parts_and_manifest(replica_300, tmp_path)
     }
 
 
+def test_scrapy_crawl_output_option_writes_one_record_per_row(replica_300, tmp_path):
+    out_jsonl, out_json = tmp_path / "rows.jsonl", tmp_path / "rows.json"
+    res = crawl("statsguru", "-a", f"base_url={replica_300.url}", "-a", "classes=3", "-a", "types=fielding",
+                "-O", str(out_jsonl), "-O", str(out_json), raw=tmp_path / "raw")  # fmt: skip
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert "FeedExporter extension is not enabled" not in res.stderr
+    lines = [json.loads(line) for line in out_jsonl.read_text().splitlines()]
+    array = json.loads(out_json.read_text())
+    assert lines == array and len(lines) > 50
+    assert {(r["record"], r["class"], r["type"]) for r in lines} == {("career", 3, "fielding")}
+    assert len({r["player_id"] for r in lines}) == len(lines)
+
+
 def test_scrapy_crawl_blocked_by_robots_is_reported(replica_factory, tmp_path):
     strict = replica_factory("--players", "300", "--seed", "7", "--robots", "strict")
     raw = tmp_path / "raw"
