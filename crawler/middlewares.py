@@ -8,6 +8,7 @@ import logging
 from scrapy.downloadermiddlewares.retry import RetryMiddleware, get_retry_request
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import IgnoreRequest
+from scrapy.utils.httpobj import urlparse_cached
 
 from crawler.pages.tables import require_complete
 
@@ -61,12 +62,33 @@ class BlockDetectionMiddleware:
 
 
 class PoliteRobotsTxtMiddleware(RobotsTxtMiddleware):
-    """robots.txt refusing a page we need is a block, not a silent skip: stop with `blocked`."""
+    """robots.txt refusing a page we need is a block, not a silent skip: stop with `blocked`.
+
+    A request marked `meta["cricket_optional"]` (a source the spider can do without, such as the
+    athlete JSON on ESPN's API host) is only refused: its errback goes on to the next source.
+    """
+
+    def __init__(self, crawler):
+        super().__init__(crawler)
+        self._optional_refused: set[str] = set()  # hosts already reported
 
     def process_request_2(self, rp, request) -> None:
         try:
             super().process_request_2(rp, request)
         except IgnoreRequest:
+            if request.meta.get("cricket_optional"):
+                self.crawler.stats.inc_value("cricket/robots_refused_optional")
+                host = urlparse_cached(request).netloc
+                if host not in self._optional_refused:
+                    self._optional_refused.add(host)
+                    logger.warning(
+                        "robots.txt of %s disallows %s for user agent %r; what it disallows is skipped "
+                        "and the spider's other sources stand in",
+                        host,
+                        request.url,
+                        self._robotstxt_useragent or self._default_useragent,
+                    )
+                raise
             logger.error(
                 "blocked by robots.txt: %s is disallowed for user agent %r; stopping the crawl "
                 "(set ROBOTSTXT_OBEY=False only with the site owner's written permission)",

@@ -201,6 +201,8 @@ class ProfilesSpider(CricketSpider):
             cb_kwargs={"player_id": player_id},
             # ids are distinct already; skipping the dupe filter spares a fingerprint per profile.
             dont_filter=True,
+            # The API host's robots.txt refusing it is no block: the profile page stands in.
+            meta={"cricket_optional": True},
         )
 
     def profile_request(self, player_id: int) -> scrapy.Request:

@@ -1,16 +1,19 @@
-"""Politeness pieces: robots.txt Crawl-delay becomes the host's download delay, and AutoThrottle keeps to it."""
+"""Politeness pieces: robots.txt Crawl-delay and refusals, AutoThrottle kept to the delay, Akamai block pages."""
 
 from __future__ import annotations
 
+import asyncio
 from types import SimpleNamespace
 
+import pytest
 from scrapy.core.downloader import Slot
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response
 from scrapy.robotstxt import ProtegoRobotParser
 from scrapy.utils.test import get_crawler
 
 from crawler.extensions import PoliteAutoThrottle, RobotsCrawlDelay
-from crawler.middlewares import is_access_denied
+from crawler.middlewares import PoliteRobotsTxtMiddleware, is_access_denied
 
 STRICT = b"User-agent: *\nCrawl-delay: 15\nDisallow: /*template=results\nDisallow: /*wrappertype=print\n"
 
@@ -60,3 +63,21 @@ def test_akamai_block_page_is_recognised():
     assert not is_access_denied(
         Response("https://x/", status=200, body=b"<html><title>Statsguru</title></html>")
     )
+
+
+def test_robots_refusal_stops_the_crawl_unless_the_request_is_optional():
+    crawler = get_crawler(settings_dict={"ROBOTSTXT_OBEY": True})
+    mw = PoliteRobotsTxtMiddleware(crawler)
+    parser = ProtegoRobotParser(b"User-agent: *\nDisallow: /v2/\n", spider=None)
+    url = "http://core.example.org/v2/sports/cricket/athletes/253802"
+
+    async def refuse(request: Request) -> None:
+        with pytest.raises(IgnoreRequest):
+            mw.process_request_2(parser, request)
+
+    for _ in range(2):
+        asyncio.run(refuse(Request(url, meta={"cricket_optional": True})))
+    assert crawler.stats.get_value("cricket/robots_refused_optional") == 2
+    assert crawler.stats.get_value("cricket/stop_reason") is None
+    asyncio.run(refuse(Request(url)))
+    assert crawler.stats.get_value("cricket/stop_reason") == "blocked"

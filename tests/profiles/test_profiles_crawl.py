@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import http.server
 import json
 import os
 import re
 import shutil
 import subprocess
 import sys
+import threading
 import urllib.request
 from pathlib import Path
 
@@ -161,6 +163,7 @@ def test_incomplete_athlete_json_goes_to_the_profile_page(real_fixtures):
 
     (request,) = asyncio.run(start())
     assert request.url == "http://core.espnuk.org/v2/sports/cricket/athletes/253802"
+    assert request.meta["cricket_optional"] is True  # robots.txt refusing it is no block
     doc = json.loads((real_fixtures / "espn_core_athlete_253802_virat_kohli.json").read_text())
 
     def answer(body: dict) -> list:
@@ -244,6 +247,51 @@ def test_next_data_when_the_athlete_json_is_unavailable(replica_js, truth, tmp_p
     )
     assert scrapy_stat(proc, "playwright/browser_count") is None
     assert "scrapy-playwright" not in proc.stderr  # render=never does not even load the handler
+
+
+class _DisallowAll(http.server.BaseHTTPRequestHandler):
+    """An API host whose robots.txt refuses every client; anything else it answers is never asked for."""
+
+    def do_GET(self):  # noqa: N802 (http.server's name)
+        body = b"User-agent: *\nDisallow: /\n" if self.path == "/robots.txt" else b"{}"
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_athlete_host_refused_by_robots_is_no_block(replica_300, truth, tmp_path):
+    """robots.txt of the athlete JSON's host disallows it: the profile pages stand in, the run finishes."""
+    api = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _DisallowAll)
+    threading.Thread(target=api.serve_forever, daemon=True).start()
+    ids = sorted(truth)[:20]
+    try:
+        proc = scrape(
+            replica_300.url,
+            ids,
+            tmp_path,
+            "refused",
+            "-a",
+            "render=never",
+            "-a",
+            f"athlete_base_url=http://127.0.0.1:{api.server_port}",
+        )
+    finally:
+        api.shutdown()
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stderr.count("robots.txt of 127.0.0.1:") == 1  # said once, not per player
+    manifest = read_manifest(run_uri(tmp_path, "refused"))
+    assert manifest["finish_reason"] == "finished"
+    stats = manifest["stats"]
+    assert (
+        stats["cricket/robots_refused_optional"] == stats["cricket/profiles/athlete_json_failed"] == len(ids)
+    )
+    items = list(iter_items(run_uri(tmp_path, "refused")))
+    assert sorted(i["player_id"] for i in items) == ids and {i["source"] for i in items} == {"next_data"}
+    assert_equals_truth(items, truth)
 
 
 def test_broken_profile_fails_after_retries_and_crawl_finishes(truth, tmp_path):
