@@ -32,8 +32,15 @@ def arrow_baseline(run_dir: Path, out: Path) -> int:
     return rows
 
 
+def loadavg() -> float:
+    """The 1-minute load average: the machine is shared, so every figure carries the load it ran under."""
+    with open("/proc/loadavg") as f:
+        return float(f.read().split()[0])
+
+
 def measure(cmd: list[str]) -> dict:
     """Wall time, CPU time and peak RSS of one child process (wait4 gives that child's own rusage)."""
+    load = loadavg()
     t0 = time.monotonic()
     with tempfile.TemporaryFile("w+") as err:
         proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=err, text=True)
@@ -45,7 +52,8 @@ def measure(cmd: list[str]) -> dict:
     proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here: keep Popen from polling a reused pid
     if proc.returncode != 0:
         raise RuntimeError(f"{cmd} exited {proc.returncode}: {out[-1000:]} {errors[-2000:]}")
-    return {"wall": wall, "cpu": ru.ru_utime + ru.ru_stime, "rss_mb": ru.ru_maxrss / 1024, "out": out}
+    return {"wall": wall, "cpu": ru.ru_utime + ru.ru_stime, "rss_mb": ru.ru_maxrss / 1024, "out": out,
+            "load": max(load, loadavg())}  # fmt: skip
 
 
 def _raw(work: Path, rows: int) -> Path:
@@ -104,16 +112,19 @@ def render(results: list) -> str:
         "steadier figure), peak RSS from the child's rusage. *arrow* = plain `pyarrow.json.read_json` +",
         "`pyarrow.parquet.write_table` of the same parts (no typing, no dedupe: the limit); *pandas* =",
         "`bench/baselines/pandas_transform.py` (the same typing, dedupe and partitioned write in pandas).",
+        "All three write zstd at level 1 (pyarrow's default level, which neither `cricket-transform` nor the",
+        "baselines override); the arrow baseline writes the raw strings, the others typed columns. *load* is",
+        "the higher 1-minute load average at the start and end of that command (2 cores, shared).",
         "",
-        "| rows | tool | wall s | rows/s (wall) | CPU s | rows/CPU-s | peak RSS MB |",
-        "|---:|---|---:|---:|---:|---:|---:|",
+        "| rows | tool | wall s | rows/s (wall) | CPU s | rows/CPU-s | peak RSS MB | load |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|",
     ]
     for rows, ours, arrow, pandas, _ in results:
         for name, m in (("cricket-transform", ours), ("arrow (limit)", arrow), ("pandas", pandas)):
             if m is None:
                 continue
             lines.append(f"| {rows:,} | {name} | {m['wall']:.1f} | {_rate(rows, m['wall'])} | {m['cpu']:.1f} | "
-                         f"{_rate(rows, m['cpu'])} | {m['rss_mb']:.0f} |")  # fmt: skip
+                         f"{_rate(rows, m['cpu'])} | {m['rss_mb']:.0f} | {m['load']:.1f} |")  # fmt: skip
     lines += ["", "| rows | vs arrow (wall) | vs arrow (CPU) | vs pandas (wall) | vs pandas (CPU) | target |",
               "|---:|---:|---:|---:|---:|---|"]  # fmt: skip
     for rows, ours, arrow, pandas, _ in results:
