@@ -60,6 +60,10 @@ SPIDER_MIDDLEWARES = {
     "scrapy.spidermiddlewares.referer.RefererMiddleware": None,  # our page URLs never need a Referer
 }
 
+# Scrapy starts CONCURRENT_ITEMS (default 100) tasks for every callback's output; our callbacks yield one
+# item (a page's RawRows, or a profile) and our pipelines are synchronous, so more buy nothing.
+CONCURRENT_ITEMS = 1
+
 ITEM_PIPELINES = {
     "crawler.pipelines.ValidatePipeline": 100,
     "crawler.pipelines.DedupePipeline": 200,
