@@ -43,6 +43,16 @@ class DQ:
                 self.samples[key].append({k: (v[i] if not isinstance(v[i], float) else round(v[i], 6))
                                           for k, v in cols.items()})  # fmt: skip
 
+    def merge(self, other: DQ) -> None:
+        """Take in `other`'s findings as if its records had come after this collector's own."""
+        for mine, theirs in ((self.checked, other.checked), (self.failed, other.failed)):
+            for table, checks in theirs.items():
+                for check, n in checks.items():
+                    mine[table][check] += n
+        for key, samples in other.samples.items():
+            kept = self.samples[key]
+            kept.extend(samples[: SAMPLES_PER_CHECK - len(kept)])
+
     def total_failed(self) -> int:
         return sum(n for checks in self.failed.values() for n in checks.values())
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import os
 import queue
@@ -13,12 +14,13 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from transform import checks
-from transform.dedupe import dedupe
+from transform.dedupe import dedupe, dedupe_order
 from transform.dq import DQ
 from transform.mapping import PLAYER_CELLS_SCHEMA, Mapper
 from transform.raw import RawRun, bucket_count, discover_runs, read_parts
@@ -53,6 +55,28 @@ def file_schema(table: str) -> pa.Schema:
     """What a Parquet file holds: the curated schema without the Hive partition column."""
     sch = curated_schema(table)
     return sch.remove(sch.get_field_index("format")) if table in PARTITIONED else sch
+
+
+def dedupe_keys(table: str) -> tuple[str, ...]:
+    """The natural key, format first where a table is partitioned: a sorted bucket is then format by format."""
+    keys = NATURAL_KEYS[table]
+    return ("format", *(k for k in keys if k != "format")) if table in PARTITIONED else keys
+
+
+def by_format(table: str, tb: pa.Table, idx: pa.Array) -> Iterator[tuple[str, pa.Table]]:
+    """(format, rows) of the rows at `idx`, sorted format first; one `NO_FORMAT` part for an unpartitioned table."""
+    n = len(idx)
+    if not n:
+        return
+    if table not in PARTITIONED:
+        yield NO_FORMAT, tb.take(idx)
+        return
+    col = tb.column("format").take(idx).combine_chunks()
+    changed = pc.fill_null(pc.not_equal(col.slice(1), col.slice(0, n - 1)), True)
+    starts = np.concatenate([[0], np.flatnonzero(changed.to_numpy(zero_copy_only=False)) + 1, [n]])
+    # one format's rows at a time: never a sorted copy of the whole bucket
+    for s, e in itertools.pairwise(starts.tolist()):
+        yield col[s].as_py(), tb.take(idx.slice(s, e - s))
 
 
 def table_location(curated: Location, table: str, run_id: str) -> Location:
@@ -239,7 +263,7 @@ class Job:
     def _player_cells(self, stage: Stage) -> pa.Table:
         """Name, teams and country per player from the lists' player cells (latest scrape wins)."""
         # buckets split by player id, so per-bucket winners are the global winners
-        wins = [dedupe(tb, ("player_id",))[0] for _, tb in stage.iter_tables("_player_cells")]
+        wins = [dedupe(tb, ("player_id",))[0] for tb in stage.iter_tables("_player_cells")]
         tb = pa.concat_tables(wins) if wins else PLAYER_CELLS_SCHEMA.empty_table()
         return tb.drop_columns(["_seq"])
 
@@ -287,11 +311,12 @@ class Job:
         cells = self._player_cells(stage)
         profiles = self._profiles_table()
 
-        def deduped() -> Iterator[tuple[str, pa.Table, pa.Table, int]]:
+        def deduped() -> Iterator[tuple[str, pa.Table, pa.Array, pa.Array, int]]:
             for table in TABLES:
-                for paths in stage.partitions(table).values() if table != "players" else ():
-                    for p in paths:
-                        yield (p, *dedupe(Stage.read(p), NATURAL_KEYS[table]))
+                keys = dedupe_keys(table)
+                for p in stage.buckets_of(table) if table != "players" else ():
+                    tb = Stage.read(p)
+                    yield (p, tb, *dedupe_order(tb, keys))
 
         # Reading a staged bucket and sorting it run on another thread, a bucket ahead of the Parquet writer:
         # both are Arrow kernels that release the GIL.
@@ -316,18 +341,31 @@ class Job:
                 files += w.close()
                 rows = w.rows
             else:
-                for fmt, paths in stage.partitions(table).items():
-                    w = PartWriter(
-                        loc.child(f"format={fmt}") if fmt != NO_FORMAT else loc, file_schema(table)
-                    )
-                    for p in paths:
-                        staged, win, conflicts, dropped = next(ready)
-                        assert staged == p, (staged, p)
-                        self.stats["duplicates_dropped"] += dropped
-                        self._conflicts(table, conflicts)
-                        win = self._fill_names(win, cells, profiles)
-                        checks.run(self.dq, table, win)
-                        w.write(win)
+                # Buckets come in one by one, each holding every format; a format's findings and conflicts are
+                # kept apart and taken in format by format below, in the order a format-major pass gives them.
+                writers: dict[str, PartWriter] = {}
+                found: dict[str, DQ] = {}
+                lost: dict[str, list[pa.Table]] = {}
+                for p in stage.buckets_of(table):
+                    staged, tb, win, conflicts, dropped = next(ready)
+                    assert staged == p, (staged, p)
+                    self.stats["duplicates_dropped"] += dropped
+                    for fmt, part in by_format(table, tb, conflicts):
+                        lost.setdefault(fmt, []).append(part)
+                    for fmt, part in by_format(table, tb, win):
+                        if fmt not in writers:
+                            where = loc.child(f"format={fmt}") if fmt != NO_FORMAT else loc
+                            writers[fmt], found[fmt] = PartWriter(where, file_schema(table)), DQ()
+                        part = self._fill_names(part, cells, profiles)
+                        checks.run(found[fmt], table, part)
+                        writers[fmt].write(part)
+                for fmt in sorted(writers.keys() | lost.keys()):
+                    for part in lost.get(fmt, ()):
+                        self._conflicts(table, part)
+                    if fmt not in writers:
+                        continue
+                    self.dq.merge(found[fmt])
+                    w = writers[fmt]
                     files += w.close()
                     rows += w.rows
                     if fmt != NO_FORMAT:
