@@ -25,6 +25,11 @@ RENDER_MODES = ("auto", "always", "never")
 # The real site serves athlete JSON from ESPN's core API (over http; https was reported removed).
 REAL_ATHLETE_BASE = "http://core.espnuk.org"
 
+# After this many athlete JSON failures in a row (its host down, moved or refusing us), the players
+# still to come go straight to their profile pages: a dead host would cost each of them its retries
+# and timeouts first.
+ATHLETE_GIVE_UP_AFTER = 10
+
 # Chromium's resource types that never carry profile data: aborted in the browser to save time.
 ABORTED_RESOURCE_TYPES = frozenset({"image", "font", "media"})
 
@@ -134,6 +139,10 @@ class ProfilesSpider(CricketSpider):
         # (a fresh page per profile costs Chromium a new renderer process: measured, a third more CPU).
         self._render_waiting: deque[tuple[str, int]] = deque()
         self._lanes = 0
+        self._athlete_failures_in_row = 0
+        self._athlete_given_up = False
+        self._athlete_open = 0  # athlete JSON requests sent and not yet answered
+        self._athlete_answered = asyncio.Event()
         self.arguments.update(render=render, render_timeout_ms=self.render_timeout_ms)
         for name, value in (
             ("player_ids", player_ids),
@@ -156,6 +165,10 @@ class ProfilesSpider(CricketSpider):
                 crawler.settings.getint("CONCURRENT_REQUESTS") or 8,
             ),
         )
+        # start() pauses at 3 × CONCURRENT_REQUESTS unanswered athlete requests and goes on at 2 ×:
+        # the downloader stays full, and start() wakes once per CONCURRENT_REQUESTS answers.
+        concurrency = max(1, crawler.settings.getint("CONCURRENT_REQUESTS") or 16)
+        spider.athlete_window = (2 * concurrency, 3 * concurrency)
         if spider.render == "never" and crawler.settings.getpriority("DOWNLOAD_HANDLERS") <= 30:
             # Without a browser there is no reason to start Playwright's driver at all.
             crawler.settings.set("DOWNLOAD_HANDLERS", {}, priority="spider")
@@ -181,11 +194,36 @@ class ProfilesSpider(CricketSpider):
             if self.render == "always":
                 for request in self.queue_render(self.profile_url(player_id), player_id):
                     yield request
+                continue
+            await self.room_for_athlete_request()
+            if self._athlete_given_up:
+                self.crawler.stats.inc_value("cricket/profiles/athlete_json_skipped")
+                yield self.profile_request(player_id)
             else:
                 # The athlete JSON first: one request where the profile page takes two (the 302
                 # and the page), with every field a profile needs. It lists teams only as $refs;
                 # the transformer takes `players.teams` from the lists' player cells first anyway.
+                self._athlete_open += 1
                 yield self.athlete_request(player_id)
+
+    async def room_for_athlete_request(self) -> None:
+        """Hold start() while too many athlete requests are unanswered (see `athlete_window`).
+
+        Scrapy drains start() into its scheduler at once; without this, giving up on a dead API host
+        would come after every player's request was queued for it. Five seconds' wait at most, so
+        an answer that went uncounted can never stall the crawl.
+        """
+        while self._athlete_open >= self.athlete_window[1] and not self._athlete_given_up:
+            self._athlete_answered.clear()
+            try:
+                await asyncio.wait_for(self._athlete_answered.wait(), timeout=5.0)
+            except TimeoutError:
+                return
+
+    def athlete_answered(self) -> None:
+        self._athlete_open -= 1
+        if self._athlete_open <= self.athlete_window[0]:
+            self._athlete_answered.set()
 
     def profile_url(self, player_id: int) -> str:
         return f"{self.base_url}/ci/content/player/{player_id}.html"
@@ -279,8 +317,12 @@ class ProfilesSpider(CricketSpider):
                 return
             self.logger.warning("athlete JSON for player %d unreadable: %s", player_id, exc)
             self.crawler.stats.inc_value("cricket/profiles/athlete_json_unreadable")
+            self.athlete_answered()
+            self.athlete_json_missed(str(exc))
             yield self.profile_request(player_id)
             return
+        self.athlete_answered()
+        self._athlete_failures_in_row = 0
         if profile.player_id != player_id:
             self.fail(player_id, "id_mismatch", f"{response.url} holds player {profile.player_id}")
         elif profile.complete:
@@ -355,7 +397,20 @@ class ProfilesSpider(CricketSpider):
         self.logger.info(
             "athlete JSON of player %d failed (%s); trying the profile page", player_id, _why(failure)
         )
+        self.athlete_answered()
+        self.athlete_json_missed(_why(failure))
         yield self.profile_request(player_id)
+
+    def athlete_json_missed(self, why: str) -> None:
+        self._athlete_failures_in_row += 1
+        if self._athlete_failures_in_row >= ATHLETE_GIVE_UP_AFTER and not self._athlete_given_up:
+            self._athlete_given_up = True
+            self.logger.warning(
+                "the athlete JSON failed for %d players in a row (last: %s); the players still to "
+                "come go straight to their profile pages",
+                self._athlete_failures_in_row,
+                why,
+            )
 
     def profile_failed(self, failure: Failure) -> Iterator[Any]:
         player_id = failure.request.cb_kwargs["player_id"]
