@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from tests.transform.conftest import read_table
 from tests.transform.rawgen import write_run
 from tests.transform.test_rejects import INNINGS, item
@@ -47,3 +49,33 @@ def test_player_page_format_row_supersedes_list_row_when_later(tmp_path, transfo
     assert (row["runs"], row["high_score"], row["format"]) == (7216, 258, "test")
     # the player page has no player cell: name and country come from the list row it superseded
     assert (row["name"], row["country"], row["run_id"]) == ("BA Stokes", "ENG", "pages")
+
+
+def test_many_buckets_keep_the_format_by_format_order(tmp_path, transform_run, monkeypatch):
+    """Staged by bucket with every format in it, the output still reads format by format, bucket by bucket."""
+    monkeypatch.setattr("transform.job.bucket_count", lambda runs: 3)  # small input, large-run bucketing
+    raw = tmp_path / "raw"
+    rows = []
+    for cls in (2, 1):  # odi, then test: input order is not output order
+        for pid in (1, 2, 3, 4):  # buckets 1, 2, 0, 1
+            rows += [
+                item(INNINGS, pid=pid, **{"class": cls}),
+                item(INNINGS, pid=pid, **{"class": cls}, cell_Mins="81"),
+            ]
+    write_run(raw, "statsguru", "a", rows)
+    res = transform_run(raw, tmp_path / "cur", run_id="b", max_reject_ratio=1)
+    conflicts = [
+        json.loads(line)
+        for line in (tmp_path / "cur" / "_rejects" / "run_id=b" / "rejects.jsonl").read_text().splitlines()
+    ]
+    assert [(r["reason"], json.loads(r["raw"])["player_id"]) for r in conflicts] == [
+        ("duplicate_conflict", pid) for pid in (3, 1, 4, 2, 3, 1, 4, 2)
+    ]
+    assert [json.loads(r["raw"])["minutes"] for r in conflicts] == [80] * 8  # the later input line won
+    meta = res.report["tables"]["batting_innings"]
+    assert meta["partitions"] == {"odi": 4, "test": 4}
+    assert [f.rsplit("/", 2)[1] for f in meta["files"]] == ["format=odi", "format=test"]
+    inns = [
+        (r["format"], r["player_id"], r["minutes"]) for r in read_table(tmp_path / "cur", "batting_innings")
+    ]
+    assert inns == [(f, pid, 81) for f in ("odi", "test") for pid in (3, 1, 4, 2)]
