@@ -22,27 +22,22 @@ def page_root(response) -> HtmlElement:
     `response.selector` would keep the tree (≈10× the page's size) alive as long as the response,
     i.e. while its rows go through the pipelines; ours is freed as soon as the rows are extracted.
     """
-    encoding = getattr(response, "encoding", None) or "utf-8"
-    parser = _PARSERS.get(encoding)
-    if parser is None:
-        parser = _PARSERS[encoding] = lxml.html.HTMLParser(encoding=encoding, recover=True)
-    root = lxml.html.document_fromstring(response.body, parser=parser) if response.body.strip() else None
-    if root is None:
-        return lxml.html.document_fromstring("<html></html>")
-    return root
+    return _tree(response, _PARSERS, lxml.html.HTMLParser, lxml.html.document_fromstring)
 
 
 def plain_root(response):
     """The page as a plain lxml.etree tree: no HtmlElement class lookup per node, a third faster to
     build and walk than `page_root`'s; for the big results lists (use `cell_text`, not text_content())."""
+    return _tree(response, _PLAIN_PARSERS, lxml.etree.HTMLParser, lxml.etree.fromstring)
+
+
+def _tree(response, parsers: dict, parser_class, fromstring):
     encoding = getattr(response, "encoding", None) or "utf-8"
-    parser = _PLAIN_PARSERS.get(encoding)
+    parser = parsers.get(encoding)
     if parser is None:
-        parser = _PLAIN_PARSERS[encoding] = lxml.etree.HTMLParser(encoding=encoding, recover=True)
-    root = lxml.etree.fromstring(response.body, parser=parser) if response.body.strip() else None
-    if root is None:
-        return lxml.etree.fromstring(b"<html></html>", parser=parser)
-    return root
+        parser = parsers[encoding] = parser_class(encoding=encoding, recover=True)
+    root = fromstring(response.body, parser=parser) if response.body.strip() else None
+    return root if root is not None else fromstring(b"<html></html>", parser=parser)
 
 
 class LayoutDrift(Exception):
