@@ -30,6 +30,7 @@ from transform.stage import NO_FORMAT, Stage
 from transform.storage import Location, resolve
 
 PART_ROWS = 2_000_000
+PARSE_WORKERS = 2
 EXIT_REJECTS = 4
 
 
@@ -243,9 +244,11 @@ class Job:
         def on_part(n: int) -> None:
             done[0] = n
 
-        # Reading (gunzip + Arrow's JSON parser) runs one block ahead of typing on another thread; both spend
-        # their time in Arrow kernels that release the GIL, so the two overlap on a multi-core machine.
-        for block in prefetch(read_parts(parts, self.rejects, on_part), depth=2):
+        # Reading (gunzip + Arrow's JSON parser) runs ahead of typing on other threads: parsing is the longest
+        # step (~3 CPU-s a million rows against ~2 for typing and staging), so two blocks parse at once. All
+        # three spend their time in Arrow kernels or zlib, which release the GIL.
+        reader = read_parts(parts, self.rejects, on_part, workers=PARSE_WORKERS)
+        for block in prefetch(reader, depth=1):
             self.lines += block.lines
             for item in block.profiles:
                 self._profile(item)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import collections
 import json
 import math
 import os
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -344,36 +346,86 @@ def _slow_block(block: bytes, part: Location, rejects: Rejects, line0: int) -> B
     return Block(table, profiles, n)
 
 
-def read_parts(parts: list[Location], rejects: Rejects, on_part=None) -> Iterator[Block]:
-    """Stream parts as Blocks of about BLOCK_BYTES, several small parts per block (feeds cut parts at 5,000 rows).
+class _Deferred:
+    """Reject calls recorded while a part is read ahead, replayed in reading order by `read_parts`."""
 
-    A block that Arrow's reader refuses is re-read segment by segment in Python, so every bad line is
-    rejected with its part and line number and every good line still loads.
-    """
+    def __init__(self) -> None:
+        self.calls: list[tuple[tuple, dict]] = []
+
+    def add(self, *args, **kwargs) -> None:
+        self.calls.append((args, kwargs))
+
+
+def _events(parts: list[Location]) -> Iterator[tuple]:
+    """What reading the parts meets, in order: ("block", segments, bytes), ("rejects", calls), ("part", i)."""
     segments: list[tuple[Location, int, bytes]] = []
     size = 0
 
-    def flush() -> Iterator[Block]:
+    def flush() -> Iterator[tuple]:
         nonlocal segments, size
-        if not segments:
-            return
-        data = segments[0][2] if len(segments) == 1 else b"".join(seg for _, _, seg in segments)
-        tb = _fast_table(data)
-        if tb is not None:
-            yield Block(tb, [], tb.num_rows)
-        else:
-            for part, line0, seg in segments:
-                yield _slow_block(seg, part, rejects, line0)
+        if segments:
+            data = segments[0][2] if len(segments) == 1 else b"".join(seg for _, _, seg in segments)
+            yield "block", segments, data
         segments, size = [], 0
 
     for i, part in enumerate(parts):
         line0 = 0
-        for block in _blocks(part, rejects):
+        deferred = _Deferred()
+        for block in _blocks(part, deferred):
             segments.append((part, line0, block))
             size += len(block)
             line0 += block.count(b"\n")
             if size >= BLOCK_BYTES:
                 yield from flush()
-        if on_part:
-            on_part(i + 1)
+        if deferred.calls:
+            yield "rejects", deferred.calls
+        yield "part", i
     yield from flush()
+
+
+def read_parts(parts: list[Location], rejects: Rejects, on_part=None, workers: int = 1) -> Iterator[Block]:
+    """Stream parts as Blocks of about BLOCK_BYTES, several small parts per block (feeds cut parts at 5,000 rows).
+
+    A block that Arrow's reader refuses is re-read segment by segment in Python, so every bad line is
+    rejected with its part and line number and every good line still loads. With `workers` > 1, that many
+    blocks are parsed at once on a thread pool (Arrow's JSON parser releases the GIL); blocks, rejects and
+    part callbacks still come in reading order.
+    """
+    pending: collections.deque = collections.deque()
+    pool = ThreadPoolExecutor(workers, thread_name_prefix="json-parse") if workers > 1 else None
+
+    def emit(ev: tuple) -> Iterator[Block]:
+        if ev[0] == "block":
+            _, segments, parsed = ev
+            tb = parsed.result() if pool is not None else _fast_table(parsed)
+            if tb is not None:
+                yield Block(tb, [], tb.num_rows)
+            else:
+                for part, line0, seg in segments:
+                    yield _slow_block(seg, part, rejects, line0)
+        elif ev[0] == "rejects":
+            for args, kwargs in ev[1]:
+                rejects.add(*args, **kwargs)
+        elif on_part:
+            on_part(ev[1] + 1)
+
+    try:
+        in_flight = 0
+        for ev in _events(parts):
+            if pool is not None and ev[0] == "block":
+                ev = ("block", ev[1], pool.submit(_fast_table, ev[2]))
+                in_flight += 1
+            pending.append(ev)
+            # at most `workers` blocks parsed ahead: memory stays a few blocks whatever the run's size
+            while in_flight >= workers or (pool is None and pending):
+                head = pending.popleft()
+                in_flight -= head[0] == "block" and pool is not None
+                yield from emit(head)
+        while pending:
+            yield from emit(pending.popleft())
+    finally:
+        if pool is not None:
+            for ev in pending:
+                if ev[0] == "block":
+                    ev[2].cancel()
+            pool.shutdown(wait=True)

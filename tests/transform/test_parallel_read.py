@@ -1,0 +1,55 @@
+"""Blocks parsed on a thread pool: the same blocks, rejects and part callbacks, in reading order, as one thread."""
+
+from __future__ import annotations
+
+import gzip
+import json
+
+import pytest
+
+from transform import raw
+from transform.rejects import Rejects
+from transform.storage import resolve
+
+
+def _line(i: int) -> str:
+    return json.dumps({"record": "innings", "player_id": i, "cells": {"Runs": str(i), "Inns": "1"}})
+
+
+@pytest.fixture
+def parts(tmp_path, monkeypatch):
+    # small blocks: a run of a few parts becomes many blocks, several of them in flight at once
+    monkeypatch.setattr(raw, "BLOCK_BYTES", 2_000)
+    for p in range(6):
+        lines = [_line(p * 100 + i) for i in range(60)]
+        if p == 2:
+            lines[7] = "{not json"
+        data = gzip.compress(("\n".join(lines) + "\n").encode())
+        if p == 4:
+            data = data[: len(data) // 2]  # truncated gzip stream: a reject after the rows it still holds
+        (tmp_path / f"part-{p:05d}.jsonl.gz").write_bytes(data)
+    loc = resolve(str(tmp_path))
+    return [loc.child(f"part-{p:05d}.jsonl.gz") for p in range(6)]
+
+
+def _read(parts, workers: int):
+    rejects = Rejects()
+    seen: list = []
+    rows = []
+    for block in raw.read_parts(parts, rejects, lambda n: seen.append(("part", n, rejects.count)), workers):
+        seen.append(("block", block.lines, rejects.count))
+        if block.table is not None:
+            rows += block.table.column("player_id").to_pylist()
+    return rows, seen, rejects.data()
+
+
+def test_a_pool_of_parsers_gives_what_one_thread_gives(parts):
+    rows, seen, rejected = _read(parts, 1)
+    for workers in (2, 3):
+        assert _read(parts, workers) == (rows, seen, rejected)
+    assert rows[:3] == [0, 1, 2]
+    assert 207 not in rows and 208 in rows
+    assert [json.loads(r)["reason"] for r in rejected.splitlines()] == ["malformed_json", "truncated_gzip"]
+    assert [s for s in seen if s[0] == "part"] == [
+        ("part", 1, 0), ("part", 2, 0), ("part", 3, 1), ("part", 4, 1), ("part", 5, 2), ("part", 6, 2)
+    ]  # fmt: skip
