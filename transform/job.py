@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import itertools
 import json
@@ -12,6 +13,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -78,6 +80,11 @@ def by_format(table: str, tb: pa.Table, idx: pa.Array) -> Iterator[tuple[str, pa
     # one format's rows at a time: never a sorted copy of the whole bucket
     for s, e in itertools.pairwise(starts.tolist()):
         yield col[s].as_py(), tb.take(idx.slice(s, e - s))
+
+
+def _stage_all(stage: Stage, typed: dict[str, pa.Table]) -> None:
+    for table, tb in typed.items():
+        stage.add(table, tb)
 
 
 def table_location(curated: Location, table: str, run_id: str) -> Location:
@@ -248,16 +255,28 @@ class Job:
         # step (~3 CPU-s a million rows against ~2 for typing and staging), so two blocks parse at once. All
         # three spend their time in Arrow kernels or zlib, which release the GIL.
         reader = read_parts(parts, self.rejects, on_part, workers=PARSE_WORKERS)
-        for block in prefetch(reader, depth=1):
-            self.lines += block.lines
-            for item in block.profiles:
-                self._profile(item)
-            if block.table is not None and block.table.num_rows:
-                for table, tb in self.mapper.map(block.table).items():
-                    stage.add(table, tb)
-            rate = self.lines / max(time.monotonic() - t0, 1e-9)
-            self.progress.tick(f"read {self.lines:,} rows ({rate:,.0f} rows/s), parts {done[0]}/{len(parts)}, "
-                               f"rejects {self.rejects.count:,}")  # fmt: skip
+        # Staging (bucket split + IPC write) of block N runs on its own thread while block N+1 is typed; one
+        # thread keeps the staged files in the same order, and at most two blocks wait, so memory stays flat.
+        staged: collections.deque[Future] = collections.deque()
+        with ThreadPoolExecutor(1, thread_name_prefix="stage") as stager:
+            try:
+                for block in prefetch(reader, depth=1):
+                    self.lines += block.lines
+                    for item in block.profiles:
+                        self._profile(item)
+                    if block.table is not None and block.table.num_rows:
+                        typed = self.mapper.map(block.table)
+                        staged.append(stager.submit(_stage_all, stage, typed))
+                        while len(staged) > 2 or (staged and staged[0].done()):
+                            staged.popleft().result()
+                    rate = self.lines / max(time.monotonic() - t0, 1e-9)
+                    self.progress.tick(f"read {self.lines:,} rows ({rate:,.0f} rows/s), parts {done[0]}/{len(parts)}, "
+                                       f"rejects {self.rejects.count:,}")  # fmt: skip
+                while staged:
+                    staged.popleft().result()
+            finally:
+                for f in staged:
+                    f.cancel()
         self.progress.tick(
             f"read {self.lines:,} rows from {len(parts)} parts, rejects {self.rejects.count:,}", True
         )

@@ -101,8 +101,22 @@ def country_of(teams) -> str | None:
     return None
 
 
-def player_cell_columns(cell: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array]:
-    """`BA Stokes (ENG)`, `Rashid Khan (AFG/ICC)` cells → (name, teams list, country) arrays."""
+def player_cell_columns(
+    cell: pa.Array, with_teams: bool = True
+) -> tuple[pa.Array, pa.Array | None, pa.Array]:
+    """`BA Stokes (ENG)`, `Rashid Khan (AFG/ICC)` cells → (name, teams list, country) arrays.
+
+    Which parser runs depends on every cell of `cell`; the distinct cells decide it the same way (the same
+    values), so each distinct cell is parsed once and the results are spread back to the rows.
+    """
+    uniq = pc.unique(cell)
+    if len(uniq) == len(cell):
+        return _parse_player_cells(cell, with_teams)
+    idx = pc.index_in(cell, value_set=uniq)
+    return tuple(None if a is None else a.take(idx) for a in _parse_player_cells(uniq, with_teams))
+
+
+def _parse_player_cells(cell: pa.Array, with_teams: bool) -> tuple[pa.Array, pa.Array | None, pa.Array]:
     well_formed = pc.and_(pc.ends_with(cell, ")"), pc.match_substring(cell, " ("))
     if pc.all(pc.fill_null(well_formed, True)).as_py():
         # every cell is `Name (TEAMS)`: split at the last " (" — several times faster than the regex below
@@ -117,7 +131,7 @@ def player_cell_columns(cell: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array]:
         teams_text = pc.if_else(matched, parts.field("teams"), pa.scalar(None, pa.string()))
     # team strings repeat ("ENG", "AFG/ICC"): decide the country once per distinct value
     country = _map_unique(teams_text, lambda v: country_of(t.strip() for t in v.split("/")), pa.string())
-    teams = pc.split_pattern(teams_text, "/")
+    teams = pc.split_pattern(teams_text, "/") if with_teams else None
     return name, teams, country
 
 
@@ -573,7 +587,7 @@ class Mapper:
             kindcol = pc.if_else(is_career, pa.scalar(None, pa.string()), kindcol)
             groupcol = pc.if_else(is_career, pa.scalar(None, pa.string()), groupcol)
         typed = TYPERS[(kind, typ)](rows, self.dq, f"{typ}_{'innings' if kind == 'innings' else 'career'}")
-        name, _, country = player_cell_columns(rows.col("player_cell"))
+        name, _, country = player_cell_columns(rows.col("player_cell"), with_teams=False)
         common = {
             "player_id": rows.col("player_id"), "name": name, "country": country, "format": fmt,
             "grouping_kind": kindcol, "grouping": groupcol, "run_id": rows.col("run_id"),
