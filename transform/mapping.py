@@ -104,19 +104,7 @@ def country_of(teams) -> str | None:
 def player_cell_columns(
     cell: pa.Array, with_teams: bool = True
 ) -> tuple[pa.Array, pa.Array | None, pa.Array]:
-    """`BA Stokes (ENG)`, `Rashid Khan (AFG/ICC)` cells → (name, teams list, country) arrays.
-
-    Which parser runs depends on every cell of `cell`; the distinct cells decide it the same way (the same
-    values), so each distinct cell is parsed once and the results are spread back to the rows.
-    """
-    uniq = pc.unique(cell)
-    if len(uniq) == len(cell):
-        return _parse_player_cells(cell, with_teams)
-    idx = pc.index_in(cell, value_set=uniq)
-    return tuple(None if a is None else a.take(idx) for a in _parse_player_cells(uniq, with_teams))
-
-
-def _parse_player_cells(cell: pa.Array, with_teams: bool) -> tuple[pa.Array, pa.Array | None, pa.Array]:
+    """`BA Stokes (ENG)`, `Rashid Khan (AFG/ICC)` cells → (name, teams list or None, country) arrays."""
     well_formed = pc.and_(pc.ends_with(cell, ")"), pc.match_substring(cell, " ("))
     if pc.all(pc.fill_null(well_formed, True)).as_py():
         # every cell is `Name (TEAMS)`: split at the last " (" — several times faster than the regex below
