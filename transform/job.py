@@ -256,7 +256,7 @@ class Job:
         # three spend their time in Arrow kernels or zlib, which release the GIL.
         reader = read_parts(parts, self.rejects, on_part, workers=PARSE_WORKERS)
         # Staging (bucket split + IPC write) of block N runs on its own thread while block N+1 is typed; one
-        # thread keeps the staged files in the same order, and at most two blocks wait, so memory stays flat.
+        # thread keeps the staged files in the same order, and typing N+2 waits until N is staged: memory stays flat.
         staged: collections.deque[Future] = collections.deque()
         with ThreadPoolExecutor(1, thread_name_prefix="stage") as stager:
             try:
@@ -267,7 +267,7 @@ class Job:
                     if block.table is not None and block.table.num_rows:
                         typed = self.mapper.map(block.table)
                         staged.append(stager.submit(_stage_all, stage, typed))
-                        while len(staged) > 2 or (staged and staged[0].done()):
+                        while len(staged) > 1 or (staged and staged[0].done()):
                             staged.popleft().result()
                     rate = self.lines / max(time.monotonic() - t0, 1e-9)
                     self.progress.tick(f"read {self.lines:,} rows ({rate:,.0f} rows/s), parts {done[0]}/{len(parts)}, "
