@@ -142,23 +142,35 @@ class Rows:
         self.sub = sub
         self.n = sub.num_rows
         self.reason = pa.nulls(self.n, pa.string())
+        # typers read some columns several times: combine (and trim) each once
+        self._names = frozenset(sub.column_names)
+        self._cols: dict[str, pa.Array] = {}
+        self._trimmed: dict[str, pa.Array] = {}
 
     def col(self, name: str) -> pa.Array:
-        return self.sub.column(name).combine_chunks()
+        a = self._cols.get(name)
+        if a is None:
+            a = self._cols[name] = self.sub.column(name).combine_chunks()
+        return a
 
     def has(self, h: str) -> bool:
-        return f"cells.{h}" in self.sub.column_names
+        return f"cells.{h}" in self._names
 
     def rawcell(self, h: str) -> pa.Array:
         """A header's cells as the page showed them (the table is flattened: one `cells.<header>` column each)."""
         if not self.has(h):
             return pa.nulls(self.n, pa.string())
-        return self.sub.column(f"cells.{h}").combine_chunks()
+        return self.col(f"cells.{h}")
 
     def cell(self, h: str) -> pa.Array:
-        return pc.utf8_trim_whitespace(self.rawcell(h))
+        a = self._trimmed.get(h)
+        if a is None:
+            a = self._trimmed[h] = pc.utf8_trim_whitespace(self.rawcell(h))
+        return a
 
     def flag(self, mask: pa.Array, reason: str) -> None:
+        if not pc.any(mask).as_py():  # the usual case: no row to flag, nothing more to compute
+            return
         m = pc.and_(_mask(mask), pc.is_null(self.reason))
         if pc.any(m).as_py():
             self.reason = pc.if_else(m, pa.scalar(reason), self.reason)
