@@ -252,7 +252,7 @@ class Job:
             done[0] = n
 
         # Reading (gunzip + Arrow's JSON parser) runs ahead of typing on other threads: parsing is the longest
-        # step (~3 CPU-s a million rows against ~2 for typing and staging), so two blocks parse at once. All
+        # step (~3 CPU-s a million rows against ~1.7 for typing and staging), so two blocks parse at once. All
         # three spend their time in Arrow kernels or zlib, which release the GIL.
         reader = read_parts(parts, self.rejects, on_part, workers=PARSE_WORKERS)
         # Staging (bucket split + IPC write) of block N runs on its own thread while block N+1 is typed; one

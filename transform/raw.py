@@ -419,7 +419,8 @@ def read_parts(parts: list[Location], rejects: Rejects, on_part=None, workers: i
             # at most `workers` blocks parsed ahead: memory stays a few blocks whatever the run's size
             while in_flight >= workers or (pool is None and pending):
                 head = pending.popleft()
-                in_flight -= head[0] == "block" and pool is not None
+                if pool is not None and head[0] == "block":
+                    in_flight -= 1
                 yield from emit(head)
         while pending:
             yield from emit(pending.popleft())
