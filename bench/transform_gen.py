@@ -122,14 +122,17 @@ def generate(raw: Path, rows: int, run_id: str = "bench", seed: int = 7, per_par
         parts.append(name)
         buf.clear()
 
+    by_record: dict[str, int] = {}
     for item in _rows(rows, seed, run_id):
         buf.append(dumps(item))
         n += 1
+        by_record[item["record"]] = by_record.get(item["record"], 0) + 1
         if len(buf) >= per_part:
             flush()
     if buf:
         flush()
+    # Shaped like the crawler's manifest: records per kind and in all (the transformer sizes its buckets by it).
     manifest = {"run_id": run_id, "spider": "statsguru", "arguments": {"bench": True}, "finish_reason": "finished",
-                "parts": parts, "items": n}  # fmt: skip
+                "parts": parts, "items": by_record, "item_count": n}  # fmt: skip
     (d / "_manifest.json").write_text(json.dumps(manifest))
     return d
