@@ -14,7 +14,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 SIZES = tuple(int(x) for x in os.environ.get("CRICKET_BENCH_TRANSFORM_ROWS", "1000000,5000000").split(","))
 # pandas holds everything in memory and is slow (≈ 1 GB and a minute per million rows)
-PANDAS_SIZES = tuple(int(x) for x in os.environ.get("CRICKET_BENCH_PANDAS_ROWS", "1000000,5000000").split(","))
+PANDAS_SIZES = tuple(
+    int(x) for x in os.environ.get("CRICKET_BENCH_PANDAS_ROWS", "1000000,5000000").split(",")
+)
 
 
 def arrow_baseline(run_dir: Path, out: Path) -> int:
