@@ -54,8 +54,12 @@ def write_run(raw: Path, spider: str, run_id: str, items: list, *, manifest: boo
         lines = [it if isinstance(it, bytes) else json.dumps(it).encode() for it in chunk]
         (d / name).write_bytes(gzip.compress(b"\n".join(lines) + b"\n"))
         parts.append(name)
-    if manifest:
+    if manifest:  # shaped like the crawler's: records per kind (bad lines under "unknown") and in all
+        kinds: dict[str, int] = {}
+        for it in items:
+            kind = it.get("record", "unknown") if isinstance(it, dict) else "unknown"
+            kinds[kind] = kinds.get(kind, 0) + 1
         (d / "_manifest.json").write_text(json.dumps({
             "run_id": run_id, "spider": spider, "arguments": arguments or {}, "finish_reason": "finished",
-            "parts": parts, "items": len(items)}))  # fmt: skip
+            "parts": parts, "items": kinds, "item_count": len(items)}))  # fmt: skip
     return d
