@@ -86,10 +86,21 @@ class AtomicFileFeedStorage(FileFeedStorage):
         return None
 
 
+class _RowsExporter:
+    """Mixin for Scrapy's exporters: a page's RawRows is exported as its records, one by one."""
+
+    def export_item(self, item) -> None:
+        if type(item) is RawRows:
+            for row in item.rows:
+                super().export_item(row)
+        else:
+            super().export_item(item)
+
+
 _LINE = orjson.OPT_APPEND_NEWLINE
 
 
-class RawJsonLinesExporter(JsonLinesItemExporter):
+class RawJsonLinesExporter(_RowsExporter, JsonLinesItemExporter):
     """JSON lines for raw records: one line per row of a page's `RawRows`, one per plain-dict record.
 
     Raw records are already JSON-ready (strings, ints, nulls and one dict of strings), so they skip
@@ -104,25 +115,10 @@ class RawJsonLinesExporter(JsonLinesItemExporter):
 
     def export_item(self, item) -> None:
         kind = type(item)
-        if kind is RawRows:
-            if self._plain:
-                self.file.write(b"".join([orjson.dumps(r, option=_LINE) for r in item.rows]))
-            else:
-                for row in item.rows:
-                    super().export_item(row)
+        if self._plain and kind is RawRows:
+            self.file.write(b"".join([orjson.dumps(r, option=_LINE) for r in item.rows]))
         elif self._plain and kind is dict:
             self.file.write(orjson.dumps(item, option=_LINE))
-        else:
-            super().export_item(item)
-
-
-class _RowsExporter:
-    """Mixin for Scrapy's other exporters: a page's RawRows is exported as its records, one by one."""
-
-    def export_item(self, item) -> None:
-        if type(item) is RawRows:
-            for row in item.rows:
-                super().export_item(row)
         else:
             super().export_item(item)
 
