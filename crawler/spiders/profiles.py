@@ -17,6 +17,7 @@ from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
+from cricket_contract import profiles as readers
 from crawler.pages import profiles as page
 from crawler.spiders.base import CricketSpider
 
@@ -309,8 +310,8 @@ class ProfilesSpider(CricketSpider):
         player_id = player_id or _url_player_id(response)
         try:
             doc = response.json()
-            profile = page.parse_athlete(doc)
-        except (ValueError, page.ProfileParseError) as exc:
+            profile = readers.parse_athlete(doc)
+        except (ValueError, readers.ProfileParseError) as exc:
             retry = get_retry_request(response.request, spider=self, reason="unreadable_json")
             if retry is not None:  # most often a truncated transfer
                 yield retry
@@ -348,9 +349,9 @@ class ProfilesSpider(CricketSpider):
                 yield retry
                 return
         try:
-            player = page.next_data_player(response.text)
-            profile = page.parse_next_data_player(player) if player is not None else None
-        except page.ProfileParseError as exc:
+            player = readers.next_data_player(response.text)
+            profile = readers.parse_next_data_player(player) if player is not None else None
+        except readers.ProfileParseError as exc:
             self.logger.warning("__NEXT_DATA__ of player %d unreadable: %s", player_id, exc)
             player = profile = None
         if profile is None:
@@ -379,8 +380,8 @@ class ProfilesSpider(CricketSpider):
             self.fail(player_id, "not_rendered", f"{response.url} has no {page.PROFILE_SELECTOR}")
             return
         try:
-            profile = page.parse_rendered(fields, response.url)
-        except page.ProfileParseError as exc:
+            profile = readers.parse_rendered(fields, response.url)
+        except readers.ProfileParseError as exc:
             self.fail(player_id, "unreadable", f"{response.url}: {exc}")
             return
         if profile.player_id != player_id:
@@ -477,7 +478,7 @@ class ProfilesSpider(CricketSpider):
 def _url_player_id(response: Response) -> int:
     """The player a response is about, from its URL (callbacks run by `scrapy check` get no cb_kwargs)."""
     for url in (response.url, response.request.url if response.request else ""):
-        player_id = page.player_id_from_url(url)
+        player_id = readers.player_id_from_url(url)
         if player_id is not None:
             return player_id
     raise ValueError(f"no player id in {response.url}")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.pages.profiles import (
+from cricket_contract.profiles import (
     ProfileParseError,
     match_players,
     next_data_player,
@@ -16,8 +16,8 @@ from crawler.pages.profiles import (
     parse_raw,
     parse_rendered,
     player_id_from_url,
-    rendered_fields,
 )
+from crawler.pages.profiles import rendered_fields
 
 EXPECTED = Path(__file__).resolve().parents[1] / "fixtures" / "profiles"
 
