@@ -31,10 +31,19 @@ VIEWS = ("career", "innings")
 CONCURRENCY = 32
 BASELINE_PAGES = int(os.environ.get("CRICKET_BENCH_BASELINE_PAGES", "40"))
 FAST = [
-    "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_DELAY=0",
-    "-s", f"CONCURRENT_REQUESTS={CONCURRENCY}", "-s", f"CONCURRENT_REQUESTS_PER_DOMAIN={CONCURRENCY}",
-    "-s", "CRICKET_PROGRESS_INTERVAL=0", "-s", "LOG_LEVEL=WARNING",
-]  # fmt: skip
+    "-s",
+    "AUTOTHROTTLE_ENABLED=False",
+    "-s",
+    "DOWNLOAD_DELAY=0",
+    "-s",
+    f"CONCURRENT_REQUESTS={CONCURRENCY}",
+    "-s",
+    f"CONCURRENT_REQUESTS_PER_DOMAIN={CONCURRENCY}",
+    "-s",
+    "CRICKET_PROGRESS_INTERVAL=0",
+    "-s",
+    "LOG_LEVEL=WARNING",
+]
 PAGE_OF = re.compile(rb"Page\s+\d+\s+of\s+(\d+)")
 LAST_CPU = 0.0  # CPU seconds of the last child process run by _run()
 
@@ -98,8 +107,25 @@ def _run(cmd: list[str]) -> tuple[str, float, float]:
 
 def parsed_crawl(base: str, view: str, raw: Path, label: str) -> Run:
     run_id = f"bench-{view}-{int(time.time() * 1000)}"
-    cmd = [sys.executable, "-m", "crawler.cli", "statsguru", "--base-url", base, "--classes", CLASSES, "--types",
-           TYPES, "--view", view, "--raw", str(raw), "--run-id", run_id, *FAST]  # fmt: skip
+    cmd = [
+        sys.executable,
+        "-m",
+        "crawler.cli",
+        "statsguru",
+        "--base-url",
+        base,
+        "--classes",
+        CLASSES,
+        "--types",
+        TYPES,
+        "--view",
+        view,
+        "--raw",
+        str(raw),
+        "--run-id",
+        run_id,
+        *FAST,
+    ]
     _out, _wall, peak = _run(cmd)
     manifest = json.loads((raw / "statsguru" / f"run_id={run_id}" / "_manifest.json").read_text())
     st = manifest["stats"]
@@ -119,8 +145,21 @@ def baseline(base: str) -> Run:
     seconds = 0.0
     peak = cpu = 0.0
     for view in VIEWS:
-        cmd = [sys.executable, "-m", "bench.baselines.requests_bs4_scraper", "--base-url", base, "--classes",
-               CLASSES, "--types", TYPES, "--views", view, "--max-pages", str(per_view)]  # fmt: skip
+        cmd = [
+            sys.executable,
+            "-m",
+            "bench.baselines.requests_bs4_scraper",
+            "--base-url",
+            base,
+            "--classes",
+            CLASSES,
+            "--types",
+            TYPES,
+            "--views",
+            view,
+            "--max-pages",
+            str(per_view),
+        ]
         out, _wall, p = _run(cmd)
         res = json.loads(out.strip().splitlines()[-1])
         pages += res["pages"]

@@ -59,8 +59,20 @@ def run(work: Path) -> str:
     root_image = "localhost/python-slim-local" if engine == "podman" else "python:3.12-slim"
     root_bytes = int(_sh([engine, "image", "inspect", "--format", "{{.Size}}", root_image]).stdout.strip())
     added = int(sizes[env["TRANSFORMER_TAG"]]) - root_bytes
-    base_image = _sh([engine, "image", "inspect", "--format", "{{index .Config.Labels \"org.opencontainers.image.description\"}}",
-                      "localhost/python-slim-local"]).stdout.strip() if engine == "podman" else "python:3.12-slim"  # fmt: skip
+    base_image = (
+        _sh(
+            [
+                engine,
+                "image",
+                "inspect",
+                "--format",
+                '{{index .Config.Labels "org.opencontainers.image.description"}}',
+                "localhost/python-slim-local",
+            ]
+        ).stdout.strip()
+        if engine == "podman"
+        else "python:3.12-slim"
+    )
     return "\n".join(
         [
             "## Container images",

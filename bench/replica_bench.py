@@ -26,8 +26,20 @@ STARTUP_TARGET = 20.0
 
 def start_server(players: int, seed: int = 7) -> tuple[subprocess.Popen, str, float]:
     t0 = time.monotonic()
-    cmd = [sys.executable, "-m", "replica", "serve", "--host", "127.0.0.1", "--port", "0",
-           "--players", str(players), "--seed", str(seed)]  # fmt: skip
+    cmd = [
+        sys.executable,
+        "-m",
+        "replica",
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "0",
+        "--players",
+        str(players),
+        "--seed",
+        str(seed),
+    ]
     proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     line = proc.stdout.readline()
     if not line.startswith("serving "):
@@ -119,8 +131,13 @@ def run(work: Path) -> str:
         urls = page_urls(base)
         url_file = work / "urls.json"
         url_file.write_text(json.dumps(urls))
-        res = subprocess.run([sys.executable, "-m", "bench.replica_bench", "client", str(url_file), str(CONCURRENCY)],
-                             cwd=REPO, capture_output=True, text=True, check=True)  # fmt: skip
+        res = subprocess.run(
+            [sys.executable, "-m", "bench.replica_bench", "client", str(url_file), str(CONCURRENCY)],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         passes = json.loads(res.stdout)
     finally:
         stop_server(proc)
@@ -134,8 +151,10 @@ def run(work: Path) -> str:
         pps = r["pages"] / r["seconds"]
         mbs = r["bytes"] / r["seconds"] / 1e6
         verdict = "meets" if pps >= TARGET else "below"
-        rows.append(f"| {label} | {r['pages']} | {pps:,.0f} | {mbs:,.1f} | {r['p50_ms']:.1f} / {r['p99_ms']:.1f} | "
-                    f"{r['errors']} | {verdict} ≥ {TARGET:.0f} |")  # fmt: skip
+        rows.append(
+            f"| {label} | {r['pages']} | {pps:,.0f} | {mbs:,.1f} | {r['p50_ms']:.1f} / {r['p99_ms']:.1f} | "
+            f"{r['errors']} | {verdict} ≥ {TARGET:.0f} |"
+        )
     avg_kb = passes["warm"]["bytes"] / passes["warm"]["pages"] / 1024
     return "\n".join(
         [

@@ -54,8 +54,13 @@ def measure(cmd: list[str]) -> dict:
     proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here: keep Popen from polling a reused pid
     if proc.returncode != 0:
         raise RuntimeError(f"{cmd} exited {proc.returncode}: {out[-1000:]} {errors[-2000:]}")
-    return {"wall": wall, "cpu": ru.ru_utime + ru.ru_stime, "rss_mb": ru.ru_maxrss / 1024, "out": out,
-            "load": max(load, loadavg())}  # fmt: skip
+    return {
+        "wall": wall,
+        "cpu": ru.ru_utime + ru.ru_stime,
+        "rss_mb": ru.ru_maxrss / 1024,
+        "out": out,
+        "load": max(load, loadavg()),
+    }
 
 
 def _raw(work: Path, rows: int) -> Path:
@@ -66,8 +71,16 @@ def _raw(work: Path, rows: int) -> Path:
         shutil.rmtree(raw, ignore_errors=True)
         t0 = time.monotonic()
         # in a child process: a child's ru_maxrss starts from its parent's RSS at fork, so this process stays small
-        subprocess.run([sys.executable, "-c", f"from bench.transform_gen import generate; from pathlib import Path; "
-                                              f"generate(Path({str(raw)!r}), {rows})"], cwd=REPO, check=True)  # fmt: skip
+        subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                f"from bench.transform_gen import generate; from pathlib import Path; "
+                f"generate(Path({str(raw)!r}), {rows})",
+            ],
+            cwd=REPO,
+            check=True,
+        )
         print(f"generated {rows:,} raw rows in {time.monotonic() - t0:.0f} s", flush=True)
     return raw
 
@@ -85,16 +98,25 @@ def run(work: Path) -> str:
         ours = measure(
             [py, "-m", "transform", "run", "--raw", str(raw), "--curated", str(cur), "--run-id", "bench"]
         )
-        arrow = measure([py, "-c", f"from bench.transform_bench import arrow_baseline; from pathlib import Path; "
-                                   f"print(arrow_baseline(Path({str(run_dir)!r}), Path({str(base_out)!r})))"])  # fmt: skip
+        arrow = measure(
+            [
+                py,
+                "-c",
+                f"from bench.transform_bench import arrow_baseline; from pathlib import Path; "
+                f"print(arrow_baseline(Path({str(run_dir)!r}), Path({str(base_out)!r})))",
+            ]
+        )
         pandas = None
         if rows in PANDAS_SIZES:
             pandas = measure([py, "-m", "bench.baselines.pandas_transform", str(run_dir), str(pd_out)])
         report = json.loads((cur / "_reports" / "run_id=bench" / "report.json").read_text())
         results.append((rows, ours, arrow, pandas, report))
-        print(f"{rows:,} rows: ours {ours['wall']:.1f} s / {ours['cpu']:.1f} cpu-s / {ours['rss_mb']:.0f} MB; "
-              f"arrow {arrow['wall']:.1f} s / {arrow['cpu']:.1f} cpu-s"
-              + (f"; pandas {pandas['wall']:.1f} s / {pandas['cpu']:.1f} cpu-s" if pandas else ""), flush=True)  # fmt: skip
+        print(
+            f"{rows:,} rows: ours {ours['wall']:.1f} s / {ours['cpu']:.1f} cpu-s / {ours['rss_mb']:.0f} MB; "
+            f"arrow {arrow['wall']:.1f} s / {arrow['cpu']:.1f} cpu-s"
+            + (f"; pandas {pandas['wall']:.1f} s / {pandas['cpu']:.1f} cpu-s" if pandas else ""),
+            flush=True,
+        )
         for d in (base_out, pd_out):
             shutil.rmtree(d, ignore_errors=True)
     return render(results)
@@ -125,22 +147,36 @@ def render(results: list) -> str:
         for name, m in (("cricket-transform", ours), ("arrow (limit)", arrow), ("pandas", pandas)):
             if m is None:
                 continue
-            lines.append(f"| {rows:,} | {name} | {m['wall']:.1f} | {_rate(rows, m['wall'])} | {m['cpu']:.1f} | "
-                         f"{_rate(rows, m['cpu'])} | {m['rss_mb']:.0f} | {m['load']:.1f} |")  # fmt: skip
-    lines += ["", "| rows | vs arrow (wall) | vs arrow (CPU) | vs pandas (wall) | vs pandas (CPU) | target |",
-              "|---:|---:|---:|---:|---:|---|"]  # fmt: skip
+            lines.append(
+                f"| {rows:,} | {name} | {m['wall']:.1f} | {_rate(rows, m['wall'])} | {m['cpu']:.1f} | "
+                f"{_rate(rows, m['cpu'])} | {m['rss_mb']:.0f} | {m['load']:.1f} |"
+            )
+    lines += [
+        "",
+        "| rows | vs arrow (wall) | vs arrow (CPU) | vs pandas (wall) | vs pandas (CPU) | target |",
+        "|---:|---:|---:|---:|---:|---|",
+    ]
     for rows, ours, arrow, pandas, _ in results:
         pw = f"{pandas['wall'] / ours['wall']:.2f}×" if pandas else "not run"
         pc = f"{pandas['cpu'] / ours['cpu']:.2f}×" if pandas else "not run"
-        lines.append(f"| {rows:,} | {arrow['wall'] / ours['wall']:.2f}× | {arrow['cpu'] / ours['cpu']:.2f}× | {pw} | "
-                     f"{pc} | ≥ 0.7× arrow, ≥ 5× pandas |")  # fmt: skip
+        lines.append(
+            f"| {rows:,} | {arrow['wall'] / ours['wall']:.2f}× | {arrow['cpu'] / ours['cpu']:.2f}× | {pw} | "
+            f"{pc} | ≥ 0.7× arrow, ≥ 5× pandas |"
+        )
     if len(results) >= 2:
         small, big = results[0], results[-1]
         ratio = big[1]["rss_mb"] / small[1]["rss_mb"]
-        lines += ["", f"Peak RSS: {small[1]['rss_mb']:.0f} MB at {small[0]:,} rows, {big[1]['rss_mb']:.0f} MB at "
-                      f"{big[0]:,} rows ({ratio:.2f}× the smaller run; targets ≤ 400 MB and ≤ 1.2×)."]  # fmt: skip
+        lines += [
+            "",
+            f"Peak RSS: {small[1]['rss_mb']:.0f} MB at {small[0]:,} rows, {big[1]['rss_mb']:.0f} MB at "
+            f"{big[0]:,} rows ({ratio:.2f}× the smaller run; targets ≤ 400 MB and ≤ 1.2×).",
+        ]
     rep = results[-1][4]
-    lines += ["", f"Last run: {rep['rows_read']:,} rows read, {rep['rejects']} rejects, "
-                  f"{rep['stats']['duplicates_dropped']:,} duplicates dropped, DQ findings {rep['dq']['findings']}; "
-                  + ", ".join(f"{t} {m['rows']:,}" for t, m in rep["tables"].items() if m["rows"]) + "."]  # fmt: skip
+    lines += [
+        "",
+        f"Last run: {rep['rows_read']:,} rows read, {rep['rejects']} rejects, "
+        f"{rep['stats']['duplicates_dropped']:,} duplicates dropped, DQ findings {rep['dq']['findings']}; "
+        + ", ".join(f"{t} {m['rows']:,}" for t, m in rep["tables"].items() if m["rows"])
+        + ".",
+    ]
     return "\n".join(lines)

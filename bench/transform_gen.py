@@ -52,29 +52,60 @@ def _rows(n: int, seed: int, run_id: str):
         match = 100000 + i // 22
         pid = 1000 + (i % PLAYERS if career else (match * 22 + i % 22) % PLAYERS)
         cell = f"P{pid} Player ({TEAMS[pid % len(TEAMS)]}{'-W' if cls >= 8 else ''})"
-        base = {"class": cls, "player_id": pid, "player_cell": cell, "page": int(r[2] % 50) + 1,
-                "source_url": f"http://127.0.0.1:8765/ci/engine/stats/index.html?class={cls};template=results",
-                "scraped_at": ts, "run_id": run_id, "spider": "statsguru"}  # fmt: skip
+        base = {
+            "class": cls,
+            "player_id": pid,
+            "player_cell": cell,
+            "page": int(r[2] % 50) + 1,
+            "source_url": f"http://127.0.0.1:8765/ci/engine/stats/index.html?class={cls};template=results",
+            "scraped_at": ts,
+            "run_id": run_id,
+            "spider": "statsguru",
+        }
         if not career:
             k = int(kinds[i % chunk])
             date = f"{1 + r[3] % 28} {MONTHS[r[3] % 12]} {1990 + r[3] % 36}"
-            common = {"Inns": str(1 + i % 2), "Opposition": f"v {OPPS[r[4] % len(OPPS)]}",
-                      "Ground": GROUNDS[r[5] % len(GROUNDS)], "Start Date": date}  # fmt: skip
+            common = {
+                "Inns": str(1 + i % 2),
+                "Opposition": f"v {OPPS[r[4] % len(OPPS)]}",
+                "Ground": GROUNDS[r[5] % len(GROUNDS)],
+                "Start Date": date,
+            }
             extra = {"match_id": str(match), "match_label": f"{LABEL[cls]} # {match % 5000}"}
             if k == 0:
                 runs, bf = int(r[5] % 150), 1 + int(r[6] % 200)
-                cells = {"Runs": f"{runs}{'*' if r[7] % 9 == 0 else ''}", "Mins": str(bf + 10), "BF": str(bf),
-                         "4s": str(runs // 12), "6s": str(runs // 40), "SR": trunc(runs * 100 / bf, 2),
-                         "Pos": str(1 + r[7] % 11), "Dismissal": "caught", **common}  # fmt: skip
+                cells = {
+                    "Runs": f"{runs}{'*' if r[7] % 9 == 0 else ''}",
+                    "Mins": str(bf + 10),
+                    "BF": str(bf),
+                    "4s": str(runs // 12),
+                    "6s": str(runs // 40),
+                    "SR": trunc(runs * 100 / bf, 2),
+                    "Pos": str(1 + r[7] % 11),
+                    "Dismissal": "caught",
+                    **common,
+                }
             elif k == 1:
                 balls, runs, wk = 6 + int(r[5] % 120), int(r[6] % 90), int(r[7] % 6)
-                cells = {"Overs": f"{balls // 6}.{balls % 6}" if balls % 6 else str(balls // 6),
-                         "Mdns": str(int(r[4] % (balls // 6 + 1))), "Runs": str(runs), "Wkts": str(wk),
-                         "Econ": trunc(runs * 6 / balls, 2), "Pos": str(1 + r[7] % 6), **common}  # fmt: skip
+                cells = {
+                    "Overs": f"{balls // 6}.{balls % 6}" if balls % 6 else str(balls // 6),
+                    "Mdns": str(int(r[4] % (balls // 6 + 1))),
+                    "Runs": str(runs),
+                    "Wkts": str(wk),
+                    "Econ": trunc(runs * 6 / balls, 2),
+                    "Pos": str(1 + r[7] % 6),
+                    **common,
+                }
             else:
                 ct, st = int(r[5] % 3), int(r[6] % 2)
-                cells = {"Dis": str(ct + st), "Ct": str(ct), "St": str(st), "Ct Wk": str(ct if st else 0),
-                         "Ct Fi": str(0 if st else ct), **common}  # fmt: skip
+                cells = {
+                    "Dis": str(ct + st),
+                    "Ct": str(ct),
+                    "St": str(st),
+                    "Ct Wk": str(ct if st else 0),
+                    "Ct Fi": str(0 if st else ct),
+                    **common,
+                }
             typ = ("batting", "bowling", "fielding")[k]
             yield {"record": "innings", "type": typ, "view": "innings", **base, "cells": cells, **extra}
             continue
@@ -86,21 +117,42 @@ def _rows(n: int, seed: int, run_id: str):
             hs = min(runs, 40 + int(r[5] % 200))
             bf = runs + 1 + int(r[6] % 5000)
             out = inns - no
-            cells = {"Span": "2001-2019", "Mat": str(mat), "Inns": str(inns), "NO": str(no), "Runs": str(runs),
-                     "HS": f"{hs}{'*' if r[4] % 7 == 0 else ''}", "Ave": trunc(runs / out, 2) if out else "-",
-                     "BF": str(bf), "SR": trunc(runs * 100 / bf, 2), "100": str(min(inns // 2, runs // 900)),
-                     "50": "0", "0": str(int(r[4] % 5) % (inns + 1)), "4s": str(runs // 15), "6s": str(runs // 60)}  # fmt: skip
+            cells = {
+                "Span": "2001-2019",
+                "Mat": str(mat),
+                "Inns": str(inns),
+                "NO": str(no),
+                "Runs": str(runs),
+                "HS": f"{hs}{'*' if r[4] % 7 == 0 else ''}",
+                "Ave": trunc(runs / out, 2) if out else "-",
+                "BF": str(bf),
+                "SR": trunc(runs * 100 / bf, 2),
+                "100": str(min(inns // 2, runs // 900)),
+                "50": "0",
+                "0": str(int(r[4] % 5) % (inns + 1)),
+                "4s": str(runs // 15),
+                "6s": str(runs // 60),
+            }
             yield {"record": "career", "type": "batting", "view": "career", **base, "cells": cells}
         else:
             balls = 60 + int(r[6] % 20000)
             wk = int(r[7] % min(400, balls // 6))
             runs = balls * (2 + int(r[5] % 5)) // 6
-            cells = {"Span": "2001-2019", "Mat": str(mat), "Inns": str(inns),
-                     "Overs": f"{balls // 6}.{balls % 6}" if balls % 6 else str(balls // 6),
-                     "Mdns": str(balls // 100), "Runs": str(runs), "Wkts": str(wk),
-                     "BBI": f"{min(wk, 7)}/{30 + int(r[4] % 40)}" if wk else "-",
-                     "Ave": trunc(runs / wk, 2) if wk else "-", "Econ": trunc(runs * 6 / balls, 2),
-                     "SR": trunc(balls / wk, 1) if wk else "-", "5": str(min(inns, wk // 60)), "10": "0"}  # fmt: skip
+            cells = {
+                "Span": "2001-2019",
+                "Mat": str(mat),
+                "Inns": str(inns),
+                "Overs": f"{balls // 6}.{balls % 6}" if balls % 6 else str(balls // 6),
+                "Mdns": str(balls // 100),
+                "Runs": str(runs),
+                "Wkts": str(wk),
+                "BBI": f"{min(wk, 7)}/{30 + int(r[4] % 40)}" if wk else "-",
+                "Ave": trunc(runs / wk, 2) if wk else "-",
+                "Econ": trunc(runs * 6 / balls, 2),
+                "SR": trunc(balls / wk, 1) if wk else "-",
+                "5": str(min(inns, wk // 60)),
+                "10": "0",
+            }
             if cls in (1, 8):
                 cells["BBM"] = cells["BBI"]
             else:
@@ -132,7 +184,14 @@ def generate(raw: Path, rows: int, run_id: str = "bench", seed: int = 7, per_par
     if buf:
         flush()
     # Shaped like the crawler's manifest: records per kind and in all (the transformer sizes its buckets by it).
-    manifest = {"run_id": run_id, "spider": "statsguru", "arguments": {"bench": True}, "finish_reason": "finished",
-                "parts": parts, "items": by_record, "item_count": n}  # fmt: skip
+    manifest = {
+        "run_id": run_id,
+        "spider": "statsguru",
+        "arguments": {"bench": True},
+        "finish_reason": "finished",
+        "parts": parts,
+        "items": by_record,
+        "item_count": n,
+    }
     (d / "_manifest.json").write_text(json.dumps(manifest))
     return d

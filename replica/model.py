@@ -311,9 +311,10 @@ class Model:
         for p in rng.sample(men, k=min(len(men), max(0, N // 400))):
             t = self.p_team[p]
             cands = [
-                x for x in range(len(T.abbr))
+                x
+                for x in range(len(T.abbr))
                 if T.gender[x] == "M" and T.country[x] >= 0 and x != t and x in team_matches
-            ]  # fmt: skip
+            ]
             other = rng.choice(cands)
             anchor = self.matches[self.p_anchor[p]].date
             span = (self.p_end[p] - anchor).days

@@ -35,37 +35,77 @@ NO_RECORDS = "No records available to match this query"
 # Career-averages header titles (checked against the real pages)
 TITLES = {
     "batting": {
-        "Span": "playing span", "Mat": "matches played", "Inns": "innings batted", "NO": "not outs",
-        "Runs": "runs scored", "HS": "highest innings score", "Ave": "batting average", "BF": "balls faced",
-        "SR": "batting strike rate", "100": "hundreds scored", "50": "scores between 50 and 99",
-        "0": "ducks scored", "4s": "boundary fours", "6s": "boundary sixes",
+        "Span": "playing span",
+        "Mat": "matches played",
+        "Inns": "innings batted",
+        "NO": "not outs",
+        "Runs": "runs scored",
+        "HS": "highest innings score",
+        "Ave": "batting average",
+        "BF": "balls faced",
+        "SR": "batting strike rate",
+        "100": "hundreds scored",
+        "50": "scores between 50 and 99",
+        "0": "ducks scored",
+        "4s": "boundary fours",
+        "6s": "boundary sixes",
     },
     "bowling": {
-        "Span": "playing span", "Mat": "matches played", "Inns": "innings bowled in", "Overs": "overs bowled",
-        "Mdns": "maidens earned", "Runs": "runs conceded", "Wkts": "wickets taken",
-        "BBI": "best bowling in an innings", "BBM": "best bowling in a match", "Ave": "bowling average",
-        "Econ": "economy rate", "SR": "bowling strike rate", "4": "four wickets in an inns",
-        "5": "five wickets in an inns", "10": "ten wickets in a match",
+        "Span": "playing span",
+        "Mat": "matches played",
+        "Inns": "innings bowled in",
+        "Overs": "overs bowled",
+        "Mdns": "maidens earned",
+        "Runs": "runs conceded",
+        "Wkts": "wickets taken",
+        "BBI": "best bowling in an innings",
+        "BBM": "best bowling in a match",
+        "Ave": "bowling average",
+        "Econ": "economy rate",
+        "SR": "bowling strike rate",
+        "4": "four wickets in an inns",
+        "5": "five wickets in an inns",
+        "10": "ten wickets in a match",
     },
     "fielding": {
-        "Span": "playing span", "Mat": "matches played", "Inns": "innings fielded",
-        "Dis": "fielding dismissals made", "Ct": "catches taken", "St": "stumpings made",
-        "Ct Wk": "catches as a keeper", "Ct Fi": "catches as a fielder", "MD": "max dismissals in an inns",
+        "Span": "playing span",
+        "Mat": "matches played",
+        "Inns": "innings fielded",
+        "Dis": "fielding dismissals made",
+        "Ct": "catches taken",
+        "St": "stumpings made",
+        "Ct Wk": "catches as a keeper",
+        "Ct Fi": "catches as a fielder",
+        "MD": "max dismissals in an inns",
         "D/I": "dismissals per innings",
     },
-}  # fmt: skip
+}
 SORT_TITLE_OVERRIDE = {
     ("batting", "50"): "sort by scores of fifty or more",
     ("batting", "Span"): "sort by start date",
 }
 INNINGS_TITLES = {
-    "Runs": "runs scored", "Mins": "minutes batted", "BF": "balls faced", "4s": "boundary fours",
-    "6s": "boundary sixes", "SR": "batting strike rate", "Dismissal": "how dismissed", "Inns": "innings number",
-    "Opposition": "opposition team", "Ground": "ground", "Start Date": "match start date",
-    "Overs": "overs bowled", "Mdns": "maidens earned", "Wkts": "wickets taken", "Econ": "economy rate",
-    "Dis": "fielding dismissals made", "Ct": "catches taken", "St": "stumpings made",
-    "Ct Wk": "catches as a keeper", "Ct Fi": "catches as a fielder",
-}  # fmt: skip
+    "Runs": "runs scored",
+    "Mins": "minutes batted",
+    "BF": "balls faced",
+    "4s": "boundary fours",
+    "6s": "boundary sixes",
+    "SR": "batting strike rate",
+    "Dismissal": "how dismissed",
+    "Inns": "innings number",
+    "Opposition": "opposition team",
+    "Ground": "ground",
+    "Start Date": "match start date",
+    "Overs": "overs bowled",
+    "Mdns": "maidens earned",
+    "Wkts": "wickets taken",
+    "Econ": "economy rate",
+    "Dis": "fielding dismissals made",
+    "Ct": "catches taken",
+    "St": "stumpings made",
+    "Ct Wk": "catches as a keeper",
+    "Ct Fi": "catches as a fielder",
+}
 
 BAT_COLS = ("Span", "Mat", "Inns", "NO", "Runs", "HS", "Ave", "BF", "SR", "100", "50", "0", "4s", "6s")
 BOWL_TEST = (
@@ -370,7 +410,7 @@ class Site:
                 typ,
                 "innings by innings list" if view == "innings" else "overall figures",
                 f"/ci/engine/stats/index.html?class={cls};type={typ}",
-            ),  # fmt: skip
+            ),
         ]
         caption = "Innings by innings list" if view == "innings" else "Overall figures"
         start = (page - 1) * size
@@ -577,8 +617,10 @@ class Site:
                 td = ptd.get(p) or ptd.setdefault(p, self._player_td(p))
                 tail = tails.get((m, opp, inn)) or tails.setdefault((m, opp, inn), self._tail(m, opp, inn))
                 if part != PLAYED:
-                    out.append(f"{row0}{td}                <td>{PART_TEXT[part]}</td>\n{dnb_mid}"
-                               f"                <td>{pos}</td>\n{dash}{tail}")  # fmt: skip
+                    out.append(
+                        f"{row0}{td}                <td>{PART_TEXT[part]}</td>\n{dnb_mid}"
+                        f"                <td>{pos}</td>\n{dash}{tail}"
+                    )
                     continue
                 if known:
                     sr = ratio(runs * 100, bf, 2)
@@ -663,8 +705,12 @@ class Site:
             opp, lambda t: "v " + T.name[t], lambda t: T.name[t], lambda t: f"opposition={_team_id(T, t)}"
         )
         host = self.m_host[mm]
-        section(host, lambda c: "in " + W.COUNTRIES[c].name, lambda c: W.COUNTRIES[c].name,
-                lambda c: f"host={W.COUNTRIES[c].team_id}")  # fmt: skip
+        section(
+            host,
+            lambda c: "in " + W.COUNTRIES[c].name,
+            lambda c: W.COUNTRIES[c].name,
+            lambda c: f"host={W.COUNTRIES[c].team_id}",
+        )
         cont = np.array([W.CONTINENTS.index(W.COUNTRIES[c].continent) for c in host.tolist()], dtype=np.int64)
         section(cont, lambda c: "in " + W.CONTINENTS[c], lambda c: c, lambda c: f"continent={c + 1}")
         own = np.array([T.country[t] for t in tab["tm"][rows].tolist()])
@@ -688,8 +734,13 @@ class Site:
             keys = pos[played]
             out = []
             for k in sorted(set(keys.tolist())):
-                out.append((f"{ordinal(k)} position", sub_rows[keys == k],
-                            f"batting_positionmax1={k};batting_positionmin1={k};batting_positionval1=batting_position"))  # fmt: skip
+                out.append(
+                    (
+                        f"{ordinal(k)} position",
+                        sub_rows[keys == k],
+                        f"batting_positionmax1={k};batting_positionmin1={k};batting_positionval1=batting_position",
+                    )
+                )
             if out:
                 sections.append(out)
         return sections

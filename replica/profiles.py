@@ -23,9 +23,18 @@ _POSITION = {
     "bowling allrounder": "BWAR",
     "bowler": "BW",
 }
-_ROLE_TYPE_IDS = {"opening batter": 1, "top-order batter": 1, "middle-order batter": 1, "batter": 1,
-                  "wicketkeeper batter": 4, "wicketkeeper": 4, "batting allrounder": 3, "allrounder": 3,
-                  "bowling allrounder": 3, "bowler": 2}  # fmt: skip
+_ROLE_TYPE_IDS = {
+    "opening batter": 1,
+    "top-order batter": 1,
+    "middle-order batter": 1,
+    "batter": 1,
+    "wicketkeeper batter": 4,
+    "wicketkeeper": 4,
+    "batting allrounder": 3,
+    "allrounder": 3,
+    "bowling allrounder": 3,
+    "bowler": 2,
+}
 
 
 def fraction_pick(seed: int, pid: int, salt: str, frac: float) -> bool:
@@ -130,8 +139,10 @@ def profile_page(m: Model, p: int, *, js_only: bool, broken: bool) -> str:
     blob = ""
     if broken:
         # the script dies before rendering: the selector never appears and no data is embedded
-        script = _RENDER_JS % ("JSON.parse(atob(document.getElementById('pp').dataset.p))",
-                               'throw new Error("profile bundle failed to load");')  # fmt: skip
+        script = _RENDER_JS % (
+            "JSON.parse(atob(document.getElementById('pp').dataset.p))",
+            'throw new Error("profile bundle failed to load");',
+        )
         data_attr = base64.b64encode(b"{").decode()
         next_data = ""
         blob = f'<div id="pp" data-p="{data_attr}" hidden></div>'
@@ -206,8 +217,13 @@ def athlete_json(m: Model, p: int, *, sparse: bool = False) -> dict:
         }
     ]
     if bowl:
-        styles.append({"description": bowl[1][0].upper() + bowl[1][1:], "shortDescription": bowl[0].capitalize(),
-                       "type": "bowling"})  # fmt: skip
+        styles.append(
+            {
+                "description": bowl[1][0].upper() + bowl[1][1:],
+                "shortDescription": bowl[0].capitalize(),
+                "type": "bowling",
+            }
+        )
     role = m.role_name(p)
     code = _POSITION[role]
     dob = m.p_dob[p].isoformat() + "T00:00Z"

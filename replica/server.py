@@ -139,16 +139,23 @@ class Replica:
             await asyncio.sleep(self.opts.latency_ms / 1000.0)
         if self.opts.block_after and self.requests > self.opts.block_after:
             ref = hashlib.md5(f"{self.requests}".encode()).hexdigest()[:8]
-            return web.Response(status=403, text=ACCESS_DENIED.format(path=request.path.lstrip("/"), ref=ref),
-                                content_type="text/html", headers={"Server": "AkamaiGHost"})  # fmt: skip
+            return web.Response(
+                status=403,
+                text=ACCESS_DENIED.format(path=request.path.lstrip("/"), ref=ref),
+                content_type="text/html",
+                headers={"Server": "AkamaiGHost"},
+            )
         if request.path == "/robots.txt":
             return await handler(request)
         fault = self.faults.next_fault(request.path_qs)
         if fault is None:
             return await handler(request)
         if fault == "503":
-            return web.Response(status=503, text="<html><body><h1>503 Service Unavailable</h1></body></html>",
-                                content_type="text/html")  # fmt: skip
+            return web.Response(
+                status=503,
+                text="<html><body><h1>503 Service Unavailable</h1></body></html>",
+                content_type="text/html",
+            )
         if fault == "429":
             return web.Response(status=429, text="Too Many Requests", headers={"Retry-After": "1"})
         if fault == "reset":
@@ -262,8 +269,10 @@ class Replica:
             for c in RESULT_CLASSES
             for t in TYPES
         )
-        return web.Response(text=f"<html><head><title>Statsguru replica</title></head><body><ul>{links}</ul></body></html>",
-                            content_type="text/html")  # fmt: skip
+        return web.Response(
+            text=f"<html><head><title>Statsguru replica</title></head><body><ul>{links}</ul></body></html>",
+            content_type="text/html",
+        )
 
     def _menu(self, cls: int, typ: str) -> str:
         return (

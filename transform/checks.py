@@ -18,11 +18,18 @@ def _checks(table: str, tb: pa.Table) -> list[tuple[str, pa.Array]]:
         return [
             ("runs_ge_high_score", pc.less(_c(tb, "runs"), _c(tb, "high_score"))),
             ("not_outs_le_innings", pc.greater(_c(tb, "not_outs"), _c(tb, "innings"))),
-            ("hundreds_fifties_le_innings", pc.greater(pc.add(_c(tb, "hundreds"), _c(tb, "fifties")), _c(tb, "innings"))),
+            (
+                "hundreds_fifties_le_innings",
+                pc.greater(pc.add(_c(tb, "hundreds"), _c(tb, "fifties")), _c(tb, "innings")),
+            ),
             ("ducks_le_innings", pc.greater(_c(tb, "ducks"), _c(tb, "innings"))),
-            ("boundary_runs_le_runs",
-             pc.greater(pc.add(pc.multiply(_c(tb, "fours"), 4), pc.multiply(_c(tb, "sixes"), 6)), _c(tb, "runs"))),
-        ]  # fmt: skip
+            (
+                "boundary_runs_le_runs",
+                pc.greater(
+                    pc.add(pc.multiply(_c(tb, "fours"), 4), pc.multiply(_c(tb, "sixes"), 6)), _c(tb, "runs")
+                ),
+            ),
+        ]
     if table in ("bowling_career", "bowling_splits"):
         return [
             ("wickets_le_balls", pc.greater(_c(tb, "wickets"), _c(tb, "balls"))),
@@ -36,18 +43,32 @@ def _checks(table: str, tb: pa.Table) -> list[tuple[str, pa.Array]]:
         ]
     if table in ("fielding_career", "fielding_splits"):
         return [
-            ("dismissals_eq_caught_plus_stumped",
-             pc.not_equal(_c(tb, "dismissals"), pc.add(_c(tb, "caught"), _c(tb, "stumped")))),
-            ("caught_eq_keeper_plus_fielder",
-             pc.not_equal(_c(tb, "caught"), pc.add(_c(tb, "caught_keeper"), _c(tb, "caught_fielder")))),
-            ("max_dismissals_le_dismissals", pc.greater(_c(tb, "max_dismissals_innings"), _c(tb, "dismissals"))),
-        ]  # fmt: skip
+            (
+                "dismissals_eq_caught_plus_stumped",
+                pc.not_equal(_c(tb, "dismissals"), pc.add(_c(tb, "caught"), _c(tb, "stumped"))),
+            ),
+            (
+                "caught_eq_keeper_plus_fielder",
+                pc.not_equal(_c(tb, "caught"), pc.add(_c(tb, "caught_keeper"), _c(tb, "caught_fielder"))),
+            ),
+            (
+                "max_dismissals_le_dismissals",
+                pc.greater(_c(tb, "max_dismissals_innings"), _c(tb, "dismissals")),
+            ),
+        ]
     if table == "batting_innings":
         return [
-            ("boundary_runs_le_runs",
-             pc.greater(pc.add(pc.multiply(_c(tb, "fours"), 4), pc.multiply(_c(tb, "sixes"), 6)), _c(tb, "runs"))),
-            ("minutes_non_zero_when_balls_faced", pc.and_(pc.equal(_c(tb, "minutes"), 0), pc.greater(_c(tb, "balls_faced"), 0))),
-        ]  # fmt: skip
+            (
+                "boundary_runs_le_runs",
+                pc.greater(
+                    pc.add(pc.multiply(_c(tb, "fours"), 4), pc.multiply(_c(tb, "sixes"), 6)), _c(tb, "runs")
+                ),
+            ),
+            (
+                "minutes_non_zero_when_balls_faced",
+                pc.and_(pc.equal(_c(tb, "minutes"), 0), pc.greater(_c(tb, "balls_faced"), 0)),
+            ),
+        ]
     if table == "bowling_innings":
         return [
             ("wickets_le_10", pc.greater(_c(tb, "wickets"), 10)),
@@ -55,9 +76,11 @@ def _checks(table: str, tb: pa.Table) -> list[tuple[str, pa.Array]]:
         ]
     if table == "fielding_innings":
         return [
-            ("dismissals_eq_caught_plus_stumped",
-             pc.not_equal(_c(tb, "dismissals"), pc.add(_c(tb, "caught"), _c(tb, "stumped")))),
-        ]  # fmt: skip
+            (
+                "dismissals_eq_caught_plus_stumped",
+                pc.not_equal(_c(tb, "dismissals"), pc.add(_c(tb, "caught"), _c(tb, "stumped"))),
+            ),
+        ]
     if table == "players":
         return [
             ("has_profile", pc.is_null(_c(tb, "full_name"))),

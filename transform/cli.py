@@ -80,11 +80,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--raw", default=default_raw(), help="raw root URI (file://, path, s3://); env CRICKET_RAW_URI"
     )
     r.add_argument("--curated", default=default_curated(), help="curated root URI; env CRICKET_CURATED_URI")
-    r.add_argument("--raw-run", action="append", metavar="ID",
-                   help="raw run id to read (repeatable); default: newest finished run per (spider, arguments)")  # fmt: skip
+    r.add_argument(
+        "--raw-run",
+        action="append",
+        metavar="ID",
+        help="raw run id to read (repeatable); default: newest finished run per (spider, arguments)",
+    )
     r.add_argument("--run-id", help="id of this transform run (default: UTC timestamp)")
-    r.add_argument("--max-reject-ratio", type=float, default=0.01,
-                   help="fail (exit 4, nothing published) when rejects/rows exceeds this (default 0.01)")  # fmt: skip
+    r.add_argument(
+        "--max-reject-ratio",
+        type=float,
+        default=0.01,
+        help="fail (exit 4, nothing published) when rejects/rows exceeds this (default 0.01)",
+    )
     r.add_argument("--keep", type=int, default=5, help="published runs to keep for rollback (default 5)")
     r.set_defaults(fn=_run)
     p = sub.add_parser("publish", help="point Glue tables at the current curated run (creates db/tables)")

@@ -18,8 +18,14 @@ class DQ:
         self.failed: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
         self.samples: dict[str, list[dict]] = defaultdict(list)
 
-    def record(self, table: str, check: str, mask: pa.Array, rows: pa.Table | None = None,
-               columns: dict[str, pa.Array] | None = None) -> None:  # fmt: skip
+    def record(
+        self,
+        table: str,
+        check: str,
+        mask: pa.Array,
+        rows: pa.Table | None = None,
+        columns: dict[str, pa.Array] | None = None,
+    ) -> None:
         """`mask` is True where the check failed (null = not applicable)."""
         n_applicable = len(mask) - mask.null_count
         mask = pc.fill_null(mask, False)
@@ -40,8 +46,9 @@ class DQ:
             for name, arr in (columns or {}).items():
                 cols[name] = arr.take(idx).to_pylist()
             for i in range(len(idx)):
-                self.samples[key].append({k: (v[i] if not isinstance(v[i], float) else round(v[i], 6))
-                                          for k, v in cols.items()})  # fmt: skip
+                self.samples[key].append(
+                    {k: (v[i] if not isinstance(v[i], float) else round(v[i], 6)) for k, v in cols.items()}
+                )
 
     def merge(self, other: DQ) -> None:
         """Take in `other`'s findings as if its records had come after this collector's own."""

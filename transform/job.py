@@ -197,8 +197,16 @@ class PartWriter:
 
 
 class Job:
-    def __init__(self, raw: str, curated: str, raw_runs: list[str] | None, run_id: str | None,
-                 max_reject_ratio: float = 0.01, keep: int = 5, progress: Progress | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        raw: str,
+        curated: str,
+        raw_runs: list[str] | None,
+        run_id: str | None,
+        max_reject_ratio: float = 0.01,
+        keep: int = 5,
+        progress: Progress | None = None,
+    ) -> None:
         if not 0 <= max_reject_ratio <= 1:
             raise ValueError("--max-reject-ratio must be between 0 and 1")
         if keep < 1:
@@ -270,8 +278,10 @@ class Job:
                         while len(staged) > 1 or (staged and staged[0].done()):
                             staged.popleft().result()
                     rate = self.lines / max(time.monotonic() - t0, 1e-9)
-                    self.progress.tick(f"read {self.lines:,} rows ({rate:,.0f} rows/s), parts {done[0]}/{len(parts)}, "
-                                       f"rejects {self.rejects.count:,}")  # fmt: skip
+                    self.progress.tick(
+                        f"read {self.lines:,} rows ({rate:,.0f} rows/s), parts {done[0]}/{len(parts)}, "
+                        f"rejects {self.rejects.count:,}"
+                    )
                 while staged:
                     staged.popleft().result()
             finally:
@@ -299,8 +309,14 @@ class Job:
 
     def _players_table(self, cells: pa.Table, profiles: pa.Table) -> pa.Table:
         """Profiles joined with what the lists show: the player cell's name and teams win (as on the pages)."""
-        ids = pc.unique(pa.concat_arrays([cells.column("player_id").combine_chunks(),
-                                          profiles.column("player_id").combine_chunks().cast(pa.int64())]))  # fmt: skip
+        ids = pc.unique(
+            pa.concat_arrays(
+                [
+                    cells.column("player_id").combine_chunks(),
+                    profiles.column("player_id").combine_chunks().cast(pa.int64()),
+                ]
+            )
+        )
         ids = ids.take(pc.sort_indices(ids))
         sch = curated_schema("players")
         cols = []
@@ -324,8 +340,11 @@ class Job:
             return tb
         ids = tb.column("player_id").combine_chunks()
         for col in ("name", "country"):
-            filled = pc.coalesce(tb.column(col).combine_chunks(), self._lookup(ids, cells, col),
-                                 self._lookup(ids, profiles, col))  # fmt: skip
+            filled = pc.coalesce(
+                tb.column(col).combine_chunks(),
+                self._lookup(ids, cells, col),
+                self._lookup(ids, profiles, col),
+            )
             tb = tb.set_column(tb.column_names.index(col), col, filled)
         return tb
 
@@ -403,8 +422,13 @@ class Job:
             return
         self.stats["duplicate_conflicts"] += conflicts.num_rows
         for row in conflicts.drop_columns(["_seq"]).to_pylist():
-            self.rejects.add("duplicate_conflict", f"same {NATURAL_KEYS[table]} and scraped_at, other values",
-                             raw=row, table=table, source=row.get("source_url"))  # fmt: skip
+            self.rejects.add(
+                "duplicate_conflict",
+                f"same {NATURAL_KEYS[table]} and scraped_at, other values",
+                raw=row,
+                table=table,
+                source=row.get("source_url"),
+            )
 
     def _remove_stale(self, tables: dict) -> None:
         """A re-run of the same id replaces its output: files of an earlier attempt not written now go."""
@@ -475,7 +499,7 @@ class Job:
                 **self.stats,
                 "blank_rows_skipped": self.mapper.skipped_blank,
                 "seconds": round(time.monotonic() - t0, 3),
-            },  # fmt: skip
+            },
         }
         published = False
         if not over:
@@ -503,14 +527,22 @@ class Job:
 def summarize(report: dict, published: bool, curated: Location) -> str:
     secs = report["stats"]["seconds"]
     rows = report["rows_read"]
-    lines = [f"cricket-transform run {report['run_id']}: {rows:,} raw rows from {len(report['raw_runs'])} raw runs "
-             f"in {secs:.1f} s ({rows / max(secs, 1e-9):,.0f} rows/s)", "", f"{'table':<18}{'rows':>12}{'files':>7}"]  # fmt: skip
+    lines = [
+        f"cricket-transform run {report['run_id']}: {rows:,} raw rows from {len(report['raw_runs'])} raw runs "
+        f"in {secs:.1f} s ({rows / max(secs, 1e-9):,.0f} rows/s)",
+        "",
+        f"{'table':<18}{'rows':>12}{'files':>7}",
+    ]
     for t, meta in report["tables"].items():
         lines.append(f"{t:<18}{meta['rows']:>12,}{len(meta['files']):>7}")
     rs = report["rejects_summary"]
     reasons = ", ".join(f"{k} {v}" for k, v in sorted(rs["by_reason"].items(), key=lambda x: -x[1])) or "none"
-    lines += ["", f"rejects: {report['rejects']:,} ({report['reject_ratio']:.2%}, limit {report['max_reject_ratio']:.2%})"
-              f" — {reasons}", f"  → {report['rejects_location']}"]  # fmt: skip
+    lines += [
+        "",
+        f"rejects: {report['rejects']:,} ({report['reject_ratio']:.2%}, limit {report['max_reject_ratio']:.2%})"
+        f" — {reasons}",
+        f"  → {report['rejects_location']}",
+    ]
     dq = report["dq"]
     failing = [
         f"{t}.{c} {v['failed']}" for t, cs in dq["checks"].items() for c, v in cs.items() if v["failed"]

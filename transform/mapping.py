@@ -22,8 +22,14 @@ I32 = pa.int32()
 _MISSING = pa.array(["-", ""])
 ALL_FORMATS_CLASS = 11
 # Match links in innings lists ("Test # 2345") name the format when the class does not (class 11).
-FORMAT_BY_MATCH_LABEL = {"test": "test", "odi": "odi", "t20i": "t20i", "wtest": "wtest", "wodi": "wodi",
-                         "wt20i": "wt20i"}  # fmt: skip
+FORMAT_BY_MATCH_LABEL = {
+    "test": "test",
+    "odi": "odi",
+    "t20i": "t20i",
+    "wtest": "wtest",
+    "wodi": "wodi",
+    "wt20i": "wt20i",
+}
 PARTICIPATION_MARKERS = {"dnb": "dnb", "tdnb": "tdnb", "absent": "absent", "sub": "sub"}
 PLAYED = {"batting": "batted", "bowling": "bowled", "fielding": "fielded"}
 MARKER_HEADER = {"batting": "Runs", "bowling": "Overs", "fielding": "Dis"}
@@ -39,18 +45,93 @@ REQUIRED = {
 }
 # Every header a group's typer reads; only these columns are carried into the group (Arrow filters copy).
 HEADERS = {
-    ("agg", "batting"): ("Span", "Mat", "Inns", "NO", "Runs", "HS", "Ave", "BF", "SR", "100", "50", "0", "4s", "6s"),
-    ("agg", "bowling"): ("Span", "Mat", "Inns", "Overs", "Mdns", "Runs", "Wkts", "BBI", "BBM", "Ave", "Econ", "SR", "4",
-                         "5", "10"),
+    ("agg", "batting"): (
+        "Span",
+        "Mat",
+        "Inns",
+        "NO",
+        "Runs",
+        "HS",
+        "Ave",
+        "BF",
+        "SR",
+        "100",
+        "50",
+        "0",
+        "4s",
+        "6s",
+    ),
+    ("agg", "bowling"): (
+        "Span",
+        "Mat",
+        "Inns",
+        "Overs",
+        "Mdns",
+        "Runs",
+        "Wkts",
+        "BBI",
+        "BBM",
+        "Ave",
+        "Econ",
+        "SR",
+        "4",
+        "5",
+        "10",
+    ),
     ("agg", "fielding"): ("Span", "Mat", "Inns", "Dis", "Ct", "St", "Ct Wk", "Ct Fi", "MD", "D/I"),
-    ("innings", "batting"): ("Runs", "Mins", "BF", "4s", "6s", "SR", "Pos", "Dismissal", "Inns", "Opposition", "Ground",
-                             "Start Date"),
-    ("innings", "bowling"): ("Overs", "Mdns", "Runs", "Wkts", "Econ", "Pos", "Inns", "Opposition", "Ground",
-                             "Start Date"),
-    ("innings", "fielding"): ("Dis", "Ct", "St", "Ct Wk", "Ct Fi", "Pos", "Inns", "Opposition", "Ground", "Start Date"),
-}  # fmt: skip
-BASE_COLUMNS = ("record", "class", "player_id", "player_cell", "source_url", "run_id", "caption", "grouping",
-                "match_id", "match_label", "_seq", "_ts")  # fmt: skip
+    ("innings", "batting"): (
+        "Runs",
+        "Mins",
+        "BF",
+        "4s",
+        "6s",
+        "SR",
+        "Pos",
+        "Dismissal",
+        "Inns",
+        "Opposition",
+        "Ground",
+        "Start Date",
+    ),
+    ("innings", "bowling"): (
+        "Overs",
+        "Mdns",
+        "Runs",
+        "Wkts",
+        "Econ",
+        "Pos",
+        "Inns",
+        "Opposition",
+        "Ground",
+        "Start Date",
+    ),
+    ("innings", "fielding"): (
+        "Dis",
+        "Ct",
+        "St",
+        "Ct Wk",
+        "Ct Fi",
+        "Pos",
+        "Inns",
+        "Opposition",
+        "Ground",
+        "Start Date",
+    ),
+}
+BASE_COLUMNS = (
+    "record",
+    "class",
+    "player_id",
+    "player_cell",
+    "source_url",
+    "run_id",
+    "caption",
+    "grouping",
+    "match_id",
+    "match_label",
+    "_seq",
+    "_ts",
+)
 CONTINENTS = frozenset({"Africa", "Americas", "Asia", "Europe", "Oceania"})
 _ORDINAL = r"\d+(st|nd|rd|th)"
 _KIND_RULES: list[tuple[str, re.Pattern]] = [
@@ -233,8 +314,16 @@ def _div(a: pa.Array, b: pa.Array, scale: float = 1.0) -> pa.Array:
     return pc.multiply(out, scale) if scale != 1.0 else out
 
 
-def check_truncation(dq: DQ, table: str, column: str, shown: pa.Array, recomputed: pa.Array, decimals: int,
-                     rows: pa.Table, ok: pa.Array) -> None:  # fmt: skip
+def check_truncation(
+    dq: DQ,
+    table: str,
+    column: str,
+    shown: pa.Array,
+    recomputed: pa.Array,
+    decimals: int,
+    rows: pa.Table,
+    ok: pa.Array,
+) -> None:
     """The site truncates rates to `decimals`; a shown value that is not the truncated recomputed one is a finding.
 
     Only rows where `ok` holds are checked; the others are null in the mask (not applicable), so nothing is
@@ -365,8 +454,9 @@ def _agg_fielding(rows: Rows, dq: DQ, table: str) -> dict[str, pa.Array]:
         )
     c["dismissals_per_innings"] = _div(c["dismissals"], c["innings"])
     ok = pc.is_null(rows.reason)
-    check_truncation(dq, table, "dismissals_per_innings", rows.shown("D/I"), c["dismissals_per_innings"], 3,
-                     rows.sub, ok)  # fmt: skip
+    check_truncation(
+        dq, table, "dismissals_per_innings", rows.shown("D/I"), c["dismissals_per_innings"], 3, rows.sub, ok
+    )
     return c
 
 
@@ -452,10 +542,17 @@ TYPERS = {
 }
 
 PLAYER_CELLS_SCHEMA = pa.schema(
-    [("player_id", pa.int64()), ("name", pa.string()), ("teams", pa.list_(pa.string())), ("country", pa.string()),
-     ("scraped_at", pa.timestamp("us", tz="UTC")), ("source_url", pa.string()), ("run_id", pa.string()),
-     ("_seq", pa.int64())]
-)  # fmt: skip
+    [
+        ("player_id", pa.int64()),
+        ("name", pa.string()),
+        ("teams", pa.list_(pa.string())),
+        ("country", pa.string()),
+        ("scraped_at", pa.timestamp("us", tz="UTC")),
+        ("source_url", pa.string()),
+        ("run_id", pa.string()),
+        ("_seq", pa.int64()),
+    ]
+)
 
 
 class Mapper:
@@ -480,8 +577,10 @@ class Mapper:
         typ = base.col("type")
         grouping = base.col("grouping")
         base.flag(pc.is_null(record), "missing_key:record")
-        base.flag(pc.invert(pc.is_in(record, value_set=pa.array(["career", "innings", "player_career"]))),
-                  "unknown_record")  # fmt: skip
+        base.flag(
+            pc.invert(pc.is_in(record, value_set=pa.array(["career", "innings", "player_career"]))),
+            "unknown_record",
+        )
         base.flag(pc.is_null(base.col("player_id")), "missing_key:player_id")
         base.flag(pc.less_equal(base.col("player_id"), 0), "wrong_type:player_id")
         base.flag(pc.is_null(typ), "missing_key:type")
@@ -549,8 +648,19 @@ class Mapper:
         first = np.flatnonzero(np.concatenate([[True], pid[1:] != pid[:-1]]))
         g = slim.take(pa.array(first))
         name, teams, country = player_cell_columns(g.column("player_cell").combine_chunks())
-        tb = pa.table([g.column("player_id"), name, teams, country, g.column("_ts"), g.column("source_url"),
-                       g.column("run_id"), g.column("_seq")], schema=PLAYER_CELLS_SCHEMA)  # fmt: skip
+        tb = pa.table(
+            [
+                g.column("player_id"),
+                name,
+                teams,
+                country,
+                g.column("_ts"),
+                g.column("source_url"),
+                g.column("run_id"),
+                g.column("_seq"),
+            ],
+            schema=PLAYER_CELLS_SCHEMA,
+        )
         out.setdefault("_player_cells", []).append(tb)
 
     def _type_group(self, kind: str, typ: str, sub: pa.Table, out: dict) -> None:
@@ -589,10 +699,17 @@ class Mapper:
         typed = TYPERS[(kind, typ)](rows, self.dq, f"{typ}_{'innings' if kind == 'innings' else 'career'}")
         name, _, country = player_cell_columns(rows.col("player_cell"), with_teams=False)
         common = {
-            "player_id": rows.col("player_id"), "name": name, "country": country, "format": fmt,
-            "grouping_kind": kindcol, "grouping": groupcol, "run_id": rows.col("run_id"),
-            "scraped_at": rows.col("_ts"), "source_url": rows.col("source_url"), "_seq": rows.col("_seq"),
-        }  # fmt: skip
+            "player_id": rows.col("player_id"),
+            "name": name,
+            "country": country,
+            "format": fmt,
+            "grouping_kind": kindcol,
+            "grouping": groupcol,
+            "run_id": rows.col("run_id"),
+            "scraped_at": rows.col("_ts"),
+            "source_url": rows.col("source_url"),
+            "_seq": rows.col("_seq"),
+        }
         bad = pc.is_valid(rows.reason)
         if pc.any(bad).as_py():
             self._reject_seq(

@@ -83,8 +83,7 @@ def format_result(cols: list[str], rows: list[tuple], fmt: str = "table") -> str
     text = [[cell(v) for v in r] for r in rows]
     widths = [max([len(c)] + [len(r[i]) for r in text]) for i, c in enumerate(cols)]
     sep = "  "
-    out = [sep.join(c.ljust(w) for c, w in zip(cols, widths, strict=True)),
-           sep.join("-" * w for w in widths)]  # fmt: skip
+    out = [sep.join(c.ljust(w) for c, w in zip(cols, widths, strict=True)), sep.join("-" * w for w in widths)]
     for r in text:
         out.append(sep.join(v.rjust(w) if _num(v) else v.ljust(w) for v, w in zip(r, widths, strict=True)))
     out.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")

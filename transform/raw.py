@@ -19,10 +19,47 @@ from transform.storage import Location
 
 # Every header a Statsguru table (results lists in career and innings view, player pages) is known to show.
 KNOWN_HEADERS = (
-    "Player", "Grouping", "", "Match", "Span", "Mat", "Inns", "NO", "Runs", "HS", "Ave", "BF", "SR", "100", "50",
-    "0", "4s", "6s", "Overs", "Mdns", "Wkts", "BBI", "BBM", "Econ", "4", "5", "10", "Dis", "Ct", "St", "Ct Wk",
-    "Ct Fi", "MD", "D/I", "Mins", "Pos", "Dismissal", "Opposition", "Ground", "Start Date",
-)  # fmt: skip
+    "Player",
+    "Grouping",
+    "",
+    "Match",
+    "Span",
+    "Mat",
+    "Inns",
+    "NO",
+    "Runs",
+    "HS",
+    "Ave",
+    "BF",
+    "SR",
+    "100",
+    "50",
+    "0",
+    "4s",
+    "6s",
+    "Overs",
+    "Mdns",
+    "Wkts",
+    "BBI",
+    "BBM",
+    "Econ",
+    "4",
+    "5",
+    "10",
+    "Dis",
+    "Ct",
+    "St",
+    "Ct Wk",
+    "Ct Fi",
+    "MD",
+    "D/I",
+    "Mins",
+    "Pos",
+    "Dismissal",
+    "Opposition",
+    "Ground",
+    "Start Date",
+)
 KNOWN_HEADER_SET = frozenset(KNOWN_HEADERS)
 CELLS_TYPE = pa.struct([pa.field(h, pa.string()) for h in KNOWN_HEADERS])
 
@@ -114,8 +151,14 @@ def _load_run(run_dir: Location, spider: str, run_id: str) -> RawRun:
             raise RawRunError(f"raw run {run_dir}: manifest lists {base} but the file is missing")
         parts.append(Location(run_dir.fs, info.path, run_dir.scheme))
         size += info.size or 0
-    return RawRun(spider=manifest.get("spider") or spider, run_id=run_id, location=run_dir, manifest=manifest,
-                  parts=parts, bytes=size)  # fmt: skip
+    return RawRun(
+        spider=manifest.get("spider") or spider,
+        run_id=run_id,
+        location=run_dir,
+        manifest=manifest,
+        parts=parts,
+        bytes=size,
+    )
 
 
 def _run_dirs(raw: Location) -> Iterator[tuple[str, str, Location]]:
@@ -268,8 +311,14 @@ def _fast_table(block: bytes) -> pa.Table | None:
         if known is None:  # an unknown header, a non-string cell or a cell Arrow took for a timestamp
             return _full_table(block)
         cells = cells.cast(known)
-    return pa.table([*(tb.column(n) for n in RAW_SCHEMA.names[:CELLS_AT]), cells,
-                     *(tb.column(n) for n in RAW_SCHEMA.names[CELLS_AT + 1 :])], names=RAW_SCHEMA.names)  # fmt: skip
+    return pa.table(
+        [
+            *(tb.column(n) for n in RAW_SCHEMA.names[:CELLS_AT]),
+            cells,
+            *(tb.column(n) for n in RAW_SCHEMA.names[CELLS_AT + 1 :]),
+        ],
+        names=RAW_SCHEMA.names,
+    )
 
 
 def _full_table(block: bytes) -> pa.Table | None:

@@ -21,8 +21,16 @@ class Rejects:
         self.samples: list[dict] = []
         self._lock = threading.Lock()  # the reader thread and the typing thread both reject rows
 
-    def add(self, reason: str, detail: str, *, raw: bytes | str | dict | None, table: str | None = None,
-            source: str | None = None, line: int | None = None) -> None:  # fmt: skip
+    def add(
+        self,
+        reason: str,
+        detail: str,
+        *,
+        raw: bytes | str | dict | None,
+        table: str | None = None,
+        source: str | None = None,
+        line: int | None = None,
+    ) -> None:
         if isinstance(raw, bytes):
             raw = raw.decode("utf-8", errors="backslashreplace")
         elif isinstance(raw, dict):
@@ -54,8 +62,12 @@ class Rejects:
         return out
 
     def summary(self) -> dict:
-        return {"rows": self.count, "by_reason": dict(self.by_reason), "by_table": dict(self.by_table),
-                "samples": self.samples}  # fmt: skip
+        return {
+            "rows": self.count,
+            "by_reason": dict(self.by_reason),
+            "by_table": dict(self.by_table),
+            "samples": self.samples,
+        }
 
     def close(self) -> None:
         self._file.close()

@@ -40,9 +40,18 @@ def _batting(df: pd.DataFrame, career: bool) -> pd.DataFrame:
     if career:
         span = df["cells.Span"].str.extract(r"^(\d{4})-(\d{4})$")
         out["start_year"], out["end_year"] = _num(span[0]), _num(span[1])
-        for col, h in (("matches", "Mat"), ("innings", "Inns"), ("not_outs", "NO"), ("runs", "Runs"),
-                       ("balls_faced", "BF"), ("hundreds", "100"), ("fifties", "50"), ("ducks", "0"),
-                       ("fours", "4s"), ("sixes", "6s")):  # fmt: skip
+        for col, h in (
+            ("matches", "Mat"),
+            ("innings", "Inns"),
+            ("not_outs", "NO"),
+            ("runs", "Runs"),
+            ("balls_faced", "BF"),
+            ("hundreds", "100"),
+            ("fifties", "50"),
+            ("ducks", "0"),
+            ("fours", "4s"),
+            ("sixes", "6s"),
+        ):
             out[col] = _num(df[f"cells.{h}"])
         hs = df["cells.HS"].str.extract(r"^(\d+)(\*?)$")
         out["high_score"], out["high_score_not_out"] = _num(hs[0]), hs[1] == "*"
@@ -52,8 +61,14 @@ def _batting(df: pd.DataFrame, career: bool) -> pd.DataFrame:
         out["runs"], out["not_out"] = _num(runs[0]), runs[1] == "*"
         marker = df["cells.Runs"].str.lower()
         out["participation"] = marker.where(marker.isin(["dnb", "tdnb", "absent", "sub"]), "batted")
-        for col, h in (("minutes", "Mins"), ("balls_faced", "BF"), ("fours", "4s"), ("sixes", "6s"),
-                       ("position", "Pos"), ("innings_number", "Inns")):  # fmt: skip
+        for col, h in (
+            ("minutes", "Mins"),
+            ("balls_faced", "BF"),
+            ("fours", "4s"),
+            ("sixes", "6s"),
+            ("position", "Pos"),
+            ("innings_number", "Inns"),
+        ):
             out[col] = _num(df[f"cells.{h}"])
         _innings_cells(df, out)
         out["dismissal"] = df["cells.Dismissal"]
@@ -98,8 +113,14 @@ def _bowling(df: pd.DataFrame, career: bool) -> pd.DataFrame:
 
 def _fielding(df: pd.DataFrame, career: bool) -> pd.DataFrame:
     out = _common(df)
-    for col, h in (("dismissals", "Dis"), ("caught", "Ct"), ("stumped", "St"), ("caught_keeper", "Ct Wk"),
-                   ("caught_fielder", "Ct Fi"), ("innings_number", "Inns")):  # fmt: skip
+    for col, h in (
+        ("dismissals", "Dis"),
+        ("caught", "Ct"),
+        ("stumped", "St"),
+        ("caught_keeper", "Ct Wk"),
+        ("caught_fielder", "Ct Fi"),
+        ("innings_number", "Inns"),
+    ):
         out[col] = _num(df[f"cells.{h}"])
     _innings_cells(df, out)
     out["participation"] = "fielded"

@@ -62,13 +62,38 @@ def truncated_ok(shown: str | None, truth: float | None, decimals: int) -> bool:
 
 
 INT_CELLS = {
-    "batting": {"Mat": "matches", "Inns": "innings", "NO": "not_outs", "Runs": "runs", "BF": "balls_faced",
-                "100": "hundreds", "50": "fifties", "0": "ducks", "4s": "fours", "6s": "sixes"},
-    "bowling": {"Mat": "matches", "Inns": "innings", "Mdns": "maidens", "Runs": "runs_conceded", "Wkts": "wickets",
-                "4": "four_wickets", "5": "five_wickets", "10": "ten_wickets"},
-    "fielding": {"Mat": "matches", "Inns": "innings", "Dis": "dismissals", "Ct": "caught", "St": "stumped",
-                 "Ct Wk": "caught_keeper", "Ct Fi": "caught_fielder"},
-}  # fmt: skip
+    "batting": {
+        "Mat": "matches",
+        "Inns": "innings",
+        "NO": "not_outs",
+        "Runs": "runs",
+        "BF": "balls_faced",
+        "100": "hundreds",
+        "50": "fifties",
+        "0": "ducks",
+        "4s": "fours",
+        "6s": "sixes",
+    },
+    "bowling": {
+        "Mat": "matches",
+        "Inns": "innings",
+        "Mdns": "maidens",
+        "Runs": "runs_conceded",
+        "Wkts": "wickets",
+        "4": "four_wickets",
+        "5": "five_wickets",
+        "10": "ten_wickets",
+    },
+    "fielding": {
+        "Mat": "matches",
+        "Inns": "innings",
+        "Dis": "dismissals",
+        "Ct": "caught",
+        "St": "stumped",
+        "Ct Wk": "caught_keeper",
+        "Ct Fi": "caught_fielder",
+    },
+}
 FLOAT_CELLS = {
     "batting": {"Ave": ("average", 2), "SR": ("strike_rate", 2)},
     "bowling": {"Ave": ("average", 2), "Econ": ("economy", 2), "SR": ("strike_rate", 1)},

@@ -10,14 +10,37 @@ from transform.schemas import FORMAT_BY_SUMMARY_LABEL
 
 
 def test_player_stats_from_raw_run(replica_300, truth, tmp_path):  # noqa: F811
-    res = scrape("statsguru", "--base-url", replica_300.url, "--classes", "3", "--types", "batting",
-                 "--raw", str(tmp_path), "--run-id", "t20i", *FAST)  # fmt: skip
+    res = scrape(
+        "statsguru",
+        "--base-url",
+        replica_300.url,
+        "--classes",
+        "3",
+        "--types",
+        "batting",
+        "--raw",
+        str(tmp_path),
+        "--run-id",
+        "t20i",
+        *FAST,
+    )
     assert res.returncode == 0, res.stderr[-3000:]
     _, career = read_run(tmp_path / "statsguru" / "run_id=t20i")
     ids = {r["player_id"] for r in career}
-    res = scrape("player_stats", "--base-url", replica_300.url, "--from-raw",
-                 (tmp_path / "statsguru" / "run_id=t20i").as_uri(), "--types", "batting,fielding",
-                 "--raw", str(tmp_path), "--run-id", "pages", *FAST)  # fmt: skip
+    res = scrape(
+        "player_stats",
+        "--base-url",
+        replica_300.url,
+        "--from-raw",
+        (tmp_path / "statsguru" / "run_id=t20i").as_uri(),
+        "--types",
+        "batting,fielding",
+        "--raw",
+        str(tmp_path),
+        "--run-id",
+        "pages",
+        *FAST,
+    )
     assert res.returncode == 0, res.stderr[-3000:]
     manifest, rows = read_run(tmp_path / "player_stats" / "run_id=pages")
     assert "t20i" in manifest["arguments"]["from_raw"]

@@ -26,9 +26,17 @@ from tests.helpers import REPO
 
 TYPES = ("batting", "bowling", "fielding")
 FAST = [
-    "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_DELAY=0", "-s", "CONCURRENT_REQUESTS=32",
-    "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=32", "-s", "CRICKET_PROGRESS_INTERVAL=2",
-]  # fmt: skip
+    "-s",
+    "AUTOTHROTTLE_ENABLED=False",
+    "-s",
+    "DOWNLOAD_DELAY=0",
+    "-s",
+    "CONCURRENT_REQUESTS=32",
+    "-s",
+    "CONCURRENT_REQUESTS_PER_DOMAIN=32",
+    "-s",
+    "CRICKET_PROGRESS_INTERVAL=2",
+]
 # The faulty replica stalls 3 s; a 1.5 s timeout makes a stall a quick retry.
 FAULTS = ["--fault-rate", "0.1", "--stall-s", "3"]
 RELIABLE = ["-s", "DOWNLOAD_TIMEOUT=1.5", "-s", "RETRY_TIMES=8", "-s", "CRICKET_RETRY_AFTER_MAX=2"]
@@ -72,8 +80,19 @@ def _by_key(rows, key):
 
 @pytest.mark.parametrize("view", ["career", "innings"])
 def test_every_class_and_type_equals_truth_under_faults(faulty_replica, truth, tmp_path, view):
-    res = scrape("statsguru", "--base-url", faulty_replica.url, "--view", view, "--raw", str(tmp_path),
-                 "--run-id", f"faults-{view}", *FAST, *RELIABLE)  # fmt: skip
+    res = scrape(
+        "statsguru",
+        "--base-url",
+        faulty_replica.url,
+        "--view",
+        view,
+        "--raw",
+        str(tmp_path),
+        "--run-id",
+        f"faults-{view}",
+        *FAST,
+        *RELIABLE,
+    )
     assert res.returncode == 0, res.stderr[-3000:]
     assert "progress: pages" in res.stderr
     manifest, rows = read_run(tmp_path / "statsguru" / f"run_id=faults-{view}")
@@ -93,8 +112,12 @@ def test_every_class_and_type_equals_truth_under_faults(faulty_replica, truth, t
     )
     for type_ in TYPES:
         table = f"{type_}_{view}"
-        want = {(r["player_id"], r["format"]) if view == "career" else
-                (r["player_id"], r["match_id"], r["innings_number"]): r for r in read_truth(truth, table)}  # fmt: skip
+        want = {
+            (r["player_id"], r["format"])
+            if view == "career"
+            else (r["player_id"], r["match_id"], r["innings_number"]): r
+            for r in read_truth(truth, table)
+        }
         typed = [r for r in rows if r["type"] == type_]
         got = _by_key(typed, key)
         assert len(got) == len(typed), f"{table}: duplicate rows in one run"
@@ -113,9 +136,23 @@ def test_s3_parts_and_manifest(replica_300, aws_env, tmp_path):
 
     s3 = boto3.client("s3")
     s3.create_bucket(Bucket="example-cricket-bucket")
-    res = scrape("statsguru", "--base-url", replica_300.url, "--classes", "1,2", "--types", "batting",
-                 "--raw", "s3://example-cricket-bucket/raw", "--run-id", "s3run",
-                 "-s", "FEED_EXPORT_BATCH_ITEM_COUNT=100", *FAST, env=aws_env)  # fmt: skip
+    res = scrape(
+        "statsguru",
+        "--base-url",
+        replica_300.url,
+        "--classes",
+        "1,2",
+        "--types",
+        "batting",
+        "--raw",
+        "s3://example-cricket-bucket/raw",
+        "--run-id",
+        "s3run",
+        "-s",
+        "FEED_EXPORT_BATCH_ITEM_COUNT=100",
+        *FAST,
+        env=aws_env,
+    )
     assert res.returncode == 0, res.stderr[-3000:]
     keys = sorted(o["Key"] for o in s3.list_objects_v2(Bucket="example-cricket-bucket")["Contents"])
     prefix = "raw/statsguru/run_id=s3run/"
@@ -140,8 +177,21 @@ def test_s3_parts_and_manifest(replica_300, aws_env, tmp_path):
 
 def test_robots_strict_is_blocked(replica_factory, tmp_path):
     srv = replica_factory("--players", "30", "--seed", "7", "--robots", "strict")
-    res = scrape("statsguru", "--base-url", srv.url, "--classes", "1", "--types", "batting", "--raw", str(tmp_path),
-                 "--run-id", "strict", *FAST, timeout=120)  # fmt: skip
+    res = scrape(
+        "statsguru",
+        "--base-url",
+        srv.url,
+        "--classes",
+        "1",
+        "--types",
+        "batting",
+        "--raw",
+        str(tmp_path),
+        "--run-id",
+        "strict",
+        *FAST,
+        timeout=120,
+    )
     assert res.returncode == 2, res.stderr[-3000:]
     assert "blocked by robots.txt" in res.stderr and "template=results" in res.stderr
     assert not list(tmp_path.rglob("_manifest.json"))
@@ -149,8 +199,19 @@ def test_robots_strict_is_blocked(replica_factory, tmp_path):
 
 def test_block_after_is_blocked(replica_factory, tmp_path):
     srv = replica_factory("--players", "300", "--seed", "7", "--block-after", "50")
-    res = scrape("statsguru", "--base-url", srv.url, "--view", "innings", "--raw", str(tmp_path),
-                 "--run-id", "blocked", *FAST, timeout=180)  # fmt: skip
+    res = scrape(
+        "statsguru",
+        "--base-url",
+        srv.url,
+        "--view",
+        "innings",
+        "--raw",
+        str(tmp_path),
+        "--run-id",
+        "blocked",
+        *FAST,
+        timeout=180,
+    )
     assert res.returncode == 2, res.stderr[-3000:]
     assert "blocked: HTTP 403 Access Denied" in res.stderr
     assert not list(tmp_path.rglob("_manifest.json"))
@@ -158,8 +219,21 @@ def test_block_after_is_blocked(replica_factory, tmp_path):
 
 def test_header_drift_stops_naming_the_header(replica_factory, tmp_path):
     srv = replica_factory("--players", "30", "--seed", "7", "--drift", "headers")
-    res = scrape("statsguru", "--base-url", srv.url, "--classes", "1", "--types", "batting", "--raw", str(tmp_path),
-                 "--run-id", "drift", *FAST, timeout=120)  # fmt: skip
+    res = scrape(
+        "statsguru",
+        "--base-url",
+        srv.url,
+        "--classes",
+        "1",
+        "--types",
+        "batting",
+        "--raw",
+        str(tmp_path),
+        "--run-id",
+        "drift",
+        *FAST,
+        timeout=120,
+    )
     assert res.returncode == 3, res.stderr[-3000:]
     assert "layout drift" in res.stderr and "unknown headers" in res.stderr and "headers seen" in res.stderr
     assert "'layout_drift'" in res.stderr
@@ -168,13 +242,38 @@ def test_header_drift_stops_naming_the_header(replica_factory, tmp_path):
 
 def test_sigkill_then_resume_completes(replica_300, truth, tmp_path):
     raw, jobdir = tmp_path / "raw", tmp_path / "job"
-    args = ["statsguru", "--base-url", replica_300.url, "--classes", "1,2", "--types", "batting", "--view",
-            "innings", "--raw", str(raw), "--run-id", "resume", "-s", f"JOBDIR={jobdir}",
-            "-s", "FEED_EXPORT_BATCH_ITEM_COUNT=1000", "-s", "AUTOTHROTTLE_ENABLED=False",
-            "-s", "CONCURRENT_REQUESTS=2", "-s", "DOWNLOAD_DELAY=0.05"]  # fmt: skip
+    args = [
+        "statsguru",
+        "--base-url",
+        replica_300.url,
+        "--classes",
+        "1,2",
+        "--types",
+        "batting",
+        "--view",
+        "innings",
+        "--raw",
+        str(raw),
+        "--run-id",
+        "resume",
+        "-s",
+        f"JOBDIR={jobdir}",
+        "-s",
+        "FEED_EXPORT_BATCH_ITEM_COUNT=1000",
+        "-s",
+        "AUTOTHROTTLE_ENABLED=False",
+        "-s",
+        "CONCURRENT_REQUESTS=2",
+        "-s",
+        "DOWNLOAD_DELAY=0.05",
+    ]
     run_dir = raw / "statsguru" / "run_id=resume"
-    proc = subprocess.Popen([sys.executable, "-m", "crawler.cli", *args], cwd=REPO,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "crawler.cli", *args],
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and len(list(run_dir.glob("part-*.jsonl.gz"))) < 2:
         time.sleep(0.1)
@@ -194,8 +293,11 @@ def test_sigkill_then_resume_completes(replica_300, truth, tmp_path):
     assert manifest["resumed_parts"] == len(before)
     rows = read_parts(run_dir)
     assert manifest["item_count"] == len(rows)
-    want = {(r["player_id"], r["match_id"], r["innings_number"])
-            for r in read_truth(truth, "batting_innings") if r["format"] in ("test", "odi")}  # fmt: skip
+    want = {
+        (r["player_id"], r["match_id"], r["innings_number"])
+        for r in read_truth(truth, "batting_innings")
+        if r["format"] in ("test", "odi")
+    }
     got = {innings_key(r) for r in rows}
     assert got == want
     # Pages stored before the kill were not fetched again (only the list's page 1 is, to learn its size).

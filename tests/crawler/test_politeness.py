@@ -56,8 +56,10 @@ def test_autothrottle_never_goes_below_crawl_delay():
 
 
 def test_akamai_block_page_is_recognised():
-    page = (b"<HTML><HEAD><TITLE>Access Denied</TITLE></HEAD><BODY><H1>Access Denied</H1>You don't have permission"
-            b" ... Reference #18.1 https://errors.edgesuite.net/18.1</BODY></HTML>")  # fmt: skip
+    page = (
+        b"<HTML><HEAD><TITLE>Access Denied</TITLE></HEAD><BODY><H1>Access Denied</H1>You don't have permission"
+        b" ... Reference #18.1 https://errors.edgesuite.net/18.1</BODY></HTML>"
+    )
     assert is_access_denied(Response("https://x/", status=200, body=page))
     assert is_access_denied(Response("https://x/", status=403, body=b""))
     assert not is_access_denied(

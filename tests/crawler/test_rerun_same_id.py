@@ -8,8 +8,20 @@ from tests.crawler.test_crawl_replica import FAST, scrape
 def test_failed_rerun_leaves_no_manifest_vouching_for_its_parts(replica_300, replica_factory, tmp_path):
     raw = tmp_path / "raw"
     run = raw / "statsguru" / "run_id=again"
-    args = ["statsguru", "--classes", "1", "--types", "batting", "--view", "career", "--raw", raw.as_uri(),
-            "--run-id", "again", *FAST]  # fmt: skip
+    args = [
+        "statsguru",
+        "--classes",
+        "1",
+        "--types",
+        "batting",
+        "--view",
+        "career",
+        "--raw",
+        raw.as_uri(),
+        "--run-id",
+        "again",
+        *FAST,
+    ]
     first = scrape(*args, "--base-url", replica_300.url)
     assert first.returncode == 0, first.stderr[-2000:]
     assert (run / "_manifest.json").is_file()

@@ -14,8 +14,14 @@ from tests.helpers import REPO
 
 def crawl(*args: str, raw) -> subprocess.CompletedProcess:
     env = {**os.environ, "CRICKET_RAW_URI": raw.as_uri(), "CRICKET_RUN_ID": "scrapy-crawl"}
-    return subprocess.run([sys.executable, "-m", "scrapy", "crawl", *args, *FAST], cwd=REPO, env=env,
-                          capture_output=True, text=True, timeout=300)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-m", "scrapy", "crawl", *args, *FAST],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def test_scrapy_crawl_statsguru_writes_parts_and_manifest(replica_300, tmp_path):
@@ -36,8 +42,20 @@ def test_scrapy_crawl_statsguru_writes_parts_and_manifest(replica_300, tmp_path)
 
 def test_scrapy_crawl_output_option_writes_one_record_per_row(replica_300, tmp_path):
     out_jsonl, out_json = tmp_path / "rows.jsonl", tmp_path / "rows.json"
-    res = crawl("statsguru", "-a", f"base_url={replica_300.url}", "-a", "classes=3", "-a", "types=fielding",
-                "-O", str(out_jsonl), "-O", str(out_json), raw=tmp_path / "raw")  # fmt: skip
+    res = crawl(
+        "statsguru",
+        "-a",
+        f"base_url={replica_300.url}",
+        "-a",
+        "classes=3",
+        "-a",
+        "types=fielding",
+        "-O",
+        str(out_jsonl),
+        "-O",
+        str(out_json),
+        raw=tmp_path / "raw",
+    )
     assert res.returncode == 0, res.stderr[-2000:]
     assert "FeedExporter extension is not enabled" not in res.stderr
     lines = [json.loads(line) for line in out_jsonl.read_text().splitlines()]

@@ -50,8 +50,10 @@ def _expected_batting_rows(tmp_path: Path) -> int:
     out = tmp_path / "truth"
     subprocess.run(
         [sys.executable, "-m", "replica", "truth", "--players", "300", "--seed", "7", "--out", str(out)],
-        cwd=REPO, check=True, capture_output=True,
-    )  # fmt: skip
+        cwd=REPO,
+        check=True,
+        capture_output=True,
+    )
     rows = [
         json.loads(line) for line in (out / "batting_career.jsonl").read_text().splitlines() if line.strip()
     ]
@@ -67,10 +69,17 @@ def test_run_images_end_to_end(images, replica_factory, moto_s3, tmp_path):
     # Some profiles exist only as JavaScript-rendered pages: the scraper image must drive its Chromium.
     replica = replica_factory("--players", "300", "--seed", "7", "--js-only-profiles", "0.1")
     env.update(
-        REPLICA_URL=replica.url, AWS_ENDPOINT_URL=moto_s3.url, AWS_ACCESS_KEY_ID="testing",
-        AWS_SECRET_ACCESS_KEY=secret, AWS_DEFAULT_REGION="us-east-1", AWS_REGION="us-east-1",
-        BUCKET=bucket, RUN_ID=run_id, CLASSES="1", TYPES="batting",
-    )  # fmt: skip
+        REPLICA_URL=replica.url,
+        AWS_ENDPOINT_URL=moto_s3.url,
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY=secret,
+        AWS_DEFAULT_REGION="us-east-1",
+        AWS_REGION="us-east-1",
+        BUCKET=bucket,
+        RUN_ID=run_id,
+        CLASSES="1",
+        TYPES="batting",
+    )
     report_file = tmp_path / "run.json"
     env["RUN_REPORT"] = str(report_file)
     res = subprocess.run(
@@ -92,21 +101,33 @@ def test_run_images_end_to_end(images, replica_factory, moto_s3, tmp_path):
     for tag in (images["SCRAPER_TAG"], images["TRANSFORMER_TAG"]):
         out = subprocess.run(
             [images["ENGINE"], "run", "--rm", "--network", "none", "--entrypoint", "id", tag],
-            capture_output=True, text=True, check=True,
-        ).stdout  # fmt: skip
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
         assert re.match(r"uid=(\d+)", out) and int(re.match(r"uid=(\d+)", out)[1]) != 0, out
 
     # Curated Parquet in S3: _current.json names this run and the row counts the replica's truth has.
-    s3 = boto3.client("s3", endpoint_url=moto_s3.url, aws_access_key_id="testing", aws_secret_access_key=secret,
-                      region_name="us-east-1")  # fmt: skip
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=moto_s3.url,
+        aws_access_key_id="testing",
+        aws_secret_access_key=secret,
+        region_name="us-east-1",
+    )
     current = json.loads(s3.get_object(Bucket=bucket, Key="curated/_current.json")["Body"].read())
     assert current["run_id"] == run_id
     expected = _expected_batting_rows(tmp_path)
     assert expected > 100
     batting = current["tables"]["batting_career"]
     assert batting["rows"] == expected
-    fs = pafs.S3FileSystem(endpoint_override=moto_s3.url, access_key="testing", secret_key=secret,
-                           region="us-east-1", scheme="http")  # fmt: skip
+    fs = pafs.S3FileSystem(
+        endpoint_override=moto_s3.url,
+        access_key="testing",
+        secret_key=secret,
+        region="us-east-1",
+        scheme="http",
+    )
     files = [f.removeprefix("s3://") for f in batting["files"]]
     assert files and sum(pq.ParquetFile(fs.open_input_file(f)).metadata.num_rows for f in files) == expected
     assert current["tables"]["players"]["rows"] == expected  # one class, one row per player
@@ -125,8 +146,10 @@ def test_run_images_end_to_end(images, replica_factory, moto_s3, tmp_path):
     for tag in (images["BASE_TAG"], images["SCRAPER_TAG"], images["TRANSFORMER_TAG"]):
         history = subprocess.run(
             [images["ENGINE"], "history", "--no-trunc", "--format", "{{.CreatedBy}}", tag],
-            capture_output=True, text=True, check=True,
-        ).stdout  # fmt: skip
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
         inspect = subprocess.run(
             [images["ENGINE"], "image", "inspect", tag], capture_output=True, text=True, check=True
         ).stdout
@@ -170,7 +193,7 @@ def test_images_reused_when_inputs_unchanged(images, tmp_path):
                 capture_output=True,
                 text=True,
                 check=True,
-            ).stdout  # fmt: skip
+            ).stdout
         )
         assert labels["org.opencontainers.image.version"] and labels["org.opencontainers.image.revision"]
         assert labels["org.opencontainers.image.source"].startswith("https://")
@@ -185,8 +208,21 @@ def test_images_keep_the_aws_clients_they_call(images):
     )
     for tag in (images["SCRAPER_TAG"], images["TRANSFORMER_TAG"]):
         res = subprocess.run(
-            [images["ENGINE"], "run", "--rm", "--network", "none", "--entrypoint", "python3", tag, "-c", code],
-            capture_output=True, text=True, timeout=300,
-        )  # fmt: skip
+            [
+                images["ENGINE"],
+                "run",
+                "--rm",
+                "--network",
+                "none",
+                "--entrypoint",
+                "python3",
+                tag,
+                "-c",
+                code,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         assert res.returncode == 0, (tag, res.stderr[-3000:])
         assert int(res.stdout.split()[-1]) <= 5, (tag, res.stdout)  # the ~400 other models are gone

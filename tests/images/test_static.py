@@ -139,9 +139,19 @@ def test_dockerignore_keeps_data_venvs_caches_and_tests_out():
         for ln in (REPO / ".dockerignore").read_text().splitlines()
         if ln.strip() and not ln.startswith("#")
     ]
-    for path in ["data/raw/x.jsonl.gz", ".venv/bin/python", "tests/conftest.py", ".git/HEAD", ".env",
-                 "crawler/__pycache__/cli.cpython-311.pyc", "bench/out/x", "dags/cricket_stats.py",
-                 ".pytest_cache/v", "node_modules/x", "images/base/Dockerfile"]:  # fmt: skip
+    for path in [
+        "data/raw/x.jsonl.gz",
+        ".venv/bin/python",
+        "tests/conftest.py",
+        ".git/HEAD",
+        ".env",
+        "crawler/__pycache__/cli.cpython-311.pyc",
+        "bench/out/x",
+        "dags/cricket_stats.py",
+        ".pytest_cache/v",
+        "node_modules/x",
+        "images/base/Dockerfile",
+    ]:
         assert _ignored(path, patterns), f"{path} would be sent to the build"
     # Everything the Dockerfiles COPY must be in the context.
     copied = set()
@@ -179,8 +189,21 @@ def test_compose_file_is_valid_and_runs_the_real_commands():
     doc = _compose_config()
     services = doc["services"]
     assert {"s3", "scraper", "transformer"} <= services.keys()
-    allowed = {"image", "build", "environment", "command", "depends_on", "ports", "healthcheck", "extra_hosts",
-               "pull_policy", "entrypoint", "volumes", "networks", "profiles"}  # fmt: skip
+    allowed = {
+        "image",
+        "build",
+        "environment",
+        "command",
+        "depends_on",
+        "ports",
+        "healthcheck",
+        "extra_hosts",
+        "pull_policy",
+        "entrypoint",
+        "volumes",
+        "networks",
+        "profiles",
+    }
     for name, svc in services.items():
         assert set(svc) <= allowed, f"{name}: unknown keys {set(svc) - allowed}"
         assert "image" in svc, name

@@ -24,8 +24,12 @@ def load_truth(out: Path) -> dict[str, list[dict]]:
 def truth_300(tmp_path_factory) -> dict[str, list[dict]]:
     """`python -m replica truth --players 300 --seed 7`: the truth of the `replica_300` site."""
     out = tmp_path_factory.mktemp("truth300")
-    subprocess.run([sys.executable, "-m", "replica", "truth", "--players", "300", "--seed", "7", "--out", str(out)],
-                   cwd=REPO, check=True, capture_output=True)  # fmt: skip
+    subprocess.run(
+        [sys.executable, "-m", "replica", "truth", "--players", "300", "--seed", "7", "--out", str(out)],
+        cwd=REPO,
+        check=True,
+        capture_output=True,
+    )
     return load_truth(out)
 
 

@@ -41,14 +41,36 @@ def _agg(**cols):
 
 
 def test_batting_cells_not_out_high_score_and_missing_balls_faced():
-    a = _agg(mat=43, inns=36, no=9, runs=585, hs=52 * 2 + 1, bf=457, start=2011, end=2022,
-             **{"100": 0, "50": 1, "0": 1, "4s": 42, "6s": 22})  # fmt: skip
+    a = _agg(
+        mat=43,
+        inns=36,
+        no=9,
+        runs=585,
+        hs=52 * 2 + 1,
+        bf=457,
+        start=2011,
+        end=2022,
+        **{"100": 0, "50": 1, "0": 1, "4s": 42, "6s": 22},
+    )
     c = batting_cells(a, 0, has_bf=True)
     assert (c["HS"], c["Ave"], c["SR"], c["Span"]) == ("52*", "21.66", "128", "2011-2022")
     old = batting_cells(a, 0, has_bf=False)
     assert (old["BF"], old["SR"]) == ("-", "-")
-    never = batting_cells(_agg(mat=1, inns=0, no=0, runs=0, hs=-1, bf=0, start=2013, end=2013,
-                               **{"100": 0, "50": 0, "0": 0, "4s": 0, "6s": 0}), 0, True)  # fmt: skip
+    never = batting_cells(
+        _agg(
+            mat=1,
+            inns=0,
+            no=0,
+            runs=0,
+            hs=-1,
+            bf=0,
+            start=2013,
+            end=2013,
+            **{"100": 0, "50": 0, "0": 0, "4s": 0, "6s": 0},
+        ),
+        0,
+        True,
+    )
     assert never["Mat"] == "1" and {never[k] for k in never if k not in ("Mat", "Span")} == {"-"}
 
 
@@ -63,8 +85,19 @@ def test_fielding_max_dismissals_form():
 def test_bowling_cells_without_wickets_or_without_bowling():
     from replica.stats import BIG, bowling_cells
 
-    wicketless = _agg(mat=2, inns=1, balls=60, mdns=0, runs=51, wkts=0, bbi=BIG - 1 - 51, bbm=BIG - 1 - 51,
-                      start=2011, end=2013, **{"4": 0, "5": 0, "10": 0})  # fmt: skip
+    wicketless = _agg(
+        mat=2,
+        inns=1,
+        balls=60,
+        mdns=0,
+        runs=51,
+        wkts=0,
+        bbi=BIG - 1 - 51,
+        bbm=BIG - 1 - 51,
+        start=2011,
+        end=2013,
+        **{"4": 0, "5": 0, "10": 0},
+    )
     c = bowling_cells(wicketless, 0)  # as the real "in Ireland" row: 10.0 overs, 51 runs, no wicket
     assert (c["Overs"], c["Wkts"], c["BBI"], c["BBM"], c["Ave"], c["Econ"], c["SR"]) == (
         "10.0",
@@ -75,7 +108,18 @@ def test_bowling_cells_without_wickets_or_without_bowling():
         "5.1",
         "-",
     )
-    never = _agg(mat=1, inns=0, balls=0, mdns=0, runs=0, wkts=0, bbi=-1, bbm=-1, start=2023, end=2023,
-                 **{"4": 0, "5": 0, "10": 0})  # fmt: skip
+    never = _agg(
+        mat=1,
+        inns=0,
+        balls=0,
+        mdns=0,
+        runs=0,
+        wkts=0,
+        bbi=-1,
+        bbm=-1,
+        start=2023,
+        end=2023,
+        **{"4": 0, "5": 0, "10": 0},
+    )
     n = bowling_cells(never, 0)
     assert n["Mat"] == "1" and {v for k, v in n.items() if k not in ("Mat", "Span")} == {"-"}

@@ -37,8 +37,12 @@ def _next_data(html: str) -> dict | None:
 @pytest.fixture(scope="module")
 def players(truth_300) -> list[dict]:
     rows = truth_300["players"]
-    return [rows[0], rows[len(rows) // 2], next(r for r in rows if r["gender"] == "female"),
-            next(r for r in rows if len(r["teams"]) > 1)]  # fmt: skip
+    return [
+        rows[0],
+        rows[len(rows) // 2],
+        next(r for r in rows if r["gender"] == "female"),
+        next(r for r in rows if len(r["teams"]) > 1),
+    ]
 
 
 def test_content_player_redirects_to_cricketers_slug(replica_300, players):
@@ -52,8 +56,21 @@ def test_content_player_redirects_to_cricketers_slug(replica_300, players):
 def test_next_data_player_object_like_real_site(replica_300, players, real_fixtures):
     real = json.loads((real_fixtures / "espncricinfo_next_data_match_1478914_matchPlayers.json").read_text())
     real_keys = set(real["teamPlayers"][0]["players"][0]["player"])
-    wanted = {"id", "objectId", "name", "longName", "slug", "dateOfBirth", "gender", "battingStyles", "bowlingStyles",
-              "longBattingStyles", "longBowlingStyles", "playingRoles", "countryTeamId"}  # fmt: skip
+    wanted = {
+        "id",
+        "objectId",
+        "name",
+        "longName",
+        "slug",
+        "dateOfBirth",
+        "gender",
+        "battingStyles",
+        "bowlingStyles",
+        "longBattingStyles",
+        "longBowlingStyles",
+        "playingRoles",
+        "countryTeamId",
+    }
     assert wanted <= real_keys
     for p in players:
         status, _h, html = _get(f"{replica_300.url}/ci/content/player/{p['player_id']}.html")
@@ -147,8 +164,17 @@ def _js_fields(html: str) -> dict:
 
 
 def _dump_dom(url: str) -> str:
-    cmd = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-           "--virtual-time-budget=3000", "--dump-dom", url]  # fmt: skip
+    cmd = [
+        CHROMIUM,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--virtual-time-budget=3000",
+        "--dump-dom",
+        url,
+    ]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=60).stdout
 
 
@@ -156,8 +182,13 @@ def test_profile_script_renders_in_chromium(replica_factory):
     srv = replica_factory(
         "--players", "60", "--seed", "3", "--js-only-profiles", "0.5", "--broken-profiles", "0.2"
     )
-    ids = [int(x) for x in re.findall(r"/ci/content/player/(\d+)\.html", _get(
-        f"{srv.url}/ci/engine/stats/index.html?class=2;template=results;type=batting;size=200")[2])]  # fmt: skip
+    ids = [
+        int(x)
+        for x in re.findall(
+            r"/ci/content/player/(\d+)\.html",
+            _get(f"{srv.url}/ci/engine/stats/index.html?class=2;template=results;type=batting;size=200")[2],
+        )
+    ]
     want = {"next_data", "js_only", "broken"}
     for pid in ids:
         html = _get(f"{srv.url}/ci/content/player/{pid}.html")[2]

@@ -285,7 +285,11 @@ def test_innings_list_equals_truth(replica_300, truth_300):
         t = truth[(row["player_id"], row["match_id"], int(row["Inns"]))]
         o, _, b = row["Overs"].partition(".")
         assert (int(o) * 6 + int(b), int(row["Wkts"]), int(row["Runs"]), int(row["Mdns"])) == (
-            t["balls"], t["wickets"], t["runs_conceded"], t["maidens"])  # fmt: skip
+            t["balls"],
+            t["wickets"],
+            t["runs_conceded"],
+            t["maidens"],
+        )
         _check_ratio(row["Econ"], t["economy"], 2)
 
 

@@ -15,8 +15,23 @@ from transform.schemas import COMPOSITE_TEAMS, TABLES, TRUTH_TABLES
 
 
 def _truth(out, players: int, seed: int) -> None:
-    subprocess.run([sys.executable, "-m", "replica", "truth", "--players", str(players), "--seed", str(seed), "--out", str(out)],
-                   cwd=REPO, check=True, capture_output=True)  # fmt: skip
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "replica",
+            "truth",
+            "--players",
+            str(players),
+            "--seed",
+            str(seed),
+            "--out",
+            str(out),
+        ],
+        cwd=REPO,
+        check=True,
+        capture_output=True,
+    )
 
 
 def test_same_seed_same_truth_other_seed_other_truth(tmp_path):
@@ -60,8 +75,11 @@ def test_truth_is_consistent(truth_300):
     assert any(not p["full_name"].isascii() for p in players.values())
     assert any(len(p["teams"]) > 1 for p in players.values())
     # careers are the sums of their innings
-    for kind, (count, inn_count) in {"batting": ("runs", "runs"), "bowling": ("wickets", "wickets"),
-                                     "fielding": ("dismissals", "dismissals")}.items():  # fmt: skip
+    for kind, (count, inn_count) in {
+        "batting": ("runs", "runs"),
+        "bowling": ("wickets", "wickets"),
+        "fielding": ("dismissals", "dismissals"),
+    }.items():
         sums: dict[tuple, int] = {}
         inns: dict[tuple, int] = {}
         for r in truth_300[f"{kind}_innings"]:
@@ -83,8 +101,11 @@ def test_truth_is_consistent(truth_300):
         formats.setdefault(r["player_id"], set()).add(r["format"])
     assert any(len(f) == 1 for f in formats.values()) and any(len(f) == 3 for f in formats.values())
     bowl = truth_300["bowling_career"]
-    assert all(r["four_wickets"] is None and (r["ten_wickets"] is not None or r["innings"] is None)
-               for r in bowl if r["format"] in ("test", "wtest"))  # fmt: skip
+    assert all(
+        r["four_wickets"] is None and (r["ten_wickets"] is not None or r["innings"] is None)
+        for r in bowl
+        if r["format"] in ("test", "wtest")
+    )
     assert any(r["innings"] is None for r in bowl)  # listed, never bowled
     assert all(
         r["best_match_wickets"] is None and r["ten_wickets"] is None

@@ -11,8 +11,9 @@ import lxml.html
 SCRAPED_AT = "2026-11-26T03:04:05Z"
 
 
-def player_page_items(path: Path, player_id: int, typ: str, run_id: str = "r1",
-                      scraped_at: str = SCRAPED_AT) -> list[dict]:  # fmt: skip
+def player_page_items(
+    path: Path, player_id: int, typ: str, run_id: str = "r1", scraped_at: str = SCRAPED_AT
+) -> list[dict]:
     """One raw `player_career` item per row of "Career averages" and "Career summary", cells by header text."""
     doc = lxml.html.parse(str(path))
     items = []
@@ -32,18 +33,38 @@ def player_page_items(path: Path, player_id: int, typ: str, run_id: str = "r1",
                 section += 1  # a blank separator row
                 continue
             cells = {h: v for h, v in zip(headers[1:], tds[1:], strict=True) if h}
-            items.append({
-                "record": "player_career", "class": 11, "type": typ, "view": "career", "player_id": player_id,
-                "caption": caption, "grouping": tds[0], "section": section, "cells": cells,
-                "source_url": f"https://stats.espncricinfo.com/ci/engine/player/{player_id}.html?class=11;"
-                              f"template=results;type={typ}",
-                "page": 1, "scraped_at": scraped_at, "run_id": run_id, "spider": "player_stats",
-            })  # fmt: skip
+            items.append(
+                {
+                    "record": "player_career",
+                    "class": 11,
+                    "type": typ,
+                    "view": "career",
+                    "player_id": player_id,
+                    "caption": caption,
+                    "grouping": tds[0],
+                    "section": section,
+                    "cells": cells,
+                    "source_url": f"https://stats.espncricinfo.com/ci/engine/player/{player_id}.html?class=11;"
+                    f"template=results;type={typ}",
+                    "page": 1,
+                    "scraped_at": scraped_at,
+                    "run_id": run_id,
+                    "spider": "player_stats",
+                }
+            )
     return items
 
 
-def write_run(raw: Path, spider: str, run_id: str, items: list, *, manifest: bool = True,
-              per_part: int = 5000, arguments: dict | None = None) -> Path:  # fmt: skip
+def write_run(
+    raw: Path,
+    spider: str,
+    run_id: str,
+    items: list,
+    *,
+    manifest: bool = True,
+    per_part: int = 5000,
+    arguments: dict | None = None,
+) -> Path:
     """`{raw}/{spider}/run_id={run_id}/part-NNNNN.jsonl.gz` (+ `_manifest.json`). Items may be dicts or raw bytes lines."""
     d = raw / spider / f"run_id={run_id}"
     d.mkdir(parents=True, exist_ok=True)
@@ -59,7 +80,17 @@ def write_run(raw: Path, spider: str, run_id: str, items: list, *, manifest: boo
         for it in items:
             kind = it.get("record", "unknown") if isinstance(it, dict) else "unknown"
             kinds[kind] = kinds.get(kind, 0) + 1
-        (d / "_manifest.json").write_text(json.dumps({
-            "run_id": run_id, "spider": spider, "arguments": arguments or {}, "finish_reason": "finished",
-            "parts": parts, "items": kinds, "item_count": len(items)}))  # fmt: skip
+        (d / "_manifest.json").write_text(
+            json.dumps(
+                {
+                    "run_id": run_id,
+                    "spider": spider,
+                    "arguments": arguments or {},
+                    "finish_reason": "finished",
+                    "parts": parts,
+                    "items": kinds,
+                    "item_count": len(items),
+                }
+            )
+        )
     return d

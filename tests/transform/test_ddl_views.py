@@ -15,15 +15,38 @@ from transform.query import format_result, query
 from transform.schemas import PARTITIONED, TABLES
 
 BOWL = {
-    **GOOD, "type": "bowling",
-    "cells": {"Span": "2001-2010", "Mat": "10", "Inns": "18", "Overs": "100.3", "Mdns": "5", "Runs": "400",
-              "Wkts": "20", "BBI": "5/40", "BBM": "7/90", "Ave": "20", "Econ": "3.98", "SR": "30.1", "5": "1", "10": "0"},
-}  # fmt: skip
+    **GOOD,
+    "type": "bowling",
+    "cells": {
+        "Span": "2001-2010",
+        "Mat": "10",
+        "Inns": "18",
+        "Overs": "100.3",
+        "Mdns": "5",
+        "Runs": "400",
+        "Wkts": "20",
+        "BBI": "5/40",
+        "BBM": "7/90",
+        "Ave": "20",
+        "Econ": "3.98",
+        "SR": "30.1",
+        "5": "1",
+        "10": "0",
+    },
+}
 
 
 def _bat(pid, cls, runs, cell):
-    return item(pid=pid, player_cell=cell, cell_Runs=str(runs), cell_HS="99", cell_Ave="-", cell_SR="-", cell_BF="-",
-                **{"class": cls})  # fmt: skip
+    return item(
+        pid=pid,
+        player_cell=cell,
+        cell_Runs=str(runs),
+        cell_HS="99",
+        cell_Ave="-",
+        cell_SR="-",
+        cell_BF="-",
+        **{"class": cls},
+    )
 
 
 @pytest.fixture(scope="module")
@@ -34,10 +57,13 @@ def curated(tmp_path_factory, real_fixtures):
 
     tmp = tmp_path_factory.mktemp("ddl")
     rows = [
-        _bat(1, 1, 500, "AB One (ENG)"), _bat(2, 1, 900, "CD Two (AUS)"), _bat(3, 1, 700, "EF Three (ENG)"),
-        _bat(1, 2, 300, "AB One (ENG)"), _bat(4, 9, 800, "GH Four (IND-W)"),
+        _bat(1, 1, 500, "AB One (ENG)"),
+        _bat(2, 1, 900, "CD Two (AUS)"),
+        _bat(3, 1, 700, "EF Three (ENG)"),
+        _bat(1, 2, 300, "AB One (ENG)"),
+        _bat(4, 9, 800, "GH Four (IND-W)"),
         item(BOWL, pid=2, player_cell="CD Two (AUS)"),
-    ]  # fmt: skip
+    ]
     for r in rows:  # Ave/SR "-" with balls unknown; make the shown averages consistent for a clean run
         if r["type"] == "batting":
             r["cells"]["Ave"] = (
@@ -49,9 +75,16 @@ def curated(tmp_path_factory, real_fixtures):
     mandhana = next(
         p["player"] for t in players["teamPlayers"] for p in t["players"] if p["player"]["objectId"] == 597806
     )
-    prof = {"record": "profile", "player_id": 597806, "source": "next_data", "data": mandhana,
-            "source_url": "http://replica/cricketers/smriti-mandhana-597806", "scraped_at": "2026-11-26T03:04:05Z",
-            "run_id": "p1", "spider": "profiles"}  # fmt: skip
+    prof = {
+        "record": "profile",
+        "player_id": 597806,
+        "source": "next_data",
+        "data": mandhana,
+        "source_url": "http://replica/cricketers/smriti-mandhana-597806",
+        "scraped_at": "2026-11-26T03:04:05Z",
+        "run_id": "p1",
+        "spider": "profiles",
+    }
     write_run(tmp / "raw", "statsguru", "s1", rows)
     write_run(
         tmp / "raw", "profiles", "p1", [prof, {**prof, "player_id": 1, "data": {**mandhana, "objectId": 1}}]
@@ -89,20 +122,30 @@ def test_ddl_parses_as_athena(curated):
 
 
 def test_views_on_duckdb_give_expected_answers(curated):
-    cols, rows = query("SELECT player_id, name, full_name, format, runs, wickets, gender FROM player_career "
-                       "ORDER BY player_id, format", str(curated))  # fmt: skip
+    cols, rows = query(
+        "SELECT player_id, name, full_name, format, runs, wickets, gender FROM player_career "
+        "ORDER BY player_id, format",
+        str(curated),
+    )
     got = [dict(zip(cols, r, strict=True)) for r in rows]
     assert [(r["player_id"], r["format"], r["runs"], r["wickets"]) for r in got] == [
-        (1, "odi", 300, None), (1, "test", 500, None), (2, "test", 900, 20), (3, "test", 700, None),
-        (4, "wodi", 800, None)]  # fmt: skip
+        (1, "odi", 300, None),
+        (1, "test", 500, None),
+        (2, "test", 900, 20),
+        (3, "test", 700, None),
+        (4, "wodi", 800, None),
+    ]
     one = got[0]
     # the list's player cell names the player; the profile brings the full name and gender
     assert one["name"] == "AB One" and one["full_name"] == "Smriti Mandhana" and one["gender"] == "female"
-    cols, rows = query("SELECT format, rank, player_id, runs FROM batting_rankings WHERE format = 'test' "
-                       "ORDER BY rank", str(curated))  # fmt: skip
+    cols, rows = query(
+        "SELECT format, rank, player_id, runs FROM batting_rankings WHERE format = 'test' ORDER BY rank",
+        str(curated),
+    )
     assert rows == [("test", 1, 2, 900), ("test", 2, 3, 700), ("test", 3, 1, 500)]
-    cols, rows = query("SELECT format, country, players, runs FROM country_summary ORDER BY format, country",
-                       str(curated))  # fmt: skip
+    cols, rows = query(
+        "SELECT format, country, players, runs FROM country_summary ORDER BY format, country", str(curated)
+    )
     assert rows == [
         ("odi", "ENG", 1, 300),
         ("test", "AUS", 1, 900),
@@ -113,15 +156,19 @@ def test_views_on_duckdb_give_expected_answers(curated):
         "SELECT player_id, wickets, balls, best_match_wickets FROM bowling_career", str(curated)
     )
     assert rows == [(2, 20, 603, 7)]
-    cols, rows = query("SELECT player_id, name, full_name, teams, country, date_of_birth FROM players "
-                       "WHERE player_id IN (4, 597806) ORDER BY player_id", str(curated))  # fmt: skip
+    cols, rows = query(
+        "SELECT player_id, name, full_name, teams, country, date_of_birth FROM players "
+        "WHERE player_id IN (4, 597806) ORDER BY player_id",
+        str(curated),
+    )
     assert rows[0][:5] == (4, "GH Four", None, ["IND-W"], "IND")
     assert rows[1][1:3] == ("S Mandhana", "Smriti Mandhana") and str(rows[1][5]) == "1996-07-18"
 
 
 def test_query_output_formats(curated):
-    cols, rows = query("SELECT format, SUM(runs) AS runs FROM batting_career GROUP BY format ORDER BY format",
-                       str(curated))  # fmt: skip
+    cols, rows = query(
+        "SELECT format, SUM(runs) AS runs FROM batting_career GROUP BY format ORDER BY format", str(curated)
+    )
     assert format_result(cols, rows, "csv").splitlines() == [
         "format,runs",
         "odi,300",

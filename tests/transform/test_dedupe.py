@@ -12,13 +12,21 @@ from tests.transform.test_rejects import INNINGS, item
 def test_latest_scrape_wins_and_identical_duplicates_vanish(tmp_path, transform_run):
     raw = tmp_path / "raw"
     early, late = "2026-11-20T00:00:00Z", "2026-11-27T00:00:00Z"  # the default is 2026-11-26
-    write_run(raw, "statsguru", "a", [
-        item(pid=1, scraped_at=late, cell_Runs="600", cell_Ave="40"),
-        item(pid=1, scraped_at=early, cell_Runs="585"),  # older: loses, not a conflict
-        item(pid=2), item(pid=2), item(pid=2),  # a crawl resumed after a kill re-emits rows: identical copies
-        item(INNINGS), item(INNINGS, scraped_at=late, cell_Runs="53*", cell_SR="86.88"),
-        item(INNINGS, cell_Inns="2"),  # another innings of the same match: a different key
-    ])  # fmt: skip
+    write_run(
+        raw,
+        "statsguru",
+        "a",
+        [
+            item(pid=1, scraped_at=late, cell_Runs="600", cell_Ave="40"),
+            item(pid=1, scraped_at=early, cell_Runs="585"),  # older: loses, not a conflict
+            item(pid=2),
+            item(pid=2),
+            item(pid=2),  # a crawl resumed after a kill re-emits rows: identical copies
+            item(INNINGS),
+            item(INNINGS, scraped_at=late, cell_Runs="53*", cell_SR="86.88"),
+            item(INNINGS, cell_Inns="2"),  # another innings of the same match: a different key
+        ],
+    )
     res = transform_run(raw, tmp_path / "cur", run_id="d")
     assert res.exit_code == 0 and res.report["rejects"] == 0
     assert res.report["stats"]["duplicates_dropped"] == 1 + 2 + 1
@@ -31,17 +39,51 @@ def test_latest_scrape_wins_and_identical_duplicates_vanish(tmp_path, transform_
 
 def test_player_page_format_row_supersedes_list_row_when_later(tmp_path, transform_run):
     raw = tmp_path / "raw"
-    write_run(raw, "statsguru", "lists", [item(pid=311158, player_cell="BA Stokes (ENG)", cell_Runs="7000",
-                                               cell_Ave="-", cell_SR="-", scraped_at="2026-11-20T00:00:00Z")])  # fmt: skip
+    write_run(
+        raw,
+        "statsguru",
+        "lists",
+        [
+            item(
+                pid=311158,
+                player_cell="BA Stokes (ENG)",
+                cell_Runs="7000",
+                cell_Ave="-",
+                cell_SR="-",
+                scraped_at="2026-11-20T00:00:00Z",
+            )
+        ],
+    )
     page_row = {
-        "record": "player_career", "class": 11, "type": "batting", "view": "career", "player_id": 311158,
-        "caption": "Career summary", "grouping": "Test matches", "section": 0,
-        "cells": {"Span": "2013-2026", "Mat": "120", "Inns": "216", "NO": "9", "Runs": "7216", "HS": "258",
-                  "Ave": "34.85", "BF": "12348", "SR": "58.43", "100": "14", "50": "37", "0": "17", "4s": "828",
-                  "6s": "136"},
-        "source_url": "http://replica/ci/engine/player/311158.html", "scraped_at": "2026-11-26T00:00:00Z",
-        "run_id": "pages", "spider": "player_stats",
-    }  # fmt: skip
+        "record": "player_career",
+        "class": 11,
+        "type": "batting",
+        "view": "career",
+        "player_id": 311158,
+        "caption": "Career summary",
+        "grouping": "Test matches",
+        "section": 0,
+        "cells": {
+            "Span": "2013-2026",
+            "Mat": "120",
+            "Inns": "216",
+            "NO": "9",
+            "Runs": "7216",
+            "HS": "258",
+            "Ave": "34.85",
+            "BF": "12348",
+            "SR": "58.43",
+            "100": "14",
+            "50": "37",
+            "0": "17",
+            "4s": "828",
+            "6s": "136",
+        },
+        "source_url": "http://replica/ci/engine/player/311158.html",
+        "scraped_at": "2026-11-26T00:00:00Z",
+        "run_id": "pages",
+        "spider": "player_stats",
+    }
     write_run(raw, "player_stats", "pages", [page_row])
     res = transform_run(raw, tmp_path / "cur", run_id="p")
     assert res.exit_code == 0 and res.report["rejects"] == 0

@@ -51,5 +51,10 @@ def test_a_pool_of_parsers_gives_what_one_thread_gives(parts):
     assert 207 not in rows and 208 in rows
     assert [json.loads(r)["reason"] for r in rejected.splitlines()] == ["malformed_json", "truncated_gzip"]
     assert [s for s in seen if s[0] == "part"] == [
-        ("part", 1, 0), ("part", 2, 0), ("part", 3, 1), ("part", 4, 1), ("part", 5, 2), ("part", 6, 2)
-    ]  # fmt: skip
+        ("part", 1, 0),
+        ("part", 2, 0),
+        ("part", 3, 1),
+        ("part", 4, 1),
+        ("part", 5, 2),
+        ("part", 6, 2),
+    ]

@@ -36,8 +36,20 @@ def test_sigkill_mid_write_leaves_readers_on_the_previous_run(tmp_path, transfor
     before_files = _listed(cur)
     generate(raw, 60_000, run_id="big", per_part=5000)
 
-    cmd = [sys.executable, "-m", "transform", "run", "--raw", str(raw), "--curated", str(cur), "--raw-run", "big",
-           "--run-id", "r2"]  # fmt: skip
+    cmd = [
+        sys.executable,
+        "-m",
+        "transform",
+        "run",
+        "--raw",
+        str(raw),
+        "--curated",
+        str(cur),
+        "--raw-run",
+        "big",
+        "--run-id",
+        "r2",
+    ]
     proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     seen = None
     deadline = time.monotonic() + 120
@@ -81,7 +93,8 @@ def test_rerun_same_id_replaces_its_output_and_keep_prunes(tmp_path, transform_r
     write_run(raw, "statsguru", "b", [item(pid=i) for i in range(1, 6)])
     assert transform_run(raw, cur, run_id="r1", raw_runs=["a"]).exit_code == 0
     assert sorted((cur / "batting_career" / "run_id=r1").iterdir()) == [
-        cur / "batting_career" / "run_id=r1" / f"format={f}" for f in ("odi", "t20i", "test")]  # fmt: skip
+        cur / "batting_career" / "run_id=r1" / f"format={f}" for f in ("odi", "t20i", "test")
+    ]
     # same id, input with Test rows only: the odi/t20i partitions of the first attempt go
     assert transform_run(raw, cur, run_id="r1", raw_runs=["b"]).exit_code == 0
     parts = sorted(

@@ -56,7 +56,13 @@ def test_stokes_overall_batting_exact(curated):
     )  # recomputed, not the page's truncated "35.42"
     assert math.floor(r["average"] * 100) / 100 == 35.42
     assert (r["balls_faced"], r["hundreds"], r["fifties"], r["ducks"], r["fours"], r["sixes"]) == (
-        16424, 19, 62, 25, 1152, 267)  # fmt: skip
+        16424,
+        19,
+        62,
+        25,
+        1152,
+        267,
+    )
     assert r["strike_rate"] == pytest.approx(11264 / 16424 * 100, rel=1e-12)
 
 
@@ -115,20 +121,54 @@ def _int(v):
 
 
 COUNTS = {
-    "batting": {"Mat": "matches", "Inns": "innings", "NO": "not_outs", "Runs": "runs", "HS": "high_score",
-                "BF": "balls_faced", "100": "hundreds", "50": "fifties", "0": "ducks", "4s": "fours", "6s": "sixes"},
-    "bowling": {"Mat": "matches", "Inns": "innings", "Mdns": "maidens", "Runs": "runs_conceded", "Wkts": "wickets",
-                "5": "five_wickets", "10": "ten_wickets"},
-    "fielding": {"Mat": "matches", "Inns": "innings", "Dis": "dismissals", "Ct": "caught", "St": "stumped",
-                 "Ct Wk": "caught_keeper", "Ct Fi": "caught_fielder"},
-}  # fmt: skip
+    "batting": {
+        "Mat": "matches",
+        "Inns": "innings",
+        "NO": "not_outs",
+        "Runs": "runs",
+        "HS": "high_score",
+        "BF": "balls_faced",
+        "100": "hundreds",
+        "50": "fifties",
+        "0": "ducks",
+        "4s": "fours",
+        "6s": "sixes",
+    },
+    "bowling": {
+        "Mat": "matches",
+        "Inns": "innings",
+        "Mdns": "maidens",
+        "Runs": "runs_conceded",
+        "Wkts": "wickets",
+        "5": "five_wickets",
+        "10": "ten_wickets",
+    },
+    "fielding": {
+        "Mat": "matches",
+        "Inns": "innings",
+        "Dis": "dismissals",
+        "Ct": "caught",
+        "St": "stumped",
+        "Ct Wk": "caught_keeper",
+        "Ct Fi": "caught_fielder",
+    },
+}
 
 
 def test_every_row_of_every_page(curated):
     """Each raw row's cells, read by a throwaway oracle here, equal the typed row in its curated table."""
     cur, items, res = curated
-    tables = {t: read_table(cur, t) for t in ("batting_career", "bowling_career", "fielding_career",
-                                              "batting_splits", "bowling_splits", "fielding_splits")}  # fmt: skip
+    tables = {
+        t: read_table(cur, t)
+        for t in (
+            "batting_career",
+            "bowling_career",
+            "fielding_career",
+            "batting_splits",
+            "bowling_splits",
+            "fielding_splits",
+        )
+    }
     from transform.schemas import FORMAT_BY_SUMMARY_LABEL
 
     checked = 0
@@ -170,8 +210,12 @@ def test_every_row_of_every_page(curated):
     assert checked == len(items) == EXPECTED_ROWS
     # every average, economy, strike rate and D/I the pages show is the truncation of the recomputed value
     assert res.report["dq"]["checks"]["batting_career"]["average_matches_site"]["failed"] == 0
-    failed = {f"{t}.{c}": v["failed"] for t, cs in res.report["dq"]["checks"].items() for c, v in cs.items()
-              if c.endswith("_matches_site") and v["failed"]}  # fmt: skip
+    failed = {
+        f"{t}.{c}": v["failed"]
+        for t, cs in res.report["dq"]["checks"].items()
+        for c, v in cs.items()
+        if c.endswith("_matches_site") and v["failed"]
+    }
     assert failed == {}
     assert res.report["rejects"] == 0
 

@@ -13,20 +13,63 @@ from tests.transform.conftest import read_table
 from tests.transform.rawgen import SCRAPED_AT, write_run
 
 GOOD = {
-    "record": "career", "class": 1, "type": "batting", "view": "career", "player_id": 1, "player_cell": "AB One (ENG)",
-    "cells": {"Span": "2001-2010", "Mat": "10", "Inns": "18", "NO": "3", "Runs": "585", "HS": "101*", "Ave": "39",
-              "BF": "900", "SR": "65", "100": "1", "50": "3", "0": "1", "4s": "60", "6s": "5"},
-    "source_url": "http://replica/ci/engine/stats/index.html?class=1;template=results;type=batting", "page": 1,
-    "scraped_at": SCRAPED_AT, "run_id": "raw1", "spider": "statsguru",
-}  # fmt: skip
+    "record": "career",
+    "class": 1,
+    "type": "batting",
+    "view": "career",
+    "player_id": 1,
+    "player_cell": "AB One (ENG)",
+    "cells": {
+        "Span": "2001-2010",
+        "Mat": "10",
+        "Inns": "18",
+        "NO": "3",
+        "Runs": "585",
+        "HS": "101*",
+        "Ave": "39",
+        "BF": "900",
+        "SR": "65",
+        "100": "1",
+        "50": "3",
+        "0": "1",
+        "4s": "60",
+        "6s": "5",
+    },
+    "source_url": "http://replica/ci/engine/stats/index.html?class=1;template=results;type=batting",
+    "page": 1,
+    "scraped_at": SCRAPED_AT,
+    "run_id": "raw1",
+    "spider": "statsguru",
+}
 INNINGS = {
-    "record": "innings", "class": 2, "type": "batting", "view": "innings", "player_id": 7, "player_cell": "CD Two (AUS)",
-    "cells": {"Runs": "52*", "Mins": "80", "BF": "61", "4s": "4", "6s": "1", "SR": "85.24", "Pos": "3",
-              "Dismissal": "not out", "Inns": "1", "Opposition": "v England", "Ground": "Lord's",
-              "Start Date": "21 Jul 2011"},
-    "source_url": "http://replica/x", "page": 1, "scraped_at": SCRAPED_AT, "run_id": "raw1", "spider": "statsguru",
-    "match_id": "1234", "match_label": "ODI # 3456",
-}  # fmt: skip
+    "record": "innings",
+    "class": 2,
+    "type": "batting",
+    "view": "innings",
+    "player_id": 7,
+    "player_cell": "CD Two (AUS)",
+    "cells": {
+        "Runs": "52*",
+        "Mins": "80",
+        "BF": "61",
+        "4s": "4",
+        "6s": "1",
+        "SR": "85.24",
+        "Pos": "3",
+        "Dismissal": "not out",
+        "Inns": "1",
+        "Opposition": "v England",
+        "Ground": "Lord's",
+        "Start Date": "21 Jul 2011",
+    },
+    "source_url": "http://replica/x",
+    "page": 1,
+    "scraped_at": SCRAPED_AT,
+    "run_id": "raw1",
+    "spider": "statsguru",
+    "match_id": "1234",
+    "match_label": "ODI # 3456",
+}
 
 
 def item(base=GOOD, pid=None, **changes):
@@ -95,10 +138,23 @@ def test_every_kind_of_bad_row_is_rejected_with_reason(tmp_path, transform_run):
     rejects = _rejects(tmp_path / "cur", "bad")
     reasons = [r["reason"] for r in rejects]
     expected = {
-        "malformed_json", "missing_key", "wrong_type", "unknown_header", "negative_count", "non_numeric",
-        "impossible", "unknown_class", "oversized_line", "non_utf8", "missing_header", "bad_date",
-        "unknown_record", "duplicate_conflict", "bad_timestamp", "truncated_gzip",
-    }  # fmt: skip
+        "malformed_json",
+        "missing_key",
+        "wrong_type",
+        "unknown_header",
+        "negative_count",
+        "non_numeric",
+        "impossible",
+        "unknown_class",
+        "oversized_line",
+        "non_utf8",
+        "missing_header",
+        "bad_date",
+        "unknown_record",
+        "duplicate_conflict",
+        "bad_timestamp",
+        "truncated_gzip",
+    }
     assert expected <= set(reasons), sorted(set(reasons))
     assert len(expected) >= 12
     by: dict[str, dict] = {}
@@ -132,9 +188,22 @@ def test_semantic_rejects_on_the_fast_arrow_path(tmp_path, transform_run, monkey
         raise AssertionError("slow path used")
 
     monkeypatch.setattr(transform.raw, "_slow_block", no_slow)
-    lines = [item(pid=1), item(pid=2, cell_Runs="-1"), item(pid=3, **{"class": 99}), item(pid=4, cell_SR="fast"),
-             item(INNINGS, cell_Runs="DNB", cell_Mins="-", cell_BF="-", cell_4s="-", cell_6s="-", cell_SR="-",
-                  cell_Dismissal="-")]  # fmt: skip
+    lines = [
+        item(pid=1),
+        item(pid=2, cell_Runs="-1"),
+        item(pid=3, **{"class": 99}),
+        item(pid=4, cell_SR="fast"),
+        item(
+            INNINGS,
+            cell_Runs="DNB",
+            cell_Mins="-",
+            cell_BF="-",
+            cell_4s="-",
+            cell_6s="-",
+            cell_SR="-",
+            cell_Dismissal="-",
+        ),
+    ]
     write_run(tmp_path / "raw", "statsguru", "raw1", lines)
     res = transform_run(tmp_path / "raw", tmp_path / "cur", run_id="fast", max_reject_ratio=1.0)
     reasons = sorted(r["reason"] for r in _rejects(tmp_path / "cur", "fast"))
@@ -152,8 +221,21 @@ def test_reject_ratio_over_limit_fails_and_publishes_nothing(tmp_path, transform
     assert transform_run(raw, tmp_path / "cur", run_id="first").exit_code == 0
     before = (tmp_path / "cur" / "_current.json").read_bytes()
     write_run(raw, "statsguru", "bad", [item(pid=i) for i in range(1, 10)] + [b"not json"])
-    rc = main(["run", "--raw", str(raw), "--curated", str(tmp_path / "cur"), "--raw-run", "bad",
-               "--run-id", "second", "--max-reject-ratio", "0.05"])  # fmt: skip
+    rc = main(
+        [
+            "run",
+            "--raw",
+            str(raw),
+            "--curated",
+            str(tmp_path / "cur"),
+            "--raw-run",
+            "bad",
+            "--run-id",
+            "second",
+            "--max-reject-ratio",
+            "0.05",
+        ]
+    )
     out = capsys.readouterr().out
     assert rc == 4
     assert "rejects: 1 (10.00%, limit 5.00%)" in out and "NOT published" in out

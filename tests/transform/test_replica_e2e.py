@@ -15,8 +15,18 @@ from transform.schemas import NATURAL_KEYS, TABLES, TRUTH_TABLES
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
-FAST = ["-s", "AUTOTHROTTLE_ENABLED=False", "-s", "CONCURRENT_REQUESTS=32", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=32",
-        "-s", "DOWNLOAD_DELAY=0", "-s", "DOWNLOAD_TIMEOUT=3"]  # fmt: skip
+FAST = [
+    "-s",
+    "AUTOTHROTTLE_ENABLED=False",
+    "-s",
+    "CONCURRENT_REQUESTS=32",
+    "-s",
+    "CONCURRENT_REQUESTS_PER_DOMAIN=32",
+    "-s",
+    "DOWNLOAD_DELAY=0",
+    "-s",
+    "DOWNLOAD_TIMEOUT=3",
+]
 BUCKET = "example-cricket-bucket-transform-e2e"  # own bucket: the moto server is shared by the session
 
 
@@ -62,10 +72,43 @@ def test_replica_with_faults_through_s3_equals_truth(replica_factory, aws_env, t
     ]
     _run([scrape, "statsguru", *base, "--view", "career", "--run-id", "career1", *FAST], env)
     _run([scrape, "statsguru", *base, "--view", "innings", "--run-id", "innings1", *FAST], env)
-    _run([scrape, "profiles", "--base-url", srv.url, "--from-raw", f"{raw}/statsguru/run_id=career1", "--raw", raw,
-          "--run-id", "profiles1", *FAST], env)  # fmt: skip
-    _run([str(BIN / "cricket-transform"), "run", "--raw", raw, "--curated", curated, "--raw-run", "career1",
-          "--raw-run", "innings1", "--raw-run", "profiles1", "--run-id", "e2e", "--max-reject-ratio", "0"], env)  # fmt: skip
+    _run(
+        [
+            scrape,
+            "profiles",
+            "--base-url",
+            srv.url,
+            "--from-raw",
+            f"{raw}/statsguru/run_id=career1",
+            "--raw",
+            raw,
+            "--run-id",
+            "profiles1",
+            *FAST,
+        ],
+        env,
+    )
+    _run(
+        [
+            str(BIN / "cricket-transform"),
+            "run",
+            "--raw",
+            raw,
+            "--curated",
+            curated,
+            "--raw-run",
+            "career1",
+            "--raw-run",
+            "innings1",
+            "--raw-run",
+            "profiles1",
+            "--run-id",
+            "e2e",
+            "--max-reject-ratio",
+            "0",
+        ],
+        env,
+    )
     truth = tmp_path / "truth"
     _run(
         [sys.executable, "-m", "replica", "truth", "--players", "300", "--seed", "7", "--out", str(truth)],
@@ -88,8 +131,10 @@ def test_replica_with_faults_through_s3_equals_truth(replica_factory, aws_env, t
         assert len(got) == len(got_rows), f"{table}: duplicate keys in curated output"
         missing, extra = want.keys() - got.keys(), got.keys() - want.keys()
         if missing or extra:
-            mismatches.append(f"{table}: {len(missing)} truth rows missing (e.g. {sorted(missing)[:3]}), "
-                              f"{len(extra)} extra (e.g. {sorted(extra)[:3]})")  # fmt: skip
+            mismatches.append(
+                f"{table}: {len(missing)} truth rows missing (e.g. {sorted(missing)[:3]}), "
+                f"{len(extra)} extra (e.g. {sorted(extra)[:3]})"
+            )
         for k in want.keys() & got.keys():
             for c in cols:
                 g, w = _norm(got[k][c]), want[k][c]

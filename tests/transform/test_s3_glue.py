@@ -18,8 +18,13 @@ def _put_run(s3, run_id: str, items: list[dict]) -> None:
     prefix = f"raw/statsguru/run_id={run_id}"
     body = gzip.compress(("\n".join(json.dumps(i) for i in items) + "\n").encode())
     s3.put_object(Bucket=BUCKET, Key=f"{prefix}/part-00000.jsonl.gz", Body=body)
-    manifest = {"run_id": run_id, "spider": "statsguru", "arguments": {"n": run_id}, "finish_reason": "finished",
-                "parts": ["part-00000.jsonl.gz"]}  # fmt: skip
+    manifest = {
+        "run_id": run_id,
+        "spider": "statsguru",
+        "arguments": {"n": run_id},
+        "finish_reason": "finished",
+        "parts": ["part-00000.jsonl.gz"],
+    }
     s3.put_object(Bucket=BUCKET, Key=f"{prefix}/_manifest.json", Body=json.dumps(manifest).encode())
 
 
@@ -28,8 +33,11 @@ def test_s3_run_query_and_glue_publish(aws_env, capsys):
     s3.create_bucket(Bucket=BUCKET)
     _put_run(s3, "a", [item(pid=i, **{"class": 1 + i % 2}) for i in range(1, 11)])
     # a run without a manifest (a crawl still going, or one that failed) is never read
-    s3.put_object(Bucket=BUCKET, Key="raw/statsguru/run_id=z/part-00000.jsonl.gz",
-                  Body=gzip.compress(json.dumps(item(pid=99)).encode()))  # fmt: skip
+    s3.put_object(
+        Bucket=BUCKET,
+        Key="raw/statsguru/run_id=z/part-00000.jsonl.gz",
+        Body=gzip.compress(json.dumps(item(pid=99)).encode()),
+    )
     raw, curated = f"s3://{BUCKET}/raw", f"s3://{BUCKET}/curated"
     assert main(["run", "--raw", raw, "--curated", curated, "--run-id", "s1"]) == 0
     out = capsys.readouterr().out
@@ -38,11 +46,24 @@ def test_s3_run_query_and_glue_publish(aws_env, capsys):
     assert cur["run_id"] == "s1" and cur["tables"]["batting_career"]["rows"] == 10
     assert cur["tables"]["batting_career"]["partitions"] == {"odi": 5, "test": 5}
     keys = {o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET, Prefix="curated/batting_career/")["Contents"]}
-    assert keys == {"curated/batting_career/run_id=s1/format=test/part-00000.parquet",
-                    "curated/batting_career/run_id=s1/format=odi/part-00000.parquet"}  # fmt: skip
+    assert keys == {
+        "curated/batting_career/run_id=s1/format=test/part-00000.parquet",
+        "curated/batting_career/run_id=s1/format=odi/part-00000.parquet",
+    }
 
-    assert main(["query", "--curated", curated, "--format", "csv",
-                 "SELECT format, COUNT(*) AS n, MAX(player_id) AS top FROM batting_career GROUP BY 1 ORDER BY 1"]) == 0  # fmt: skip
+    assert (
+        main(
+            [
+                "query",
+                "--curated",
+                curated,
+                "--format",
+                "csv",
+                "SELECT format, COUNT(*) AS n, MAX(player_id) AS top FROM batting_career GROUP BY 1 ORDER BY 1",
+            ]
+        )
+        == 0
+    )
     assert capsys.readouterr().out.splitlines() == ["format,n,top", "odi,5,9", "test,5,10"]
 
     assert main(["publish", "--curated", curated, "--glue-database", DB]) == 0
