@@ -123,7 +123,7 @@ build() {
 
 BASE_ID=$(image_id "$BASE_IMAGE")
 BASE_INPUTS=$( { echo "$BASE_ID $LOCK_FILE"; hash_inputs images/base/Dockerfile images/lock_split.py "$LOCK_FILE" \
-  pyproject.toml README.md crawler transform .dockerignore; } | sha256sum | cut -c1-32)
+  pyproject.toml README.md cricket_contract cricket_storage crawler transform .dockerignore; } | sha256sum | cut -c1-32)
 build base "$BASE_TAG" images/base/Dockerfile "$BASE_INPUTS" --build-arg "BASE_IMAGE=$BASE_IMAGE" \
   --build-arg "LOCK_FILE=$LOCK_FILE"
 

@@ -165,7 +165,7 @@ def test_images_reused_when_inputs_unchanged(images, tmp_path):
     Runs on a snapshot of the build inputs, so edits to the working tree meanwhile cannot change them.
     """
     snap = tmp_path / "repo"
-    for rel in ("images", "crawler", "transform"):
+    for rel in ("images", "cricket_contract", "cricket_storage", "crawler", "transform"):
         shutil.copytree(REPO / rel, snap / rel, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     for rel in ("pyproject.toml", "README.md", "requirements-runtime.lock", ".dockerignore"):
         shutil.copy2(REPO / rel, snap / rel)
