@@ -26,5 +26,3 @@ def rendered_fields(html: str) -> dict[str, str | None] | None:
             continue
         fields[name] = clean(" ".join(dd.css("::text").getall()))
     return fields
-
-

@@ -17,9 +17,9 @@ from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from cricket_contract import profiles as readers
 from crawler.pages import profiles as page
 from crawler.spiders.base import CricketSpider
+from cricket_contract import profiles as readers
 
 RENDER_MODES = ("auto", "always", "never")
 

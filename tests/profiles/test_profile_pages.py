@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from crawler.pages.profiles import rendered_fields
 from cricket_contract.profiles import (
     ProfileParseError,
     match_players,
@@ -17,7 +18,6 @@ from cricket_contract.profiles import (
     parse_rendered,
     player_id_from_url,
 )
-from crawler.pages.profiles import rendered_fields
 
 EXPECTED = Path(__file__).resolve().parents[1] / "fixtures" / "profiles"
 

@@ -18,9 +18,9 @@ import pytest
 from scrapy.http import TextResponse
 from scrapy.utils.test import get_crawler
 
-from cricket_contract.profiles import next_data_player, parse_raw
 from crawler.rawread import iter_items, read_manifest
 from crawler.spiders.profiles import ATHLETE_GIVE_UP_AFTER, ProfilesSpider
+from cricket_contract.profiles import next_data_player, parse_raw
 from tests.helpers import REPO, start_replica
 
 PLAYERS = "300"
