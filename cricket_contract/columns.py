@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cricket_contract.vocabulary import FORMAT_CLASSES, TEST_CLASSES, TYPES
+from cricket_contract.vocabulary import ALL_MEN_CLASS, FORMAT_CLASSES, TEST_CLASSES, TYPES
 
 # How a cell is read (transform/cells.py implements each; docs/contracts.md lists them).
 PARSERS = {
@@ -24,7 +24,8 @@ PARSERS = {
     "text": "kept as shown; `-` is unknown",
 }
 
-LIMITED_CLASSES = frozenset(c for c in FORMAT_CLASSES if c not in TEST_CLASSES)
+# Lists of the limited-overs classes, and class 11's combined list, show four-wicket innings ("4").
+LIMITED_LIST_CLASSES = frozenset({*(c for c in FORMAT_CLASSES if c not in TEST_CLASSES), ALL_MEN_CLASS})
 
 
 @dataclass(frozen=True)
@@ -127,7 +128,7 @@ CAREER: dict[str, tuple[Column, ...]] = {
             rate=Rate("runs_conceded", "balls", scale=6.0),
         ),
         _c("SR", "rate", "strike_rate", required=True, truncated=1, rate=Rate("balls", "wickets")),
-        _c("4", "count", "four_wickets", classes=LIMITED_CLASSES),
+        _c("4", "count", "four_wickets", classes=LIMITED_LIST_CLASSES),
         _c("5", "count", "five_wickets"),
         _c("10", "count", "ten_wickets", classes=TEST_CLASSES),
     ),
@@ -212,7 +213,7 @@ def player_page_headers(klass: int, type_: str) -> tuple[str, ...]:
     """A player page's career columns. Class 11 pages show every column but the limited-overs-only "4" (as the
     real pages do); a page of one class shows that class's list columns."""
     if klass not in FORMAT_CLASSES:
-        return tuple(c.header for c in CAREER[type_] if c.classes != LIMITED_CLASSES)
+        return tuple(c.header for c in CAREER[type_] if c.classes != LIMITED_LIST_CLASSES)
     return list_headers(klass, type_, "career")
 
 

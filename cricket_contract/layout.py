@@ -48,19 +48,23 @@ MANIFEST = "_manifest.json"
 
 
 class RawPartName(NamedTuple):
-    """`part-00001.jsonl.gz`: the n-th part of a raw run (numbers start at 1; a resume numbers on)."""
+    """`part-00001.jsonl.gz`: the n-th part of a raw run (numbers start at 1; a resume numbers on).
+
+    The crawler writes gzipped parts; readers also take a plain `part-NNNNN.jsonl`.
+    """
 
     number: int
+    gzipped: bool = True
 
-    RE = re.compile(r"^part-(\d{5,})\.jsonl\.gz$")
+    RE = re.compile(r"^part-(\d{5,})\.jsonl(\.gz)?$")
 
     @classmethod
     def parse(cls, name: str) -> RawPartName | None:
         m = cls.RE.match(name)
-        return cls(int(m.group(1))) if m else None
+        return cls(int(m.group(1)), bool(m.group(2))) if m else None
 
     def name(self) -> str:
-        return f"part-{self.number:05d}.jsonl.gz"
+        return f"part-{self.number:05d}.jsonl" + (".gz" if self.gzipped else "")
 
 
 def raw_run_path(spider: str, run_id: str) -> str:

@@ -4,9 +4,33 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 
-from transform.storage import default_curated, default_raw
+DEFAULT_RAW = "./data/raw"
+DEFAULT_CURATED = "./data/curated"
+POOL_DECAY_MS = 1000
+
+
+def default_raw() -> str:
+    return os.environ.get("CRICKET_RAW_URI") or DEFAULT_RAW
+
+
+def default_curated() -> str:
+    return os.environ.get("CRICKET_CURATED_URI") or DEFAULT_CURATED
+
+
+def lean_memory_pool() -> None:
+    """jemalloc returning freed pages after a second: RSS follows the blocks of that second, not the peak so far."""
+    import pyarrow as pa
+
+    try:
+        # Not 0: returning pages at once made every new block fault its memory in again, which cost a third
+        # of the run in system time; one second keeps RSS steady over a run of any length.
+        pa.jemalloc_set_decay_ms(POOL_DECAY_MS)
+        pa.set_memory_pool(pa.jemalloc_memory_pool())
+    except (NotImplementedError, pa.ArrowNotImplementedError):
+        pass  # a pyarrow build without jemalloc keeps its default pool
 
 
 class _WithholdPandas:
@@ -115,8 +139,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     args = build_parser().parse_args(argv)
-    if argv is None and args.cmd == "run":
-        skip_pandas_probe()
+    if args.cmd == "run":
+        # process-wide tuning, for the program only (never for a library caller of Job)
+        lean_memory_pool()
+        if argv is None:
+            skip_pandas_probe()
     try:
         return args.fn(args)
     except KeyboardInterrupt:

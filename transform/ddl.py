@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
-from transform.schemas import FORMAT_BY_CLASS, PARTITIONED, TABLES, arrow_to_athena
-from transform.storage import resolve
+from transform.publish import load_current as current
+from cricket_contract.vocabulary import FORMAT_BY_CLASS
+from transform.schemas import PARTITIONED, TABLES, arrow_to_athena
 
 FORMATS = ",".join(FORMAT_BY_CLASS.values())
 
@@ -110,7 +109,7 @@ def _q(name: str) -> str:
 
 def create_table(database: str, table: str, location: str) -> str:
     """CREATE EXTERNAL TABLE for one curated table at `location` (the run's directory, ending in /)."""
-    from transform.job import file_schema
+    from transform.write import file_schema
 
     cols = ",\n".join(f"  {_q(f.name)} {arrow_to_athena(f.type)}" for f in file_schema(table))
     location = location if location.endswith("/") else location + "/"
@@ -148,16 +147,6 @@ def table_properties(table: str, location: str) -> dict[str, str]:
 
 def create_view(database: str, name: str) -> str:
     return f'CREATE OR REPLACE VIEW "{database}"."{name}" AS{VIEWS[name].rstrip()};'
-
-
-def current(curated: str) -> dict:
-    loc = resolve(curated).child("_current.json")
-    try:
-        return json.loads(loc.read_bytes())
-    except FileNotFoundError:
-        raise FileNotFoundError(
-            f"{loc} not found: no transform run has been published under {curated}"
-        ) from None
 
 
 def render(curated: str, database: str = "cricket") -> str:

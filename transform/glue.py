@@ -15,7 +15,7 @@ PARQUET = {
 
 
 def table_input(table: str, location: str, run_id: str) -> dict:
-    from transform.job import file_schema
+    from transform.write import file_schema
 
     location = location if location.endswith("/") else location + "/"
     params = table_properties(table, location)

@@ -10,9 +10,9 @@ import duckdb
 import pyarrow as pa
 import pyarrow.dataset as ds
 
+from cricket_storage import Location
 from transform.ddl import VIEWS, current
 from transform.schemas import PARTITIONED, TABLES, curated_schema
-from transform.storage import resolve
 
 
 def athena_to_duckdb(sql: str) -> str:
@@ -31,15 +31,15 @@ def dataset(table: str, meta: dict) -> ds.Dataset | pa.Table:
     files = meta.get("files") or []
     if not files:
         return schema.empty_table()
-    loc = resolve(meta["location"])
-    paths = [resolve(f).path for f in files]
+    fs, base = Location.parse(meta["location"]).arrow()
+    paths = [Location.parse(f).arrow()[1] for f in files]
     kwargs = {}
     if table in PARTITIONED:
         kwargs = {
             "partitioning": ds.partitioning(pa.schema([("format", pa.string())]), flavor="hive"),
-            "partition_base_dir": loc.path,
+            "partition_base_dir": base,
         }
-    return ds.dataset(paths, filesystem=loc.fs, format="parquet", schema=schema, **kwargs)
+    return ds.dataset(paths, filesystem=fs, format="parquet", schema=schema, **kwargs)
 
 
 def connect(curated: str) -> duckdb.DuckDBPyConnection:

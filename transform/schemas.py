@@ -1,27 +1,8 @@
-"""The column contract: one explicit Arrow schema per curated table, natural keys, and the Arrow→Athena type map."""
+"""One explicit Arrow schema per curated table, natural keys, partitioning, and the Arrow→Athena type map."""
 
 from __future__ import annotations
 
 import pyarrow as pa
-
-# Formats by Statsguru class. Class 11 (all three men's formats) is a query class, not a format.
-FORMAT_BY_CLASS: dict[int, str] = {1: "test", 2: "odi", 3: "t20i", 8: "wtest", 9: "wodi", 10: "wt20i"}
-CLASS_BY_FORMAT: dict[str, int] = {v: k for k, v in FORMAT_BY_CLASS.items()}
-
-# Player-page "Career summary" labels of format rows.
-FORMAT_BY_SUMMARY_LABEL: dict[str, str] = {
-    "Test matches": "test",
-    "One-Day Internationals": "odi",
-    "Twenty20 Internationals": "t20i",
-    "Women's Test matches": "wtest",
-    "Women's One-Day Internationals": "wodi",
-    "Women's Twenty20 Internationals": "wt20i",
-}
-
-# Sides that are not a country: never chosen as a player's `country`.
-COMPOSITE_TEAMS = frozenset({"ICC", "World", "WORLD", "Asia", "ASIA", "Africa", "AFR", "ASIA XI", "World-XI"})
-
-PARTICIPATION = ("batted", "dnb", "tdnb", "absent", "sub")  # bowling uses "bowled" for rows with figures
 
 i32 = pa.int32()
 i64 = pa.int64()

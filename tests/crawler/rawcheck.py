@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from transform.schemas import FORMAT_BY_CLASS
+from cricket_contract.vocabulary import FORMAT_BY_CLASS
 
 
 def read_run(run_dir: Path) -> tuple[dict, list[dict]]:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sys
 
+from cricket_contract.vocabulary import FORMAT_BY_SUMMARY_LABEL
 from tests.crawler.rawcheck import _int, read_run, read_truth
 from tests.crawler.test_crawl_replica import FAST, scrape, truth  # noqa: F401  (module fixture)
-from transform.schemas import FORMAT_BY_SUMMARY_LABEL
 
 
 def test_player_stats_from_raw_run(replica_300, truth, tmp_path):  # noqa: F811

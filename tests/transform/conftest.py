@@ -9,7 +9,8 @@ from pathlib import Path
 import pyarrow.dataset as ds
 import pytest
 
-from transform.job import Job, Progress
+from transform.flow import Progress
+from transform.job import Job
 from transform.schemas import PARTITIONED
 
 

@@ -53,7 +53,8 @@ def _bat(pid, cls, runs, cell):
 def curated(tmp_path_factory, real_fixtures):
     import io
 
-    from transform.job import Job, Progress
+    from transform.flow import Progress
+    from transform.job import Job
 
     tmp = tmp_path_factory.mktemp("ddl")
     rows = [

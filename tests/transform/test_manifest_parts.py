@@ -10,7 +10,7 @@ import pytest
 from tests.transform.conftest import read_table
 from tests.transform.rawgen import write_run
 from tests.transform.test_rejects import GOOD, item
-from transform.raw import RawRunError
+from transform.runs import RawRunError
 
 
 def test_parts_beside_the_manifest_that_it_does_not_list_are_not_read(tmp_path, transform_run):

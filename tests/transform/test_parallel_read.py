@@ -7,13 +7,27 @@ import json
 
 import pytest
 
-from transform import raw
+from cricket_storage import Location
+from transform import read as raw
 from transform.rejects import Rejects
-from transform.storage import resolve
 
 
 def _line(i: int) -> str:
-    return json.dumps({"record": "innings", "player_id": i, "cells": {"Runs": str(i), "Inns": "1"}})
+    return json.dumps(
+        {
+            "record": "innings",
+            "class": 1,
+            "type": "batting",
+            "view": "innings",
+            "player_id": i + 1,
+            "player_cell": "AB Cee (ENG)",
+            "cells": {"Runs": str(i), "Inns": "1"},
+            "source_url": "http://replica/x",
+            "page": 1,
+            "match_id": "1",
+            "match_label": "Test # 1",
+        }
+    )
 
 
 @pytest.fixture
@@ -28,7 +42,7 @@ def parts(tmp_path, monkeypatch):
         if p == 4:
             data = data[: len(data) // 2]  # truncated gzip stream: a reject after the rows it still holds
         (tmp_path / f"part-{p:05d}.jsonl.gz").write_bytes(data)
-    loc = resolve(str(tmp_path))
+    loc = Location.parse(tmp_path)
     return [loc.child(f"part-{p:05d}.jsonl.gz") for p in range(6)]
 
 
@@ -47,8 +61,8 @@ def test_a_pool_of_parsers_gives_what_one_thread_gives(parts):
     rows, seen, rejected = _read(parts, 1)
     for workers in (2, 3):
         assert _read(parts, workers) == (rows, seen, rejected)
-    assert rows[:3] == [0, 1, 2]
-    assert 207 not in rows and 208 in rows
+    assert rows[:3] == [1, 2, 3]
+    assert 208 not in rows and 209 in rows  # line 8 of part 2 (player 208) is not JSON
     assert [json.loads(r)["reason"] for r in rejected.splitlines()] == ["malformed_json", "truncated_gzip"]
     assert [s for s in seen if s[0] == "part"] == [
         ("part", 1, 0),

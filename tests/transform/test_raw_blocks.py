@@ -6,7 +6,7 @@ import json
 
 import pyarrow as pa
 
-from transform import raw
+from transform import read as raw
 
 
 def _block(*items: dict) -> bytes:

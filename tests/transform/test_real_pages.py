@@ -24,7 +24,8 @@ PAGES = [
 def curated(real_fixtures, tmp_path_factory):
     import io
 
-    from transform.job import Job, Progress
+    from transform.flow import Progress
+    from transform.job import Job
 
     tmp = tmp_path_factory.mktemp("real")
     items = []
@@ -169,7 +170,7 @@ def test_every_row_of_every_page(curated):
             "fielding_splits",
         )
     }
-    from transform.schemas import FORMAT_BY_SUMMARY_LABEL
+    from cricket_contract.vocabulary import FORMAT_BY_SUMMARY_LABEL
 
     checked = 0
     for it in items:

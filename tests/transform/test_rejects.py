@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-import transform.raw
+import transform.read
 from tests.transform.conftest import read_table
 from tests.transform.rawgen import SCRAPED_AT, write_run
 
@@ -187,7 +187,7 @@ def test_semantic_rejects_on_the_fast_arrow_path(tmp_path, transform_run, monkey
     def no_slow(*a, **k):
         raise AssertionError("slow path used")
 
-    monkeypatch.setattr(transform.raw, "_slow_block", no_slow)
+    monkeypatch.setattr(transform.read, "_slow_block", no_slow)
     lines = [
         item(pid=1),
         item(pid=2, cell_Runs="-1"),

@@ -9,7 +9,6 @@ import pyarrow as pa
 import pytest
 
 from transform.glue import table_input
-from transform.job import file_schema
 from transform.schemas import (
     EXTRA_COLUMNS,
     LINEAGE,
@@ -20,6 +19,7 @@ from transform.schemas import (
     arrow_to_athena,
     curated_schema,
 )
+from transform.write import file_schema
 
 
 def test_every_curated_column_has_an_athena_type():

@@ -1,65 +1,30 @@
-"""Raw runs: finding finished runs (those with a _manifest.json) and streaming their parts as Arrow tables."""
+"""Streaming raw parts as Arrow tables: gunzip, Arrow's JSON reader per block, and a line-by-line slow path.
+
+Every line becomes a row or a reject with its part, line number and reason; the slow path checks each line
+against the raw record spec (cricket_contract.records), the fast path leaves the same checks to the mapper.
+"""
 
 from __future__ import annotations
 
 import collections
 import json
-import math
 import os
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.json as pj
 
+from cricket_contract.columns import known_headers
+from cricket_contract.records import RecordError, validate
+from cricket_contract.vocabulary import PROFILE
+from cricket_storage import Location
 from transform.rejects import Rejects
-from transform.storage import Location
 
 # Every header a Statsguru table (results lists in career and innings view, player pages) is known to show.
-KNOWN_HEADERS = (
-    "Player",
-    "Grouping",
-    "",
-    "Match",
-    "Span",
-    "Mat",
-    "Inns",
-    "NO",
-    "Runs",
-    "HS",
-    "Ave",
-    "BF",
-    "SR",
-    "100",
-    "50",
-    "0",
-    "4s",
-    "6s",
-    "Overs",
-    "Mdns",
-    "Wkts",
-    "BBI",
-    "BBM",
-    "Econ",
-    "4",
-    "5",
-    "10",
-    "Dis",
-    "Ct",
-    "St",
-    "Ct Wk",
-    "Ct Fi",
-    "MD",
-    "D/I",
-    "Mins",
-    "Pos",
-    "Dismissal",
-    "Opposition",
-    "Ground",
-    "Start Date",
-)
+KNOWN_HEADERS = known_headers()
 KNOWN_HEADER_SET = frozenset(KNOWN_HEADERS)
 CELLS_TYPE = pa.struct([pa.field(h, pa.string()) for h in KNOWN_HEADERS])
 
@@ -87,134 +52,11 @@ RAW_SCHEMA = pa.schema(
 )
 CELLS_AT = RAW_SCHEMA.get_field_index("cells")
 RAW_TOP_SCHEMA = RAW_SCHEMA.remove(CELLS_AT)
-_INT_FIELDS = {"class", "player_id", "page", "section"}
-TABLE_RECORDS = frozenset({"career", "innings", "player_career"})
 MAX_LINE_BYTES = 1 << 20  # a Statsguru row is < 2 KB; a megabyte line is garbage, not data
 READ_CHUNK = 256 << 10  # small reads: a truncated gzip stream loses at most this much
 BLOCK_BYTES = int(float(os.environ.get("CRICKET_TRANSFORM_BLOCK_MB", "8")) * (1 << 20))
-
-
-class RawRunError(ValueError):
-    """A raw run cannot be used (missing, unfinished, unreadable manifest)."""
-
-
-@dataclass
-class RawRun:
-    spider: str
-    run_id: str
-    location: Location
-    manifest: dict
-    parts: list[Location] = field(default_factory=list)
-    bytes: int = 0
-
-    @property
-    def arguments_key(self) -> str:
-        return json.dumps(self.manifest.get("arguments") or {}, sort_keys=True, default=str)
-
-    def describe(self) -> dict:
-        return {
-            "spider": self.spider,
-            "run_id": self.run_id,
-            "location": self.location.uri(),
-            "parts": len(self.parts),
-        }
-
-
-def _load_run(run_dir: Location, spider: str, run_id: str) -> RawRun:
-    manifest_loc = run_dir.child("_manifest.json")
-    if not manifest_loc.exists():
-        raise RawRunError(
-            f"raw run {run_dir} has no _manifest.json (unfinished or failed run); it is never read"
-        )
-    try:
-        manifest = json.loads(manifest_loc.read_bytes())
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise RawRunError(f"unreadable manifest {manifest_loc}: {exc}") from exc
-    if not isinstance(manifest, dict):
-        raise RawRunError(f"manifest {manifest_loc} is not a JSON object")
-    # Readers trust only what the manifest lists: a part beside it that it does not name belongs to a
-    # later attempt under the same run id (killed, blocked or drifted) and is never read.
-    listed = manifest.get("parts")
-    if not isinstance(listed, list):
-        raise RawRunError(f"manifest {manifest_loc} has no list of parts")
-    on_disk = {}
-    for info in run_dir.listdir():
-        on_disk[info.path.rsplit("/", 1)[-1]] = info
-    parts, size = [], 0
-    for entry in listed:
-        ref = entry if isinstance(entry, str) else (entry or {}).get("path") or (entry or {}).get("uri") or ""
-        base = str(ref).rsplit("/", 1)[-1]
-        if not (base.startswith("part-") and (base.endswith(".jsonl.gz") or base.endswith(".jsonl"))):
-            raise RawRunError(f"raw run {run_dir}: manifest lists an unexpected part name {ref!r}")
-        info = on_disk.get(base)
-        if info is None:
-            raise RawRunError(f"raw run {run_dir}: manifest lists {base} but the file is missing")
-        parts.append(Location(run_dir.fs, info.path, run_dir.scheme))
-        size += info.size or 0
-    return RawRun(
-        spider=manifest.get("spider") or spider,
-        run_id=run_id,
-        location=run_dir,
-        manifest=manifest,
-        parts=parts,
-        bytes=size,
-    )
-
-
-def _run_dirs(raw: Location) -> Iterator[tuple[str, str, Location]]:
-    for sp in raw.listdir():
-        if sp.type.name != "Directory":
-            continue
-        spider = sp.path.rsplit("/", 1)[-1]
-        for rd in Location(raw.fs, sp.path, raw.scheme).listdir():
-            name = rd.path.rsplit("/", 1)[-1]
-            if rd.type.name == "Directory" and name.startswith("run_id="):
-                yield spider, name[len("run_id=") :], Location(raw.fs, rd.path, raw.scheme)
-
-
-def discover_runs(raw: Location, run_ids: list[str] | None = None) -> list[RawRun]:
-    """The raw runs to read: the named ones, or the newest finished run per (spider, arguments)."""
-    if run_ids:
-        found: list[RawRun] = []
-        dirs = list(_run_dirs(raw))
-        for rid in run_ids:
-            matches = [(sp, d) for sp, r, d in dirs if r == rid]
-            if not matches:
-                raise RawRunError(f"no raw run with id {rid!r} under {raw}")
-            for sp, d in matches:
-                found.append(_load_run(d, sp, rid))
-        return found
-    newest: dict[tuple[str, str], tuple[tuple, RawRun]] = {}
-    for spider, rid, d in _run_dirs(raw):
-        info = d.fs.get_file_info(d.child("_manifest.json").path)
-        if info.type.name != "File":
-            continue  # unfinished runs are invisible
-        run = _load_run(d, spider, rid)
-        order = (
-            # the crawler's manifest says when it was written; mtime breaks ties
-            str(run.manifest.get("written_at") or run.manifest.get("finished_at") or ""),
-            info.mtime_ns or 0,
-            rid,
-        )
-        key = (run.spider, run.arguments_key)
-        if key not in newest or order > newest[key][0]:
-            newest[key] = (order, run)
-    return [r for _, r in sorted(newest.values(), key=lambda x: (x[1].spider, x[1].run_id))]
-
-
-def bucket_count(runs: list[RawRun]) -> int:
-    """Hash buckets for the dedupe stage, so one bucket of one table fits comfortably in memory."""
-    est_rows = 0.0
-    for r in runs:
-        count = r.manifest.get("item_count")  # the crawler's manifest counts items; else estimate from size
-        est_rows += (
-            count if isinstance(count, int) else r.bytes / 45
-        )  # gzip'd Statsguru JSONL: ~45 bytes a row
-    return int(min(32, max(1, math.ceil(est_rows / 400_000))))
-
-
-# -------------------------------------------------------------------------------------------------
-# Streaming
+# RecordError.problem → reject reason
+_REASON = {"missing": "missing_key", "wrong_type": "wrong_type", "out_of_range": "out_of_range"}
 
 
 @dataclass
@@ -229,11 +71,12 @@ class Block:
 def _blocks(part: Location, rejects: Rejects) -> Iterator[bytes]:
     """Newline-terminated byte blocks of a part; a truncated gzip stream ends it with one reject."""
     compression = "gzip" if part.path.endswith(".gz") else None
+    fs, path = part.arrow()
     buf: list[bytes] = []
     size = 0
     carry = b""
     try:
-        with part.fs.open_input_stream(part.path, compression=compression) as f:
+        with fs.open_input_stream(path, compression=compression) as f:
             while True:
                 chunk = f.read(READ_CHUNK)
                 if not chunk:
@@ -255,7 +98,7 @@ def _blocks(part: Location, rejects: Rejects) -> Iterator[bytes]:
         if cut >= 0:
             yield data[: cut + 1]
         tail = data[cut + 1 :]
-        rejects.add("truncated_gzip", f"{part.uri()}: {exc}", raw=tail[:2000], source=part.uri())
+        rejects.add("truncated_gzip", f"{part.uri}: {exc}", raw=tail[:2000], source=part.uri)
         return
     data = carry + b"".join(buf)
     if data:
@@ -330,24 +173,15 @@ def _full_table(block: bytes) -> pa.Table | None:
     return tb.select(RAW_SCHEMA.names) if tb.schema.names != RAW_SCHEMA.names else tb
 
 
-def _validate(obj: dict) -> tuple[str, str] | None:
-    """Structural problems of one parsed raw item as (reason, detail), or None."""
-    for k, v in obj.items():
-        if k in _INT_FIELDS:
-            if v is not None and (not isinstance(v, int) or isinstance(v, bool)):
-                return "wrong_type", f"{k} must be an integer, got {type(v).__name__} {v!r}"[:300]
-        elif k == "cells":
-            if v is None:
-                continue
-            if not isinstance(v, dict):
-                return "wrong_type", f"cells must be an object, got {type(v).__name__}"
-            for h, c in v.items():
-                if h not in KNOWN_HEADER_SET:
-                    return "unknown_header", f"unknown header {h!r}; headers: {sorted(v)}"[:500]
-                if c is not None and not isinstance(c, str):
-                    return "wrong_type", f"cell {h!r} must be a string, got {type(c).__name__} {c!r}"[:300]
-        elif k in RAW_SCHEMA.names and v is not None and not isinstance(v, str):
-            return "wrong_type", f"{k} must be a string, got {type(v).__name__} {v!r}"[:300]
+def _check(obj: dict) -> tuple[str, str] | None:
+    """What is wrong with one parsed raw table record as (reason, detail), or None."""
+    try:
+        validate(obj)
+    except RecordError as exc:
+        return _REASON.get(exc.problem, exc.problem), exc.detail[:500]
+    unknown = [h for h in obj["cells"] if h not in KNOWN_HEADER_SET]
+    if unknown:
+        return "unknown_header", f"unknown header {unknown[0]!r}; headers: {sorted(obj['cells'])}"[:500]
     return None
 
 
@@ -363,7 +197,7 @@ def _slow_block(block: bytes, part: Location, rejects: Rejects, line0: int) -> B
         if not line.strip():
             continue
         n += 1
-        where = {"source": part.uri(), "line": line0 + i + 1}
+        where = {"source": part.uri, "line": line0 + i + 1}
         if len(line) > MAX_LINE_BYTES:
             rejects.add("oversized_line", f"{len(line)} bytes > {MAX_LINE_BYTES}", raw=line[:2000], **where)
             continue
@@ -382,11 +216,11 @@ def _slow_block(block: bytes, part: Location, rejects: Rejects, line0: int) -> B
                 "malformed_json", f"a raw item is a JSON object, got {type(obj).__name__}", raw=text, **where
             )
             continue
-        if obj.get("record") == "profile":
-            obj["_source"] = part.uri()
+        if obj.get("record") == PROFILE:
+            obj["_source"] = part.uri
             profiles.append(obj)
             continue
-        problem = _validate(obj)
+        problem = _check(obj)
         if problem:
             rejects.add(problem[0], problem[1], raw=text, **where)
             continue
