@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from cricket_contract.vocabulary import MEN_CLASSES, TEST_CLASSES, WOMEN_CLASSES
 from replica import world as W
 
 LAST_DATE = dt.date(2026, 5, 15)
@@ -95,7 +96,7 @@ class Teams:
         self.gender: list[str] = []
         for ci, c in enumerate(W.COUNTRIES):
             for g in ("M", "F"):
-                if any(cl in c.starts for cl in (W.MEN_CLASSES if g == "M" else W.WOMEN_CLASSES)):
+                if any(cl in c.starts for cl in (MEN_CLASSES if g == "M" else WOMEN_CLASSES)):
                     self.abbr.append(c.abbr if g == "M" else f"{c.abbr}-W")
                     self.name.append(c.name)
                     self.country.append(ci)
@@ -184,7 +185,7 @@ class Model:
                     a, b = rng.choices(elig, wts, k=2)
                     while b == a:
                         b = rng.choices(elig, wts)[0]
-                    if cls not in W.TEST_CLASSES and rng.random() < 0.15:
+                    if cls not in TEST_CLASSES and rng.random() < 0.15:
                         host = rng.choice(elig)
                     else:
                         host = a if rng.random() < 0.5 else b
@@ -286,7 +287,7 @@ class Model:
                 end = min(end, LAST_DATE)
                 gender = T.gender[t]
                 classes = {m.cls}
-                cset = W.MEN_CLASSES if gender == "M" else W.WOMEN_CLASSES
+                cset = MEN_CLASSES if gender == "M" else WOMEN_CLASSES
                 ctry = W.COUNTRIES[T.country[t]]
                 multi = rng.random() < 0.55
                 for c in cset:
@@ -501,8 +502,8 @@ class Model:
     def _play(self, m: Match, sides, B, BW, F, rng: random.Random) -> None:
         rnd = rng.random
         cls = m.cls
-        fmt_kind = 0 if cls in W.TEST_CLASSES else 1 if cls in (2, 9) else 2
-        women = cls in W.WOMEN_CLASSES
+        fmt_kind = 0 if cls in TEST_CLASSES else 1 if cls in (2, 9) else 2
+        women = cls in WOMEN_CLASSES
         bat_first = 0 if rnd() < 0.5 else 1
         a, b = bat_first, 1 - bat_first
         if fmt_kind == 0:

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from cricket_contract.columns import list_headers, player_page_headers
+from cricket_contract.vocabulary import CLASSES_OF_QUERY_CLASS, PAGE_SIZES, QUERY_CLASSES, TYPES
 from replica import world as W
 from replica.model import DISMISSALS, PART_TEXT, PLAYED, Model, season_label
 from replica.stats import (
@@ -26,10 +28,9 @@ from replica.stats import (
     ratio,
 )
 
-TYPES = ("batting", "bowling", "fielding")
-SIZES = (10, 25, 50, 100, 150, 200)
-DEFAULT_SIZE = 50
-RESULT_CLASSES = (1, 2, 3, 8, 9, 10, 11)
+SIZES = PAGE_SIZES
+DEFAULT_SIZE = 50  # the site's own default page size
+RESULT_CLASSES = QUERY_CLASSES
 NO_RECORDS = "No records available to match this query"
 
 # Career-averages header titles (checked against the real pages)
@@ -107,43 +108,8 @@ INNINGS_TITLES = {
     "Ct Fi": "catches as a fielder",
 }
 
-BAT_COLS = ("Span", "Mat", "Inns", "NO", "Runs", "HS", "Ave", "BF", "SR", "100", "50", "0", "4s", "6s")
-BOWL_TEST = (
-    "Span",
-    "Mat",
-    "Inns",
-    "Overs",
-    "Mdns",
-    "Runs",
-    "Wkts",
-    "BBI",
-    "BBM",
-    "Ave",
-    "Econ",
-    "SR",
-    "5",
-    "10",
-)
-BOWL_LO = ("Span", "Mat", "Inns", "Overs", "Mdns", "Runs", "Wkts", "BBI", "Ave", "Econ", "SR", "4", "5")
-FIELD_COLS = ("Span", "Mat", "Inns", "Dis", "Ct", "St", "Ct Wk", "Ct Fi", "MD", "D/I")
-INN_COLS = {
-    "batting": (
-        "Runs",
-        "Mins",
-        "BF",
-        "4s",
-        "6s",
-        "SR",
-        "Pos",
-        "Dismissal",
-        "Inns",
-        "Opposition",
-        "Ground",
-        "Start Date",
-    ),
-    "bowling": ("Overs", "Mdns", "Runs", "Wkts", "Econ", "Pos", "Inns", "Opposition", "Ground", "Start Date"),
-    "fielding": ("Dis", "Ct", "St", "Ct Wk", "Ct Fi", "Inns", "Opposition", "Ground", "Start Date"),
-}
+# The columns every page shows come from the one column map (cricket_contract.columns).
+INN_COLS = {t: list_headers(1, t, "innings") for t in TYPES}
 INN_FIELDS = {
     "batting": ("p", "part", "m", "opp", "inn", "pos", "runs", "no", "bf", "mins", "f4", "f6", "dis"),
     "bowling": ("p", "part", "m", "opp", "inn", "pos", "balls", "mdns", "runs", "wkts"),
@@ -151,7 +117,7 @@ INN_FIELDS = {
 }
 # `--drift headers`: the renamed headers (every page kind loses at least one header its parser expects)
 DRIFT = {"Ave": "Avg", "D/I": "Dis/Inn", "Start Date": "Match Date"}
-CLASS_SET = {11: (1, 2, 3)}
+CLASS_SET = CLASSES_OF_QUERY_CLASS
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 RESULT_LABELS = ("won match", "lost match", "tied match", "drawn match", "no result")
 
@@ -163,13 +129,8 @@ def ordinal(n: int) -> str:
 
 
 def career_cols(typ: str, cls: int, results_list: bool) -> tuple[str, ...]:
-    if typ == "batting":
-        return BAT_COLS
-    if typ == "fielding":
-        return FIELD_COLS
-    if cls in W.TEST_CLASSES or (cls == 11 and not results_list):
-        return BOWL_TEST
-    return BOWL_LO
+    """A results list's columns, or a player page's (which show every column a class 11 page can have)."""
+    return list_headers(cls, typ, "career") if results_list else player_page_headers(cls, typ)
 
 
 def date_text(ordinal_: int) -> str:

@@ -7,14 +7,12 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
+from cricket_contract.vocabulary import FORMAT_CLASSES, PLAYED_BY_TYPE, TEST_CLASSES
 from replica import world as W
 from replica.model import DISMISSALS, PART_TRUTH, PLAYED, Model
 from replica.pages import Site
 from replica.stats import batting_truth, bowling_truth, exact, fielding_truth
 from transform.schemas import TABLES, TRUTH_TABLES
-
-FORMAT_CLASSES = (1, 2, 3, 8, 9, 10)
-PLAYED_WORD = {"batting": "batted", "bowling": "bowled", "fielding": "fielded"}
 
 
 def players_rows(site: Site) -> Iterator[dict]:
@@ -49,7 +47,7 @@ def career_rows(site: Site, typ: str) -> Iterator[dict]:
             if typ == "batting":
                 vals = batting_truth(car.agg, i, bool(site.has_bf[p]))
             elif typ == "bowling":
-                vals = bowling_truth(car.agg, i, cls in W.TEST_CLASSES)
+                vals = bowling_truth(car.agg, i, cls in TEST_CLASSES)
             else:
                 vals = fielding_truth(car.agg, i)
             yield key | vals
@@ -75,7 +73,7 @@ def innings_rows(site: Site, typ: str) -> Iterator[dict]:
                 "innings_number": int(tab["inn"][r]),
                 "opposition": m.teams.name[int(tab["opp"][r])],
                 "ground": site.m_ground[mi],
-                "participation": PLAYED_WORD[typ] if part == PLAYED else PART_TRUTH[part],
+                "participation": PLAYED_BY_TYPE[typ] if part == PLAYED else PART_TRUTH[part],
             }
             ok = part == PLAYED
             if typ == "batting":

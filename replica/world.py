@@ -4,28 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-# Statsguru classes served by the replica: class -> (format, gender, match label, earliest year).
-CLASS_INFO: dict[int, tuple[str, str, str]] = {
-    1: ("test", "M", "Test"),
-    2: ("odi", "M", "ODI"),
-    3: ("t20i", "M", "T20I"),
-    8: ("wtest", "F", "WTest"),
-    9: ("wodi", "F", "WODI"),
-    10: ("wt20i", "F", "WT20I"),
-}
-MEN_CLASSES = (1, 2, 3)
-WOMEN_CLASSES = (8, 9, 10)
-TEST_CLASSES = (1, 8)  # multi-innings: BBM and 10 on bowling lists, four innings per match
+from cricket_contract.vocabulary import (
+    FORMAT_BY_CLASS,
+    FORMAT_CLASSES,
+    MATCH_LABEL_BY_CLASS,
+    SUMMARY_LABEL_BY_CLASS,
+    WOMEN_CLASSES,
+)
 
-# "Career summary" format-row labels (same strings as transform.schemas.FORMAT_BY_SUMMARY_LABEL).
-SUMMARY_LABEL = {
-    1: "Test matches",
-    2: "One-Day Internationals",
-    3: "Twenty20 Internationals",
-    8: "Women's Test matches",
-    9: "Women's One-Day Internationals",
-    10: "Women's Twenty20 Internationals",
+# Statsguru classes served by the replica: class -> (format, gender, match label).
+CLASS_INFO: dict[int, tuple[str, str, str]] = {
+    c: (FORMAT_BY_CLASS[c], "F" if c in WOMEN_CLASSES else "M", MATCH_LABEL_BY_CLASS[c])
+    for c in FORMAT_CLASSES
 }
+SUMMARY_LABEL = SUMMARY_LABEL_BY_CLASS
 CLASS_TITLE = {
     1: "Test matches",
     2: "One-Day Internationals",
