@@ -236,6 +236,28 @@ def required_headers(view: str, type_: str) -> tuple[str, ...]:
     return tuple(c.header for c in columns(view, type_) if c.required)
 
 
+def markdown() -> str:
+    """The column section of docs/contracts.md, rendered from the map: page column orders, then the table."""
+    lines = [
+        "Results lists, in page order (`Player` first; innings lists end with the untitled match-link column):"
+    ]
+    for view in VIEW_COLUMNS:
+        for type_ in TYPES:
+            by_headers: dict[tuple[str, ...], list[int]] = {}
+            for klass in (*FORMAT_CLASSES, ALL_MEN_CLASS):
+                by_headers.setdefault(list_headers(klass, type_, view), []).append(klass)
+            for headers, classes in by_headers.items():
+                shown = " ".join(("Player", *headers)).replace("Start Date", '"Start Date"')
+                lines.append(f"- {view} {type_}, classes {', '.join(map(str, classes))}: `{shown}`")
+    lines.append("")
+    lines.append("Player pages (`/ci/engine/player/<id>.html`, class 11), after the grouping column:")
+    for type_ in TYPES:
+        lines.append(f"- {type_}: `{' '.join(player_page_headers(ALL_MEN_CLASS, type_))}`")
+    lines += ["", markdown_table(), "", "How each kind of cell is read:"]
+    lines += [f"- `{kind}`: {what}" for kind, what in PARSERS.items()]
+    return "\n".join(lines)
+
+
 def markdown_table() -> str:
     """The column table of docs/contracts.md, rendered from the map."""
     lines = [
