@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from transform.publish import load_current as current
 from cricket_contract.vocabulary import FORMAT_BY_CLASS
+from transform.publish import load_current as current
 from transform.schemas import PARTITIONED, TABLES, arrow_to_athena
 
 FORMATS = ",".join(FORMAT_BY_CLASS.values())
