@@ -250,7 +250,11 @@ def check_truncation(
 
 
 def timestamps(rows: Rows) -> pa.Array:
-    """`scraped_at` as UTC timestamps; a missing or unreadable one flags the row."""
+    """`scraped_at` as UTC timestamps in milliseconds (what Athena reads); a missing or unreadable one flags the row."""
+    return pc.cast(_timestamps_us(rows), pa.timestamp("ms", tz="UTC"), safe=False)
+
+
+def _timestamps_us(rows: Rows) -> pa.Array:
     s = rows.col("scraped_at")
     rows.flag(pc.is_null(s), "missing_key:scraped_at")
     utc = pa.timestamp("us", tz="UTC")

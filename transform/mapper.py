@@ -25,7 +25,7 @@ from cricket_contract.vocabulary import (
 from transform.cells import Rows, mask, timestamps
 from transform.dq import DQ
 from transform.rejects import Rejects
-from transform.schemas import curated_schema
+from transform.schemas import SCRAPED_AT, curated_schema
 from transform.typers import type_columns
 
 # The raw columns every group carries besides its own headers' cells.
@@ -130,7 +130,7 @@ PLAYER_CELLS_SCHEMA = pa.schema(
         ("name", pa.string()),
         ("teams", pa.list_(pa.string())),
         ("country", pa.string()),
-        ("scraped_at", pa.timestamp("us", tz="UTC")),
+        ("scraped_at", SCRAPED_AT),
         ("source_url", pa.string()),
         ("run_id", pa.string()),
         ("_seq", pa.int64()),

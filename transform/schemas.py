@@ -177,9 +177,11 @@ NATURAL_KEYS: dict[str, tuple[str, ...]] = {
 # Tables partitioned by `format` on disk (Hive style `format=test/`); the others are unpartitioned.
 PARTITIONED = frozenset(t for t, sch in TABLES.items() if "format" in sch.names)
 
+# Milliseconds: Athena reads Parquet timestamps as milliseconds (microseconds come out wrong there).
+SCRAPED_AT = pa.timestamp("ms", tz="UTC")
 LINEAGE = [
     pa.field("run_id", s),
-    pa.field("scraped_at", pa.timestamp("us", tz="UTC")),
+    pa.field("scraped_at", SCRAPED_AT),
     pa.field("source_url", s),
 ]
 

@@ -66,3 +66,21 @@ def test_python_dash_m_transform_help():
     )
     for opt in ("--raw", "--curated", "--raw-run", "--run-id", "--max-reject-ratio", "--keep"):
         assert opt in out.stdout
+
+
+def test_parquet_files_hold_scraped_at_in_milliseconds(tmp_path, transform_run):
+    """Athena reads Parquet timestamps as milliseconds: microseconds would come out wrong there."""
+    import pyarrow.parquet as pq
+
+    from tests.transform.rawgen import SCRAPED_AT, write_run
+    from tests.transform.test_rejects import INNINGS, item
+
+    write_run(tmp_path / "raw", "statsguru", "r1", [item(pid=1), item(INNINGS, pid=2)])
+    res = transform_run(tmp_path / "raw", tmp_path / "cur", run_id="ms")
+    files = [f for meta in res.tables.values() for f in meta["files"]]
+    assert len(files) == 3  # players, batting_career, batting_innings
+    for f in files:
+        col = pq.read_table(f.removeprefix("file://")).schema.field("scraped_at")
+        assert col.type == pa.timestamp("ms", tz="UTC"), f
+    stamps = pq.read_table(files[0].removeprefix("file://")).column("scraped_at").to_pylist()
+    assert [s.strftime("%Y-%m-%dT%H:%M:%SZ") for s in stamps] == [SCRAPED_AT, SCRAPED_AT]
