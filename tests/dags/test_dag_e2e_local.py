@@ -149,3 +149,36 @@ def test_blocked_scrape_fails_without_retry(replica_factory, tmp_path, capfd, mo
         run_step("scrape", argv)
     out, err = capfd.readouterr()
     assert "robots.txt" in out + err  # the crawler's own reason, streamed into the log
+
+
+def test_the_dag_is_unpaused_at_creation_where_new_dags_are_paused(airflow_home, tmp_path):
+    """MWAA keeps Airflow's default (new DAGs paused): cricket_stats lands unpaused, a control DAG paused."""
+    import shutil
+
+    folder = tmp_path / "dags"
+    shutil.copytree(DAGS, folder, ignore=shutil.ignore_patterns("__pycache__"))
+    (folder / "control_dag.py").write_text(
+        "import datetime as dt\nfrom airflow.sdk import dag, task\n\n\n"
+        "@dag(schedule=None, start_date=dt.datetime(2026, 1, 1))\ndef control_dag():\n"
+        "    @task\n    def noop():\n        pass\n\n    noop()\n\n\ncontrol_dag()\n"
+    )
+    env = {
+        **os.environ,
+        **airflow_home,
+        "AIRFLOW__CORE__DAGS_FOLDER": str(folder),
+        "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "True",
+        "CRICKET_BACKEND": "ecs",
+    }
+    airflow = str(Path(sys.executable).parent / "airflow")
+    subprocess.run([airflow, "dags", "reserialize"], env=env, check=True, capture_output=True, timeout=300)
+    out = subprocess.run(
+        [airflow, "dags", "list", "-o", "json"],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    ).stdout
+    (line,) = [ln for ln in out.splitlines() if ln.startswith("[{")]  # the JSON among the log lines
+    listed = {d["dag_id"]: d["is_paused"] for d in json.loads(line)}
+    assert listed == {"cricket_stats": "False", "control_dag": "True"}
