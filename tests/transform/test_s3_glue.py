@@ -144,22 +144,3 @@ def test_a_failed_view_fails_publish_with_athenas_reason():
             RuntimeError, match=r"view cricket\.player_career: Athena query q1 FAILED: line 1:8"
         ):
             create_views("cricket", client=athena, workgroup="cricket-stats-dev", poll=0)
-
-
-@pytest.mark.xfail(strict=True, reason="lead implements in writer: coerce_timestamps='ms' (Athena reads ms)")
-def test_scraped_at_is_written_in_milliseconds(tmp_path):
-    import io
-
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    from tests.transform.rawgen import write_run
-    from transform.job import Job, Progress
-
-    write_run(tmp_path / "raw", "statsguru", "ms", [item(pid=1)])
-    res = Job(
-        str(tmp_path / "raw"), str(tmp_path / "cur"), None, "m1", 1.0, 5, Progress(out=io.StringIO())
-    ).run()
-    assert res.exit_code == 0, res.summary
-    (part,) = (tmp_path / "cur" / "batting_career").rglob("*.parquet")
-    assert pq.read_schema(part).field("scraped_at").type == pa.timestamp("ms", tz="UTC")
