@@ -31,6 +31,16 @@ FINAL_EXITS: dict[str, dict[int, str]] = {
     "publish": {},
 }
 
+# What a deploy triggers to prove itself: one small class (women's Tests, a few results pages), one
+# type, no profiles, published to the smoke target so the weekly run's tables stay as they are.
+SMOKE_PARAMS: dict = {
+    "classes": [8],
+    "types": ["batting"],
+    "views": ["career"],
+    "profiles": False,
+    "smoke": True,
+}
+
 # Which program (and so which image / task definition) runs each step.
 SCRAPER_STEPS = ("scrape", "profiles")
 TRANSFORMER_STEPS = ("transform", "publish")
@@ -159,6 +169,7 @@ class Request:
     profiles: bool = True
     render: str = "auto"
     max_reject_ratio: float = 0.01
+    smoke: bool = False
 
     @classmethod
     def from_params(cls, params: Mapping) -> Request:
@@ -185,12 +196,34 @@ class Request:
             profiles=bool(params.get("profiles", True)),
             render=render,
             max_reject_ratio=ratio,
+            smoke=bool(params.get("smoke", False)),
         )
 
     def expected_tables(self) -> list[str]:
         """Curated tables this request must fill (rows > 0 in the check)."""
         # players is built from the list rows' player cells, profiles only enrich it.
         return ["players"] + [f"{t}_{v}" for v in self.views for t in self.types]
+
+
+def publish_target(
+    request: Request,
+    *,
+    curated: str,
+    glue_database: str,
+    smoke_curated: str | None = None,
+    smoke_database: str | None = None,
+) -> tuple[str, str]:
+    """(curated root, Glue database) the run publishes to: the smoke target for a smoke run.
+
+    A smoke run is a deploy's check, not data: it must never replace what the weekly run
+    published. Its defaults sit beside the real ones: `<curated>/_smoke` and `<database>_smoke`.
+    """
+    if not request.smoke:
+        return curated, glue_database
+    return (
+        smoke_curated or (f"{curated.rstrip('/')}/_smoke" if curated else ""),
+        smoke_database or (f"{glue_database}_smoke" if glue_database else ""),
+    )
 
 
 @dataclass(frozen=True)
@@ -309,6 +342,8 @@ def backend_settings(
         prefix = var("CRICKET_ECS_LOG_STREAM_PREFIX", None) or "cricket"
         settings = {
             "ecs_cluster": required("CRICKET_ECS_CLUSTER"),
+            "ecs_scraper_container": scraper,
+            "ecs_transformer_container": transformer,
             "ecs_scraper_task_definition": required("CRICKET_ECS_SCRAPER_TASK_DEFINITION"),
             "ecs_transformer_task_definition": required("CRICKET_ECS_TRANSFORMER_TASK_DEFINITION"),
             "ecs_log_group": var("CRICKET_ECS_LOG_GROUP", None) or None,

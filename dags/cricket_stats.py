@@ -11,9 +11,13 @@ rewrites only its own output. A scrape that the site **blocked** (exit 2) or who
 match the parser (**layout drift**, exit 3) fails at once with the reason in the log and is not
 retried: retrying would hit the site again for the same answer.
 
-The steps run as Kubernetes pods, ECS Fargate tasks or local subprocesses, chosen by
-`CRICKET_BACKEND` (environment variable, else Airflow Variable; default `ecs`). The Variables and
-Connections each backend reads are listed in `docs/airflow.md`.
+The steps run as ECS Fargate tasks, pods on an EKS cluster or local subprocesses, chosen by the
+environment variable `CRICKET_BACKEND` (default `ecs`; on MWAA set by `mwaa/startup.sh`). ECS tasks
+and pods are waited for by the triggerer (deferrable), so a six-hour crawl holds no worker slot.
+The Variables and Connections each backend reads are listed in `docs/airflow.md`.
+
+A deploy triggers a **smoke** run (`smoke: true`, one class, one type, no profiles): it publishes
+to the smoke target (`<curated>/_smoke`, Glue database `<database>_smoke`), never over the weekly data.
 """
 
 from __future__ import annotations
@@ -22,24 +26,14 @@ import datetime as dt
 import logging
 import os
 
-from airflow.sdk import Param, Variable, dag, task
+from airflow.sdk import Param, dag, task
 from cricket_commands import CLASSES, TYPES, VIEWS, resolve_backend
 
 log = logging.getLogger(__name__)
 
-
-def _parse_time_setting(name: str, default: str | None = None) -> str | None:
-    """A setting the DAG's shape depends on: environment variable, else Airflow Variable, else default."""
-    if os.environ.get(name):
-        return os.environ[name]
-    try:
-        return Variable.get(name, default=default)
-    except Exception as exc:  # no metadata DB or API at parse time: the default stands, loudly
-        log.warning("could not read Variable %s (%s); using %r", name, exc, default)
-        return default
-
-
-BACKEND = resolve_backend(_parse_time_setting("CRICKET_BACKEND"), None)
+# The backend decides which operators the DAG has, so it is read when the file is parsed: from the
+# environment only (a Variable there would be a metadata-DB call on every parse, ruff AIR003).
+BACKEND = resolve_backend(os.environ.get("CRICKET_BACKEND"), None)
 
 DEFAULT_ARGS = {
     "owner": "cricket-stats",
@@ -68,28 +62,37 @@ def plan() -> list:
     return value); every other value is pushed under its own XCom key.
     """
     from airflow.sdk import get_current_context
-    from cricket_commands import Request, backend_settings, launch_payload, parse_settings
+    from cricket_commands import Request, backend_settings, launch_payload, parse_settings, publish_target
     from cricket_commands import plan as build_plan
 
     ctx = get_current_context()
     request = Request.from_params(ctx["params"])
 
-    def var(name: str, default: str | None = None) -> str | None:
-        return Variable.get(name, default=default)
+    variables = ctx["var"]["value"]  # Airflow Variables, read at run time only
 
+    def var(name: str, default: str | None = None) -> str | None:
+        return variables.get(name, default)
+
+    curated, glue_database = publish_target(
+        request,
+        curated=var("CRICKET_CURATED_URI") or "",
+        glue_database=var("CRICKET_GLUE_DATABASE", "cricket") or "",
+        smoke_curated=var("CRICKET_SMOKE_CURATED_URI"),
+        smoke_database=var("CRICKET_SMOKE_GLUE_DATABASE"),
+    )
     p = build_plan(
         dag_run_id=ctx["dag_run"].run_id,
         request=request,
         raw=var("CRICKET_RAW_URI") or "",
-        curated=var("CRICKET_CURATED_URI") or "",
-        glue_database=var("CRICKET_GLUE_DATABASE", "cricket") or "",
+        curated=curated,
+        glue_database=glue_database,
         base_url=var("CRICKET_BASE_URL") or None,
         scrape_settings=parse_settings(var("CRICKET_SCRAPE_SETTINGS")),
     )
     out: dict = {
         "run_id": p.run_id,
         "check": {
-            "curated": var("CRICKET_CURATED_URI"),
+            "curated": curated,
             "run_id": p.run_id,
             "expected_tables": p.expected_tables,
             "max_reject_ratio": request.max_reject_ratio,
@@ -117,7 +120,7 @@ def profile_launches(launches: list) -> list:
     return launches
 
 
-@task
+@task(multiple_outputs=False)
 def check(spec: dict) -> dict:
     """Read `{curated}/_current.json`: this run published, rows > 0 per table, rejects under the threshold."""
     import json
@@ -182,22 +185,32 @@ def _local_tasks(p, launches):
 
 
 def _kubernetes_tasks(p, launches):
+    from cricket_commands import SCRAPER_STEPS
     from cricket_k8s import CricketPodOperator, pod_kwargs
 
-    ns = "{{ var.value.get('CRICKET_K8S_NAMESPACE', 'cricket') }}"
-    # service_account_name is not a templated field of the pod operator, so it is read at parse time.
-    sa = _parse_time_setting("CRICKET_K8S_SERVICE_ACCOUNT", "cricket-stats")
-    conn = "{{ var.value.get('CRICKET_K8S_CONN_ID', 'kubernetes_default') }}"
+    region = "{{ var.value.get('CRICKET_AWS_REGION', 'us-east-1') }}"
+    accounts = {
+        "scraper": "{{ var.value.get('CRICKET_K8S_SCRAPER_SERVICE_ACCOUNT', 'cricket-scraper') }}",
+        "transformer": "{{ var.value.get('CRICKET_K8S_TRANSFORMER_SERVICE_ACCOUNT', 'cricket-transformer') }}",
+    }
     env = {
-        "AWS_REGION": "{{ var.value.get('CRICKET_AWS_REGION', 'us-east-1') }}",
-        "AWS_DEFAULT_REGION": "{{ var.value.get('CRICKET_AWS_REGION', 'us-east-1') }}",
+        "AWS_REGION": region,
+        "AWS_DEFAULT_REGION": region,
+        "CRICKET_ATHENA_WORKGROUP": "{{ var.value.get('CRICKET_ATHENA_WORKGROUP', 'primary') }}",
         "PYTHONUNBUFFERED": "1",
     }
 
     def kw(step):
         return {
             "execution_timeout": TIMEOUTS[step],
-            **pod_kwargs(step, namespace=ns, service_account=sa, env=env, conn_id=conn),
+            **pod_kwargs(
+                step,
+                cluster_name="{{ var.value.CRICKET_EKS_CLUSTER }}",
+                region=region,
+                namespace="{{ var.value.get('CRICKET_K8S_NAMESPACE', 'cricket') }}",
+                service_account=accounts["scraper" if step in SCRAPER_STEPS else "transformer"],
+                env=env,
+            ),
         }
 
     scrape = CricketPodOperator.partial(
@@ -235,8 +248,8 @@ def _ecs_tasks(p, launches):
             "network_configuration": p["ecs_network"],
             "awslogs_group": p["ecs_log_group"],
             "awslogs_stream_prefix": p[f"ecs_{role}_log_prefix"],
-            "execution_timeout": TIMEOUTS[step],
-            **ecs_kwargs(step),
+            "container_name": p[f"ecs_{role}_container"],
+            **ecs_kwargs(step, timeout=TIMEOUTS[step]),
         }
 
     scrape = CricketEcsOperator.partial(
@@ -261,6 +274,8 @@ def _ecs_tasks(p, launches):
     schedule="@weekly",
     start_date=dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc),
     catchup=False,
+    # MWAA keeps Airflow's default (new DAGs paused); the deploy's first run must not wait for a click.
+    is_paused_upon_creation=False,
     max_active_runs=1,
     default_args=DEFAULT_ARGS,
     tags=["cricket", "statsguru", BACKEND],
@@ -283,6 +298,11 @@ def _ecs_tasks(p, launches):
         ),
         "image_tag": Param("", type="string", description="image tag (empty: Variable CRICKET_IMAGE_TAG)"),
         "max_reject_ratio": Param(0.01, type="number", minimum=0, maximum=1),
+        "smoke": Param(
+            False,
+            type="boolean",
+            description="a deploy's check: publish to the smoke target, not over the weekly data",
+        ),
     },
 )
 def cricket_stats():

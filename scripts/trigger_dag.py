@@ -24,12 +24,11 @@ EXIT_TIMEOUT = 124  # as timeout(1): the run had not finished within --timeout
 TERMINAL_STATES = frozenset({"success", "failed"})
 # invoke_rest_api rejects longer paths; a GET of one run puts the dag id and run id in the path.
 MAX_REST_PATH = 64
-# Errors of invoke_rest_api that mean "this environment or caller cannot use the REST API"; the CLI
-# token is the older route MWAA offers for the same thing (Airflow < 2.4.3 environments, or policies
-# that grant airflow:CreateCliToken only).
-REST_UNAVAILABLE_CODES = frozenset(
-    {"ValidationException", "AccessDeniedException", "UnknownOperationException"}
-)
+# Errors of invoke_rest_api that mean "this environment has no REST API" (Airflow < 2.4.3). Only
+# `--api auto` falls back to a CLI token on them; AccessDeniedException never does: it is an IAM
+# mistake to fix (airflow:InvokeRestApi), and the CLI route cannot reach a PRIVATE_ONLY web server
+# from outside the VPC anyway.
+REST_UNAVAILABLE_CODES = frozenset({"ValidationException", "UnknownOperationException"})
 # Transient while polling: keep waiting instead of failing a healthy run on one bad answer.
 TRANSIENT_CODES = frozenset({"InternalServerException", "RestApiServerException", "ThrottlingException"})
 
@@ -80,6 +79,11 @@ class RestApi:
             code, message = _client_error(exc)
             if code in REST_UNAVAILABLE_CODES:
                 raise RestUnavailable(f"invoke_rest_api {method} {path}: {code}: {message}") from exc
+            if code == "AccessDeniedException":
+                raise TriggerError(
+                    f"invoke_rest_api {method} {path}: {code}: {message} (the caller needs "
+                    f"airflow:InvokeRestApi on arn:aws:airflow:<region>:<account>:role/{self.environment}/User)"
+                ) from exc
             detail = exc.response.get("RestApiResponse")
             status = exc.response.get("RestApiStatusCode")
             extra = f" (Airflow answered {status}: {json.dumps(detail)})" if detail is not None else ""
@@ -303,9 +307,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--poll-interval", type=positive, default=30.0, help="seconds between polls (default 30)")
     p.add_argument(
         "--api",
-        choices=("auto", "rest", "cli"),
-        default="auto",
-        help="auto: REST API, CLI token if REST is unavailable",
+        choices=("rest", "auto", "cli"),
+        default="rest",
+        help="rest (default): mwaa.invoke_rest_api only; auto: a CLI token when the environment has no "
+        "REST API (Airflow < 2.4.3); cli: the CLI token only (needs the web server reachable)",
     )
     p.add_argument(
         "--region", default=None, help="AWS region (default: the usual AWS_REGION / profile chain)"

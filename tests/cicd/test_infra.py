@@ -28,6 +28,8 @@ MWAA_BUCKET = f"airflow-{PROJECT}-{ENV}-{ACCOUNT}"
 # stack lacks them; they are checked statically below instead. If moto learns one, this set must shrink.
 MOTO_UNSUPPORTED = {
     "AWS::Athena::WorkGroup",
+    "AWS::EKS::AccessEntry",
+    "AWS::EKS::PodIdentityAssociation",
     "AWS::Glue::Database",
     "AWS::IAM::OIDCProvider",
     "AWS::MWAA::Environment",
@@ -59,10 +61,15 @@ def _as_list(v: Any) -> list:
     return v if isinstance(v, list) else [v]
 
 
+def _statements(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    # moto keeps a conditional statement that resolved to AWS::NoValue as null; CloudFormation drops it.
+    return [st for st in _as_list(doc["Statement"]) if st is not None]
+
+
 def policy_violations(doc: dict[str, Any], where: str) -> list[str]:
     """The least-privilege rules, over a resolved policy document."""
     bad = []
-    for st in _as_list(doc["Statement"]):
+    for st in _statements(doc):
         if st["Effect"] != "Allow":
             continue
         actions = _as_list(st.get("Action", []))
@@ -91,7 +98,7 @@ def policy_violations(doc: dict[str, Any], where: str) -> list[str]:
 def allows(docs: list[dict[str, Any]], action: str, resource: str) -> bool:
     """Does any Allow statement match (conditions ignored: this asks what the role could ever do)?"""
     for doc in docs:
-        for st in _as_list(doc["Statement"]):
+        for st in _statements(doc):
             if st["Effect"] != "Allow" or "NotResource" in st:
                 continue
             if any(fnmatch.fnmatchcase(action, a) for a in _as_list(st["Action"])) and any(
@@ -299,6 +306,15 @@ def test_task_roles_separate_raw_and_curated(stack):
     assert not allows(transformer, "s3:DeleteObject", raw)
     assert allows(transformer, "s3:PutObject", curated)
     assert allows(transformer, "glue:UpdateTable", table)
+    smoke = f"arn:aws:glue:{REGION}:{ACCOUNT}:table/{GLUE_DB}_smoke/batting_career"
+    assert allows(transformer, "glue:UpdateTable", smoke)
+    workgroup = f"arn:aws:athena:{REGION}:{ACCOUNT}:workgroup/{PROJECT}-{ENV}"
+    assert allows(transformer, "athena:StartQueryExecution", workgroup)
+    assert not allows(
+        transformer, "athena:StartQueryExecution", f"arn:aws:athena:{REGION}:{ACCOUNT}:workgroup/primary"
+    )
+    assert allows(transformer, "s3:PutObject", f"arn:aws:s3:::{DATA_BUCKET}/athena-results/q.csv")
+    assert not allows(scraper, "athena:StartQueryExecution", workgroup)
     assert not allows(transformer, "glue:UpdateTable", f"arn:aws:glue:{REGION}:{ACCOUNT}:table/other_db/t")
     assert not allows(transformer, "glue:DeleteTable", table)
 
@@ -309,6 +325,9 @@ def test_mwaa_role_runs_only_the_pipeline_tasks(stack):
     assert allows(mwaa, "ecs:RunTask", f"{td}-scraper:7")
     assert not allows(mwaa, "ecs:RunTask", f"arn:aws:ecs:{REGION}:{ACCOUNT}:task-definition/other:1")
     assert allows(mwaa, "s3:GetObject", f"arn:aws:s3:::{DATA_BUCKET}/curated/_current.json")
+    assert allows(mwaa, "s3:GetObject", f"arn:aws:s3:::{DATA_BUCKET}/curated/_smoke/_current.json")
+    # Without EksClusterName the stack grants nothing on EKS.
+    assert not allows(mwaa, "eks:DescribeCluster", f"arn:aws:eks:{REGION}:{ACCOUNT}:cluster/x")
     assert not allows(mwaa, "s3:GetObject", f"arn:aws:s3:::{DATA_BUCKET}/curated/players/x.parquet")
     assert not allows(mwaa, "s3:PutObject", f"arn:aws:s3:::{MWAA_BUCKET}/dags/x.py")
     assert allows(mwaa, "iam:PassRole", f"arn:aws:iam::{ACCOUNT}:role/{PROJECT}-{ENV}-scraper")
@@ -319,7 +338,7 @@ def test_mwaa_role_runs_only_the_pipeline_tasks(stack):
     assert not allows(
         mwaa, "logs:GetLogEvents", f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/ecs/other:log-stream:x"
     )
-    (list_tasks,) = [st for doc in mwaa for st in doc["Statement"] if st.get("Action") == "ecs:ListTasks"]
+    (list_tasks,) = [st for doc in mwaa for st in _statements(doc) if st.get("Action") == "ecs:ListTasks"]
     cluster = f"arn:aws:ecs:{REGION}:{ACCOUNT}:cluster/{PROJECT}-{ENV}"
     assert list_tasks["Condition"] == {"ArnEquals": {"ecs:cluster": cluster}}
 
@@ -335,11 +354,13 @@ def test_deploy_role_trusts_only_the_repo_and_its_environment(stack):
         st["Principal"]["Federated"]
         == f"arn:aws:iam::{ACCOUNT}:oidc-provider/token.actions.githubusercontent.com"
     )
-    assert st["Condition"]["StringEquals"] == {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"}
-    assert sorted(st["Condition"]["StringLike"]["token.actions.githubusercontent.com:sub"]) == [
-        f"repo:{REPOSITORY}:environment:{ENV}",
-        f"repo:{REPOSITORY}:ref:refs/heads/{BRANCH}",
-    ]
+    # Only the GitHub environment's jobs (its reviewers apply), matched exactly: no branch subject, no wildcard.
+    assert st["Condition"] == {
+        "StringEquals": {
+            "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+            "token.actions.githubusercontent.com:sub": f"repo:{REPOSITORY}:environment:{ENV}",
+        }
+    }
     deploy = _role_docs(iam, f"{PROJECT}-{ENV}-deploy")
     assert allows(
         deploy, "ecr:PutImage", f"arn:aws:ecr:{REGION}:{ACCOUNT}:repository/{PROJECT}-{ENV}/scraper"
@@ -348,6 +369,11 @@ def test_deploy_role_trusts_only_the_repo_and_its_environment(stack):
     assert allows(
         deploy, "airflow:InvokeRestApi", f"arn:aws:airflow:{REGION}:{ACCOUNT}:role/{PROJECT}-{ENV}/User"
     )
+    assert allows(deploy, "s3:PutObject", f"arn:aws:s3:::{MWAA_BUCKET}/startup.sh")
+    # REST only: no CLI token (it cannot reach a PRIVATE_ONLY web server, and a fallback hides IAM mistakes).
+    mwaa_env = f"arn:aws:airflow:{REGION}:{ACCOUNT}:environment/{PROJECT}-{ENV}"
+    assert not allows(deploy, "airflow:CreateCliToken", mwaa_env)
+    assert allows(deploy, "airflow:UpdateEnvironment", mwaa_env)
     assert not allows(
         deploy, "airflow:InvokeRestApi", f"arn:aws:airflow:{REGION}:{ACCOUNT}:role/{PROJECT}-{ENV}/Admin"
     )
@@ -427,6 +453,17 @@ def test_static_glue_athena_oidc_mwaa():
     assert t["Conditions"]["MakeMwaa"] == {"Fn::Equals": [{"Ref": "CreateMwaaEnvironment"}, "true"]}
 
 
+def _branches(statements: list) -> list[dict[str, Any]]:
+    """Statements with each conditional one (`Fn::If: [cond, statement, AWS::NoValue]`) in its granted form."""
+    out = []
+    for st in statements:
+        if "Fn::If" in st:
+            out += [b for b in st["Fn::If"][1:] if b != {"Ref": "AWS::NoValue"}]
+        else:
+            out.append(st)
+    return out
+
+
 def test_static_no_managed_full_access_no_keys_no_wildcards():
     text = TEMPLATE.read_text()
     assert "FullAccess" not in text and "ManagedPolicyArns" not in text
@@ -434,7 +471,7 @@ def test_static_no_managed_full_access_no_keys_no_wildcards():
     t = load_template()
     for name, res in t["Resources"].items():
         for pol in res["Properties"].get("Policies", []):
-            for st in pol["PolicyDocument"]["Statement"]:
+            for st in _branches(pol["PolicyDocument"]["Statement"]):
                 if st["Effect"] == "Allow":
                     assert all(a != "*" and not a.endswith(":*") for a in _as_list(st["Action"])), name
 
@@ -442,3 +479,47 @@ def test_static_no_managed_full_access_no_keys_no_wildcards():
 def test_infra_readme_names_the_template():
     readme = Path(REPO / "infra" / "README.md").read_text()
     assert "cricket-stats.yaml" in readme and "CAPABILITY_NAMED_IAM" in readme
+
+
+def test_static_mwaa_runs_the_startup_script_at_pinned_versions():
+    t = load_template()
+    (mwaa,) = _resources(t, "AWS::MWAA::Environment").values()
+    assert mwaa["StartupScriptS3Path"] == "startup.sh" and (REPO / "mwaa" / "startup.sh").is_file()
+    # A stack update passes the versions the deploy workflow set, instead of rolling MWAA back.
+    assert mwaa["RequirementsS3ObjectVersion"] == {
+        "Fn::If": ["PinRequirements", {"Ref": "RequirementsS3ObjectVersion"}, {"Ref": "AWS::NoValue"}]
+    }
+    assert mwaa["StartupScriptS3ObjectVersion"] == {
+        "Fn::If": ["PinStartupScript", {"Ref": "StartupScriptS3ObjectVersion"}, {"Ref": "AWS::NoValue"}]
+    }
+
+
+def test_static_eks_access_for_the_kubernetes_backend():
+    """With EksClusterName: MWAA's role may describe the cluster and edit its namespace only; pods get the task roles."""
+    t = load_template()
+    assert t["Conditions"]["UseEks"] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "EksClusterName"}, ""]}]}
+    assert t["Parameters"]["EksClusterName"]["Default"] == ""  # ECS-only stacks create nothing on EKS
+    (entry,) = _resources(t, "AWS::EKS::AccessEntry").values()
+    assert t["Resources"]["MwaaEksAccessEntry"]["Condition"] == "UseEks"
+    assert entry["PrincipalArn"] == {"Fn::GetAtt": ["MwaaExecutionRole", "Arn"]}
+    (policy,) = entry["AccessPolicies"]
+    assert policy["PolicyArn"]["Fn::Sub"].endswith(":cluster-access-policy/AmazonEKSEditPolicy")
+    assert policy["AccessScope"] == {"Type": "namespace", "Namespaces": [{"Ref": "EksNamespace"}]}
+    pods = {
+        p["ServiceAccount"]: p["RoleArn"] for p in _resources(t, "AWS::EKS::PodIdentityAssociation").values()
+    }
+    # The service accounts the DAG defaults to (CRICKET_K8S_*_SERVICE_ACCOUNT).
+    assert pods == {
+        "cricket-scraper": {"Fn::GetAtt": ["ScraperTaskRole", "Arn"]},
+        "cricket-transformer": {"Fn::GetAtt": ["TransformerTaskRole", "Arn"]},
+    }
+    dag = (REPO / "dags" / "cricket_stats.py").read_text()
+    assert "'cricket-scraper'" in dag and "'cricket-transformer'" in dag
+    for role in ("ScraperTaskRole", "TransformerTaskRole"):
+        trust = t["Resources"][role]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+        (pod,) = [b for b in _branches(trust) if b["Principal"] == {"Service": "pods.eks.amazonaws.com"}]
+        assert pod["Action"] == ["sts:AssumeRole", "sts:TagSession"]
+    mwaa = t["Resources"]["MwaaExecutionRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+    (describe,) = [b for b in _branches(mwaa) if b.get("Sid") == "FindTheEksCluster"]
+    assert describe["Action"] == "eks:DescribeCluster"
+    assert describe["Resource"]["Fn::Sub"].endswith(":cluster/${EksClusterName}")

@@ -237,7 +237,9 @@ def test_falls_back_to_cli_token_when_rest_api_is_unavailable(mwaa, cli_endpoint
     stub.add_response("create_cli_token", token, {"Name": ENV})
 
     rc = trigger_dag.main(
-        _argv("--wait", "--poll-interval", "0.01"), client=client, cli_kwargs={"scheme": "http"}
+        _argv("--api", "auto", "--wait", "--poll-interval", "0.01"),
+        client=client,
+        cli_kwargs={"scheme": "http"},
     )
     assert rc == 0
     stub.assert_no_pending_responses()
@@ -270,6 +272,26 @@ def test_rest_only_mode_does_not_fall_back(mwaa, capsys):
     stub.add_client_error("invoke_rest_api", "AccessDeniedException", "not authorized: airflow:InvokeRestApi")
     assert trigger_dag.main(_argv("--api", "rest"), client=client) == 1
     assert "AccessDeniedException" in capsys.readouterr().err
+
+
+def test_rest_is_the_default_and_a_missing_cli_is_not_tried(mwaa, capsys):
+    client, stub = mwaa
+    stub.add_client_error(
+        "invoke_rest_api", "ValidationException", "InvokeRestApi is not supported", http_status_code=400
+    )
+    assert trigger_dag.main(_argv(), client=client) == 1  # no create_cli_token call was stubbed
+    stub.assert_no_pending_responses()
+    assert "InvokeRestApi is not supported" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("api", ["rest", "auto"])
+def test_access_denied_is_an_iam_error_never_a_fallback(mwaa, capsys, api):
+    client, stub = mwaa
+    stub.add_client_error("invoke_rest_api", "AccessDeniedException", "User is not authorized")
+    assert trigger_dag.main(_argv("--api", api), client=client) == 1
+    stub.assert_no_pending_responses()  # no create_cli_token: the IAM mistake is reported, not hidden
+    err = capsys.readouterr().err
+    assert f"needs airflow:InvokeRestApi on arn:aws:airflow:<region>:<account>:role/{ENV}/User" in err
 
 
 def test_runs_as_a_script_and_documents_its_exit_codes():

@@ -103,12 +103,80 @@ def test_deploy_triggers_and_environments():
 def test_aws_access_is_oidc_role_assumption_only():
     d = load(DEPLOY)
     creds = uses(d, "aws-actions/configure-aws-credentials")
-    assert len(creds) == 2
+    assert len(creds) == 3  # images; mwaa, and again right before the wait
     for s in creds:
-        assert s["uses"].endswith("@v4")
         assert s["with"]["role-to-assume"] == "${{ vars.AWS_ROLE_ARN }}"
-        assert set(s["with"]) == {"role-to-assume", "aws-region", "role-session-name"}
+        assert set(s["with"]) == {
+            "role-to-assume",
+            "aws-region",
+            "role-session-name",
+            "role-duration-seconds",
+        }
     assert "secrets." not in DEPLOY.read_text(), "the deploy needs no secrets at all"
+
+
+def test_credentials_outlast_every_aws_job():
+    """configure-aws-credentials defaults to 1 h and ExpiredToken is not retried: each session covers its job's timeout."""
+    from cfnlint.decode import cfn_yaml
+
+    template = cfn_yaml.loads((REPO / "infra" / "cricket-stats.yaml").read_text(), "t")
+    max_session = template["Resources"]["DeployRole"]["Properties"]["MaxSessionDuration"]
+    d = load(DEPLOY)
+    for name, job in d["jobs"].items():
+        for s in uses(job, "aws-actions/configure-aws-credentials"):
+            seconds = int(s["with"]["role-duration-seconds"])
+            assert job["timeout-minutes"] * 60 <= seconds <= max_session, name
+    # The long job asks for the role's whole maximum, once at its start and once before the wait.
+    mwaa = d["jobs"]["mwaa"]
+    assert [
+        int(s["with"]["role-duration-seconds"]) for s in uses(mwaa, "aws-actions/configure-aws-credentials")
+    ] == [
+        max_session,
+        max_session,
+    ]
+    names = [s.get("name") for s in mwaa["steps"]]
+    assert names.index("Re-assume the deploy role for the wait (OIDC)") + 1 == names.index(
+        "Trigger the smoke run with this commit's image tag and wait for it"
+    )
+
+
+# The current major of each action (all on Node 24) and the release its pin was read from
+# (`git show-ref` of the tag in a fetched copy of the action's repository).
+ACTION_RELEASES = {
+    "actions/checkout": ("v7.0.1", "3d3c42e5aac5ba805825da76410c181273ba90b1"),
+    "actions/setup-python": ("v7.0.0", "5fda3b95a4ea91299a34e894583c3862153e4b97"),
+    "actions/cache": ("v5.0.5", "27d5ce7f107fe9357f9df03efb73ab90386fccae"),
+    "actions/setup-node": ("v7.0.0", "820762786026740c76f36085b0efc47a31fe5020"),
+    "aws-actions/configure-aws-credentials": ("v6.2.3", "e6de054238d6b7531b4efff3b6587d9aade6a06c"),
+    "aws-actions/amazon-ecr-login": ("v2.1.7", "03f1aad4c6c7ffd436567f42f9384779290529bd"),
+    "docker/setup-buildx-action": ("v4.3.0", "37fe631027851001ddb9b187196cc803df7f5f0e"),
+    "docker/build-push-action": ("v7.3.0", "53b7df96c91f9c12dcc8a07bcb9ccacbed38856a"),
+    "dorny/paths-filter": ("v4.0.2", "7b450fff21473bca461d4b92ce414b9d0420d706"),
+}
+
+
+def test_every_action_is_pinned_to_a_commit_sha_with_its_release():
+    seen = set()
+    for path in (CI, DEPLOY):
+        for line in path.read_text().splitlines():
+            if "uses:" not in line:
+                continue
+            m = re.fullmatch(r"\s*(?:- )?uses: ([\w.-]+/[\w.-]+)@([0-9a-f]{40}) # (v\d+\.\d+\.\d+)", line)
+            assert m, f"{path.name}: not pinned to a SHA with its version: {line.strip()}"
+            action, sha, version = m.groups()
+            assert ACTION_RELEASES[action] == (version, sha), line
+            seen.add(action)
+    assert seen == set(ACTION_RELEASES)
+
+
+def test_dependabot_updates_actions_and_pip_but_not_mwaas_pins():
+    conf = yaml.safe_load((REPO / ".github" / "dependabot.yml").read_text())
+    assert conf["version"] == 2
+    updates = {u["package-ecosystem"]: u for u in conf["updates"]}
+    assert set(updates) == {"github-actions", "pip"}
+    assert all(u["directory"] == "/" and u["schedule"]["interval"] for u in updates.values())
+    ignored = {i["dependency-name"] for i in updates["pip"]["ignore"]}
+    assert {"apache-airflow*", "boto3", "botocore", "aiobotocore"} <= ignored
 
 
 def test_three_images_built_pushed_and_tagged_with_sha_and_branch():
@@ -159,10 +227,12 @@ def test_dags_uploaded_and_trigger_pinned_to_sha():
     assert mwaa["needs"] == "images"
     runs = "\n".join(s.get("run", "") for s in mwaa["steps"])
     assert 'aws s3 sync dags/ "s3://${MWAA_BUCKET}/dags/"' in runs
-    assert "--key requirements.txt" in runs and "--body mwaa/requirements.txt" in runs
-    trigger = step(mwaa, "Trigger the DAG with this commit's image tag and wait for it")
-    assert "python scripts/trigger_dag.py" in trigger["run"]
-    assert '--conf "{\\"image_tag\\": \\"$IMAGE_TAG\\"}"' in trigger["run"]
+    assert (
+        '--key "$key" --body "mwaa/$key"' in runs
+        and "for pair in requirements.txt:requirements startup.sh:startup-script" in runs
+    )
+    trigger = step(mwaa, "Trigger the smoke run with this commit's image tag and wait for it")
+    assert "python scripts/trigger_dag.py" in trigger["run"] and "--api rest" in trigger["run"]
     assert "--wait --timeout" in trigger["run"]
     assert "vars.DAG_WAIT_TIMEOUT" in trigger["env"]["WAIT_TIMEOUT"]
     assert mwaa["env"]["MWAA_ENVIRONMENT"] == "${{ vars.MWAA_ENVIRONMENT }}"
@@ -182,6 +252,13 @@ case "$1 $2" in
   "ecs register-task-definition")
     file=${4#file://}; cp "$file" "$FAKE_DIR/registered-$(basename "$file")"
     echo "arn:aws:ecs:us-east-1:123456789012:task-definition/$(jq -r .family "$file"):8" ;;
+  "s3api head-object")
+    jq -er --arg k "$6" '.etags[$k] // empty' "$FAKE_STATE" || { echo "Not Found" >&2; exit 254; } ;;
+  "s3api put-object") echo "v-$6" ;;
+  "mwaa update-environment") ;;
+  "mwaa get-environment")
+    n=$(cat "$FAKE_DIR/polls" 2>/dev/null || echo 0); echo $((n + 1)) > "$FAKE_DIR/polls"
+    jq -r --argjson n "$n" '.statuses[$n] // .statuses[-1]' "$FAKE_STATE" ;;
   *) echo "unexpected aws call: $*" >&2; exit 9 ;;
 esac
 """
@@ -324,3 +401,76 @@ def test_pin_task_definitions_step(tmp_path):
             "registeredAt",
         } & set(registered)
         assert f"task-definition/{fam}:8" in summary
+
+
+def _mwaa_update(tmp_path, etags, statuses=("UPDATING", "AVAILABLE")):
+    tmp_path.mkdir(exist_ok=True)
+    script = step(
+        load(DEPLOY)["jobs"]["mwaa"],
+        "Upload requirements.txt and startup.sh, update MWAA when either changed",
+    )
+    env = {"MWAA_BUCKET": "airflow-cs-dev", "MWAA_ENVIRONMENT": "cs-dev", "POLL_SECONDS": "0"}
+    _, summary = run_step(script["run"], tmp_path, env, {"etags": etags, "statuses": list(statuses)})
+    calls = (tmp_path / "calls").read_text().splitlines()
+    return [c for c in calls if "head-object" not in c], summary
+
+
+def _md5(path: str) -> str:
+    import hashlib
+
+    return hashlib.md5((REPO / path).read_bytes()).hexdigest()
+
+
+def test_mwaa_update_step_sends_new_versions_of_what_changed(tmp_path):
+    calls, summary = _mwaa_update(tmp_path, {"requirements.txt": _md5("mwaa/requirements.txt")})
+    assert calls[:2] == [
+        "aws s3api put-object --bucket airflow-cs-dev --key startup.sh --body mwaa/startup.sh --query VersionId --output text",
+        "aws mwaa update-environment --name cs-dev --startup-script-s3-path startup.sh "
+        "--startup-script-s3-object-version v-startup.sh",
+    ]
+    assert (
+        calls[2:] == ["aws mwaa get-environment --name cs-dev --query Environment.Status --output text"] * 2
+    )
+    assert "| `startup.sh` | `v-startup.sh` |" in summary
+
+
+def test_mwaa_update_step_first_deploy_sends_both_and_unchanged_sends_nothing(tmp_path):
+    calls, _ = _mwaa_update(tmp_path / "a", {})
+    (update,) = [c for c in calls if "update-environment" in c]
+    assert update == (
+        "aws mwaa update-environment --name cs-dev --requirements-s3-path requirements.txt "
+        "--requirements-s3-object-version v-requirements.txt --startup-script-s3-path startup.sh "
+        "--startup-script-s3-object-version v-startup.sh"
+    )
+    same = {"requirements.txt": _md5("mwaa/requirements.txt"), "startup.sh": _md5("mwaa/startup.sh")}
+    calls, _ = _mwaa_update(tmp_path / "b", same)
+    assert calls == []
+
+
+def test_the_deploy_triggers_the_smoke_run(tmp_path):
+    """The trigger step, run with a stand-in `python`: its conf is SMOKE_PARAMS plus this commit's tag, REST only."""
+    import sys
+
+    sys.path.insert(0, str(REPO / "dags"))
+    from cricket_commands import SMOKE_PARAMS, Request
+
+    trigger = step(
+        load(DEPLOY)["jobs"]["mwaa"], "Trigger the smoke run with this commit's image tag and wait for it"
+    )
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    fake = bindir / "python"
+    fake.write_text('#!/usr/bin/env bash\nprintf \'%s\\n\' "$@" > "$FAKE_DIR/argv"\necho triggered\n')
+    fake.chmod(0o755)
+    env = {"PATH": f"{bindir}:{os.environ['PATH']}", "MWAA_ENVIRONMENT": "cs-dev", "DAG_ID": "cricket_stats",
+           "WAIT_TIMEOUT": "3600", "SMOKE_CONF": trigger["env"]["SMOKE_CONF"]}  # fmt: skip
+    _, summary = run_step(trigger["run"], tmp_path, env, {})
+    argv = (tmp_path / "argv").read_text().splitlines()
+    assert argv[0] == "scripts/trigger_dag.py" and argv[argv.index("--api") + 1] == "rest"
+    conf = json.loads(argv[argv.index("--conf") + 1])
+    assert conf == {**SMOKE_PARAMS, "image_tag": "c0ffee"}
+    assert argv[-3:] == ["--wait", "--timeout", "3600"] and "triggered" in summary
+    # One class, one type, no profiles: the check expects exactly what that fills.
+    request = Request.from_params(conf)
+    assert (len(request.classes), len(request.types), request.profiles, request.smoke) == (1, 1, False, True)
+    assert request.expected_tables() == ["players", "batting_career"]

@@ -16,7 +16,7 @@ import boto3
 import pytest
 from cricket_commands import safe_run_id
 
-from tests.dags.conftest import DAGS
+from tests.dags.conftest import DAGS, MAIN_BIN
 
 DRIVER = Path(__file__).with_name("dagtest_driver.py")
 BUCKET = "example-cricket-bucket"
@@ -55,8 +55,8 @@ def run_dag(airflow_home, aws_env, *, base_url: str, prefix: str, conf: dict) ->
         "AIRFLOW_VAR_CRICKET_GLUE_DATABASE": f"cricket_{prefix}",
         "AIRFLOW_VAR_CRICKET_BASE_URL": base_url,
         "AIRFLOW_VAR_CRICKET_SCRAPE_SETTINGS": FAST,
-        # cricket-scrape / cricket-transform live beside this interpreter.
-        "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}",
+        # cricket-scrape / cricket-transform live in the project's venv, not in MWAA's.
+        "PATH": f"{MAIN_BIN}:{os.environ.get('PATH', '')}",
     }
     proc = subprocess.run(
         [sys.executable, str(DRIVER), json.dumps(conf)], env=env, capture_output=True, text=True, timeout=900
@@ -130,12 +130,14 @@ def test_drifted_site_fails_at_scrape_without_retry(airflow_home, aws_env, bucke
     assert "Contents" not in s3.list_objects_v2(Bucket=bucket, Prefix="drift/curated/")
 
 
-def test_blocked_scrape_fails_without_retry(replica_factory, tmp_path, capfd):
+def test_blocked_scrape_fails_without_retry(replica_factory, tmp_path, capfd, monkeypatch):
     """The local backend's runner on the real cricket-scrape: a site that blocks (exit 2) is a final failure."""
     from airflow.sdk.exceptions import AirflowFailException
     from cricket_commands import scrape_command
     from cricket_local import run_step
 
+    # As on a worker with cricket-stats installed: the programs are on PATH.
+    monkeypatch.setenv("PATH", f"{MAIN_BIN}:{os.environ.get('PATH', '')}")
     blocking = replica_factory("--players", "30", "--seed", "7", "--robots", "strict")
     argv = scrape_command(
         cls=1, types=["batting"], view="career", raw=tmp_path.as_uri(), run_id="blocked-c1-career",
@@ -144,6 +146,39 @@ def test_blocked_scrape_fails_without_retry(replica_factory, tmp_path, capfd):
     with pytest.raises(
         AirflowFailException, match=r"scrape stopped: blocked by the site .*\(exit 2\); not retried"
     ):
-        run_step("scrape", argv, env={"PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}"})
+        run_step("scrape", argv)
     out, err = capfd.readouterr()
     assert "robots.txt" in out + err  # the crawler's own reason, streamed into the log
+
+
+def test_the_dag_is_unpaused_at_creation_where_new_dags_are_paused(airflow_home, tmp_path):
+    """MWAA keeps Airflow's default (new DAGs paused): cricket_stats lands unpaused, a control DAG paused."""
+    import shutil
+
+    folder = tmp_path / "dags"
+    shutil.copytree(DAGS, folder, ignore=shutil.ignore_patterns("__pycache__"))
+    (folder / "control_dag.py").write_text(
+        "import datetime as dt\nfrom airflow.sdk import dag, task\n\n\n"
+        "@dag(schedule=None, start_date=dt.datetime(2026, 1, 1))\ndef control_dag():\n"
+        "    @task\n    def noop():\n        pass\n\n    noop()\n\n\ncontrol_dag()\n"
+    )
+    env = {
+        **os.environ,
+        **airflow_home,
+        "AIRFLOW__CORE__DAGS_FOLDER": str(folder),
+        "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "True",
+        "CRICKET_BACKEND": "ecs",
+    }
+    airflow = str(Path(sys.executable).parent / "airflow")
+    subprocess.run([airflow, "dags", "reserialize"], env=env, check=True, capture_output=True, timeout=300)
+    out = subprocess.run(
+        [airflow, "dags", "list", "-o", "json"],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    ).stdout
+    (line,) = [ln for ln in out.splitlines() if ln.startswith("[{")]  # the JSON among the log lines
+    listed = {d["dag_id"]: d["is_paused"] for d in json.loads(line)}
+    assert listed == {"cricket_stats": "False", "control_dag": "True"}

@@ -62,6 +62,13 @@ def test_dag_imports_with_graph_and_mapping(monkeypatch, backend):
                      "transform": 2, "publish": 0.25, "check": 0.25}  # fmt: skip
     assert (scrape.max_active_tis_per_dagrun, profiles.max_active_tis_per_dagrun) == (4, 2)
     assert backend in dag.tags
+    if backend != "local":  # the triggerer waits for tasks and pods: no worker slot held for hours
+        for step in STEPS:
+            task = dag.get_task(step)
+            deferrable = (
+                task.partial_kwargs["deferrable"] if step in ("scrape", "profiles") else task.deferrable
+            )
+            assert deferrable is True, step
     # The scheduler's form: serializes, validates and comes back with the same tasks.
     from airflow.serialization.serialized_objects import DagSerialization
 
@@ -74,6 +81,8 @@ def test_dag_settings_and_params(monkeypatch):
     dag = load(monkeypatch, None)  # neither env nor Variable: the documented default
     assert "ecs" in dag.tags
     assert dag.catchup is False and dag.max_active_runs == 1
+    # MWAA pauses new DAGs unless the DAG says otherwise; the deploy's first run must start.
+    assert dag.is_paused_upon_creation is False
     assert dag.schedule == "@weekly"
     assert dag.start_date == dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
     params = dag.params.dump()
@@ -85,11 +94,21 @@ def test_dag_settings_and_params(monkeypatch):
         "render": "auto",
         "image_tag": "",
         "max_reject_ratio": 0.01,
+        "smoke": False,
     }
     from airflow.sdk.exceptions import ParamValidationError
 
     with pytest.raises(ParamValidationError):
         dag.params.get_param("classes").resolve([11])
+    # What a deploy triggers validates against the params, and the check expects what it fills.
+    from airflow.sdk.definitions.param import ParamsDict
+    from cricket_commands import SMOKE_PARAMS, Request
+
+    params = ParamsDict(dag.params)
+    params.update({**SMOKE_PARAMS, "image_tag": "c0ffee"})
+    resolved = params.validate()
+    assert resolved["smoke"] is True and resolved["profiles"] is False
+    assert Request.from_params(resolved).expected_tables() == ["players", "batting_career"]
 
 
 def test_unknown_backend_is_an_import_error(monkeypatch):

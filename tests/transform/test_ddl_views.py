@@ -191,3 +191,18 @@ def test_views_run_on_duckdb_without_sqlglot(curated, monkeypatch):
     monkeypatch.setitem(sys.modules, "sqlglot", None)
     for v in VIEWS:
         assert rows(v) == with_sqlglot[v]
+
+
+def test_published_views_differ_from_the_ddl_only_by_qualified_table_names():
+    """What publish sends to Athena is the DDL's view with every table as "db"."table", nothing else."""
+    import re
+
+    from transform.glue import qualified_view
+
+    for name in VIEWS:
+        sql = qualified_view("cricket_stats_prod", name)
+        stmt = sqlglot.parse_one(sql, read="athena")
+        refs = [t for t in stmt.find_all(exp.Table) if t.name in TABLES]
+        assert refs and all(t.db == "cricket_stats_prod" for t in refs), name
+        unqualified = re.sub(r'"cricket_stats_prod"\."(\w+)"', r"\1", sql)
+        assert unqualified == f"CREATE OR REPLACE VIEW {name} AS{VIEWS[name].rstrip()}"

@@ -6,6 +6,7 @@ import gzip
 import json
 
 import boto3
+import pytest
 
 from tests.transform.test_rejects import item
 from transform.cli import main
@@ -91,3 +92,76 @@ def test_s3_run_query_and_glue_publish(aws_env, capsys):
     assert all("/run_id=s2/" in t["StorageDescriptor"]["Location"] for t in tables)
     assert main(["ddl", "--curated", curated, "--database", "cricket"]) == 0
     assert f"LOCATION 's3://{BUCKET}/curated/batting_career/run_id=s2/'" in capsys.readouterr().out
+
+
+def test_publish_switches_every_table_before_it_recreates_the_views(aws_env, capsys):
+    """The views go through Athena (moto's) with qualified names, and only after the last Glue table moved."""
+    import sqlglot
+    from sqlglot import exp
+
+    from transform.ddl import VIEWS
+    from transform.schemas import TABLES
+
+    s3 = boto3.client("s3")
+    bucket = BUCKET + "-views"
+    s3.create_bucket(Bucket=bucket)
+    raw, curated = f"s3://{bucket}/raw", f"s3://{bucket}/curated"
+    prefix = "raw/statsguru/run_id=v"
+    body = gzip.compress(("\n".join(json.dumps(item(pid=i)) for i in range(1, 4)) + "\n").encode())
+    s3.put_object(Bucket=bucket, Key=f"{prefix}/part-00000.jsonl.gz", Body=body)
+    manifest = {"run_id": "v", "spider": "statsguru", "arguments": {}, "finish_reason": "finished",
+                "parts": ["part-00000.jsonl.gz"]}  # fmt: skip
+    s3.put_object(Bucket=bucket, Key=f"{prefix}/_manifest.json", Body=json.dumps(manifest).encode())
+    assert main(["run", "--raw", raw, "--curated", curated, "--run-id", "v1"]) == 0
+
+    calls: list[str] = []
+    boto3.setup_default_session()
+    boto3.DEFAULT_SESSION.events.register(
+        "before-call.*.*",
+        lambda model, **kw: calls.append(f"{model.service_model.service_name}.{model.name}"),
+    )
+    db = "cricket_views_test"
+    athena = boto3.client("athena")
+    before = set(athena.list_query_executions(WorkGroup="primary")["QueryExecutionIds"])
+    assert main(["publish", "--curated", curated, "--glue-database", db]) == 0
+    out = capsys.readouterr().out
+    assert f"view {db}.player_career created or replaced" in out
+    writes = [i for i, c in enumerate(calls) if c in ("glue.CreateTable", "glue.UpdateTable")]
+    starts = [i for i, c in enumerate(calls) if c == "athena.StartQueryExecution"]
+    assert len(writes) == len(TABLES) and len(starts) == len(VIEWS)
+    assert max(writes) < min(starts)  # every table switched before any view is recreated
+
+    new = set(athena.list_query_executions(WorkGroup="primary")["QueryExecutionIds"]) - before
+    sqls = [athena.get_query_execution(QueryExecutionId=q)["QueryExecution"] for q in new]
+    assert {q["QueryExecutionContext"]["Database"] for q in sqls} == {db}
+    created = {}
+    for q in sqls:
+        stmt = sqlglot.parse_one(q["Query"], read="athena")
+        created[stmt.this.name] = stmt
+        assert stmt.this.db == db
+        for table in stmt.find_all(exp.Table):
+            if table.name in TABLES:
+                assert table.db == db, (stmt.this.name, table.sql())
+    assert set(created) == set(VIEWS)
+
+
+def test_a_failed_view_fails_publish_with_athenas_reason():
+    from botocore.stub import Stubber
+
+    from transform.glue import create_views
+
+    athena = boto3.client(
+        "athena", region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing"
+    )
+    with Stubber(athena) as stub:
+        stub.add_response("start_query_execution", {"QueryExecutionId": "q1"})
+        stub.add_response("get_query_execution", {"QueryExecution": {"Status": {"State": "RUNNING"}}})
+        reason = "line 1:8: Table 'cricket.batting_career' does not exist"
+        stub.add_response(
+            "get_query_execution",
+            {"QueryExecution": {"Status": {"State": "FAILED", "StateChangeReason": reason}}},
+        )
+        with pytest.raises(
+            RuntimeError, match=r"view cricket\.player_career: Athena query q1 FAILED: line 1:8"
+        ):
+            create_views("cricket", client=athena, workgroup="cricket-stats-dev", poll=0)
