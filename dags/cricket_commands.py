@@ -394,6 +394,16 @@ def exit_verdict(step: str, exit_code: int, tail: Iterable[str] = ()) -> tuple[b
     return True, f"{step} failed with exit {exit_code}{detail}"
 
 
+def load_published(curated: str) -> dict:
+    """The curated zone's `_current.json`, read with the project's storage layer (file://, paths, s3:// with
+    AWS_ENDPOINT_URL) and checked by the contract's one reader of it."""
+    from cricket_contract.layout import CURRENT, read_current
+    from cricket_storage import Location
+
+    loc = Location.parse(curated).child(CURRENT)
+    return read_current(loc.read_bytes(), loc.uri)
+
+
 def check_current(
     current: Mapping, *, run_id: str, expected_tables: Sequence[str], max_reject_ratio: float
 ) -> tuple[list[str], dict]:

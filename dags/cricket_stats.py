@@ -125,27 +125,15 @@ def check(spec: dict) -> dict:
     """Read `{curated}/_current.json`: this run published, rows > 0 per table, rejects under the threshold."""
     import json
 
-    from cricket_commands import check_current
+    from cricket_commands import check_current, load_published
 
     try:
         from airflow.sdk.exceptions import AirflowFailException
     except ImportError:  # Airflow 3.0 keeps it in airflow.exceptions
         from airflow.exceptions import AirflowFailException
 
-    uri = spec["curated"].rstrip("/") + "/_current.json"
-    if uri.startswith("s3://"):
-        import boto3  # honours AWS_ENDPOINT_URL, so a local S3 (moto, MinIO) works too
-
-        bucket, _, key = uri[len("s3://") :].partition("/")
-        body = boto3.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read()
-    else:
-        from urllib.parse import unquote, urlparse
-
-        path = unquote(urlparse(uri).path) if uri.startswith("file://") else uri
-        with open(path, "rb") as fh:
-            body = fh.read()
     problems, report = check_current(
-        json.loads(body),
+        load_published(spec["curated"]),
         run_id=spec["run_id"],
         expected_tables=spec["expected_tables"],
         max_reject_ratio=spec["max_reject_ratio"],

@@ -226,7 +226,8 @@ def test_dags_uploaded_and_trigger_pinned_to_sha():
     mwaa = load(DEPLOY)["jobs"]["mwaa"]
     assert mwaa["needs"] == "images"
     runs = "\n".join(s.get("run", "") for s in mwaa["steps"])
-    assert 'aws s3 sync dags/ "s3://${MWAA_BUCKET}/dags/"' in runs
+    assert 'python3 scripts/dag_bundle.py "$RUNNER_TEMP/dags"' in runs
+    assert 'aws s3 sync "$RUNNER_TEMP/dags/" "s3://${MWAA_BUCKET}/dags/" --delete' in runs
     assert (
         '--key "$key" --body "mwaa/$key"' in runs
         and "for pair in requirements.txt:requirements startup.sh:startup-script" in runs

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import importlib.metadata
 import inspect
+import json
 import os
 import re
 import subprocess
@@ -85,7 +86,11 @@ def test_the_dag_venv_is_mwaa_3_3_1():
 
 
 def test_every_dag_import_is_provided_on_mwaa():
-    local = {p.stem for p in DAGS.glob("*.py")}
+    from scripts.dag_bundle import PACKAGES
+
+    local = {p.stem for p in DAGS.glob("*.py")} | set(
+        PACKAGES
+    )  # the bundle ships these packages beside the DAG
     stdlib = set(sys.stdlib_module_names)
     _, packages = _requirements()
     for path in DAGS.glob("*.py"):
@@ -174,3 +179,44 @@ def test_provider_versions_the_operators_were_read_against(dist):
         f"{dist} moved: re-read the deferral paths CricketEcsOperator/CricketPodOperator rely on "
         "(execute_complete, trigger_reentry, the `pod` attribute), then update MWAA_PINS"
     )
+
+
+def test_the_dag_bundle_runs_on_mwaas_python_alone(tmp_path):
+    """What the deploy uploads: dags/ plus cricket_contract and cricket_storage, and nothing else is needed.
+
+    Imported from the bundle only (not the repo), on this venv's interpreter (MWAA's Airflow and boto3),
+    the DAG parses and `load_published` reads a `_current.json` through the project's storage layer.
+    """
+    from scripts.dag_bundle import build
+
+    bundle = tmp_path / "dags"
+    files = build(bundle)
+    assert ".airflowignore" in files and "cricket_stats.py" in files
+    assert "cricket_storage/__init__.py" in files and "cricket_contract/layout.py" in files
+    assert not [f for f in files if "__pycache__" in f or f.startswith(("crawler", "transform", "replica"))]
+    cur = tmp_path / "curated"
+    cur.mkdir()
+    (cur / "_current.json").write_text(json.dumps({"run_id": "R", "tables": {"players": {"location": "x"}}}))
+    code = (
+        "import sys; sys.path[:0] = [sys.argv[1]]\n"
+        "from airflow.models.dagbag import DagBag\n"
+        "bag = DagBag(sys.argv[1])\n"
+        "assert not bag.import_errors and list(bag.dags) == ['cricket_stats'], bag.import_errors\n"
+        "import cricket_commands\n"
+        "print(cricket_commands.load_published(sys.argv[2])['run_id'])\n"
+        "assert not [m for m in sys.modules if m.split('.')[0] in ('crawler', 'transform', 'pyarrow', 'scrapy')]\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    res = subprocess.run(
+        [sys.executable, "-c", code, str(bundle), cur.as_uri()],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert res.stdout.strip().splitlines()[-1] == "R"
+    from airflow.utils.file import list_py_file_paths
+
+    assert sorted(Path(p).name for p in list_py_file_paths(str(bundle))) == ["cricket_stats.py"]
