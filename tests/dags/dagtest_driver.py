@@ -7,10 +7,11 @@ never leaks into other tests. Usage: `python tests/dags/dagtest_driver.py '<run 
 from __future__ import annotations
 
 import json
+import os
 import sys
-from pathlib import Path
 
-DAGS = Path(__file__).resolve().parents[2] / "dags"
+# The folder Airflow reads DAGs from (the e2e test points it at a DAG bundle, as the deploy uploads it).
+DAGS = os.environ["AIRFLOW__CORE__DAGS_FOLDER"]
 
 
 def main(conf: dict) -> int:

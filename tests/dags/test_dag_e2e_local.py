@@ -16,7 +16,7 @@ import boto3
 import pytest
 from cricket_commands import safe_run_id
 
-from tests.dags.conftest import DAGS, MAIN_BIN
+from tests.dags.conftest import MAIN_BIN
 
 DRIVER = Path(__file__).with_name("dagtest_driver.py")
 BUCKET = "example-cricket-bucket"
@@ -26,10 +26,16 @@ FAST = "AUTOTHROTTLE_ENABLED=False,DOWNLOAD_DELAY=0,CONCURRENT_REQUESTS=32,CONCU
 
 @pytest.fixture(scope="module")
 def airflow_home(tmp_path_factory) -> dict[str, str]:
+    from scripts.dag_bundle import build
+
     home = tmp_path_factory.mktemp("airflow-home")
+    bundle = tmp_path_factory.mktemp("dag-bundle") / "dags"
+    build(
+        bundle
+    )  # what the deploy uploads: dags/ with the packages the DAG imports, nothing of the repo else
     env = {
         "AIRFLOW_HOME": str(home),
-        "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(bundle),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
     }
     bin_dir = Path(sys.executable).parent
@@ -156,7 +162,9 @@ def test_the_dag_is_unpaused_at_creation_where_new_dags_are_paused(airflow_home,
     import shutil
 
     folder = tmp_path / "dags"
-    shutil.copytree(DAGS, folder, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(
+        airflow_home["AIRFLOW__CORE__DAGS_FOLDER"], folder, ignore=shutil.ignore_patterns("__pycache__")
+    )
     (folder / "control_dag.py").write_text(
         "import datetime as dt\nfrom airflow.sdk import dag, task\n\n\n"
         "@dag(schedule=None, start_date=dt.datetime(2026, 1, 1))\ndef control_dag():\n"
