@@ -14,14 +14,23 @@ from typing import Any
 import numpy as np
 from scrapy.exceptions import DropItem, NotConfigured
 
-from crawler.items import InvalidItem, RawRows, natural_key, validate
+from crawler.items import RawRows
 from crawler.runid import run_id_of
+from cricket_contract.records import RecordError, natural_key, validate
 
 logger = logging.getLogger(__name__)
 
 
+def drop_reason(exc: RecordError) -> str:
+    """The stats suffix of a spec violation: `missing_<key>`, `bad_<key>` or `unknown_record`."""
+    if exc.problem == "unknown_record":
+        return "unknown_record"
+    return f"{'missing' if exc.problem == 'missing' else 'bad'}_{exc.key or 'record'}"
+
+
 class ValidatePipeline:
-    """Drop malformed items, counting each under `drop_item/<record>/<reason>`."""
+    """Drop records that break the raw record spec (cricket_contract.records), counting each under
+    `drop_item/<record>/<reason>` (e.g. `drop_item/career/missing_player_id`)."""
 
     def __init__(self, *, stats):
         self.stats = stats
@@ -36,7 +45,7 @@ class ValidatePipeline:
             for row in item.rows:
                 try:
                     validate(row)
-                except InvalidItem as exc:
+                except RecordError as exc:
                     self._count(exc)
                     logger.warning("dropped a row of %s: %s", item.source_url, exc)
                     continue
@@ -47,13 +56,13 @@ class ValidatePipeline:
             return item
         try:
             validate(item)
-        except InvalidItem as exc:
+        except RecordError as exc:
             self._count(exc)
             raise DropItem(str(exc)) from exc
         return item
 
-    def _count(self, exc: InvalidItem) -> None:
-        self.stats.inc_value(f"drop_item/{exc.record}/{exc.reason}")
+    def _count(self, exc: RecordError) -> None:
+        self.stats.inc_value(f"drop_item/{exc.record}/{drop_reason(exc)}")
 
 
 class KeySet:
