@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from typing import Any
 
-EXIT_OK, EXIT_FAILED, EXIT_BLOCKED, EXIT_DRIFT = 0, 1, 2, 3
+from cricket_contract import params
+from cricket_contract.vocabulary import EXIT_BLOCKED, EXIT_DRIFT, EXIT_FAILED, EXIT_OK
 
 
 def _pairs(values: list[str], flag: str) -> dict[str, str]:
@@ -26,19 +28,22 @@ def build_parser() -> argparse.ArgumentParser:
         "Exit codes: 0 finished, 2 blocked, 3 layout drift, 1 any other failure.",
     )
     ap.add_argument("spider", help="spider name: statsguru, player_stats, profiles, …")
-    ap.add_argument("--base-url", help="site root (default https://stats.espncricinfo.com)")
-    ap.add_argument("--classes", help="Statsguru classes, e.g. 1,2,3")
-    ap.add_argument("--types", help="batting,bowling,fielding")
-    ap.add_argument("--view", choices=["career", "innings"])
-    ids = ap.add_mutually_exclusive_group()
-    ids.add_argument("--player-ids", help="comma list of player ids")
-    ids.add_argument(
-        "--from-raw",
-        action="append",
-        help="a finished raw run whose player ids to take (repeatable: the union of the runs' players)",
-    )
+    # The spiders' own parameters (cricket_contract.params); values are checked against the spider's
+    # declarations in main(), so a bad value exits 1 like any other refused run.
+    exclusive = {name: pair for pair in params.EXCLUSIVE for name in pair}
+    groups: dict[tuple[str, str], Any] = {}
+    for p in params.cli_params():
+        pair = exclusive.get(p.name)
+        if pair and pair not in groups:
+            groups[pair] = ap.add_mutually_exclusive_group()
+        target = groups[pair] if pair else ap
+        kwargs: dict = {"help": p.help}
+        if p.kind == "choice":
+            kwargs["choices"] = [str(a) for a in p.allowed or ()]
+        if p.repeatable:
+            kwargs["action"] = "append"
+        target.add_argument(p.flag, **kwargs)
     ap.add_argument("--raw", help="raw location (file://, path or s3://); overrides CRICKET_RAW_URI")
-    ap.add_argument("--run-id", help="run id (default: a UTC timestamp)")
     ap.add_argument(
         "-a", dest="spargs", action="append", default=[], metavar="NAME=VALUE", help="spider argument"
     )
@@ -70,28 +75,18 @@ def main(argv: list[str] | None = None) -> int:
     if args.raw:
         settings.set("CRICKET_RAW_URI", args.raw, priority="cmdline")
 
-    from crawler.runid import check_run_id, default_run_id
-
     spargs = _pairs(args.spargs, "-a")
+    for p in params.cli_params():
+        value = getattr(args, p.name)
+        if isinstance(value, list):  # a repeatable flag (--from-raw): the spiders take one comma list
+            value = ",".join(value)
+        if value is not None:
+            spargs[p.name] = value
     try:
-        args.run_id = check_run_id(args.run_id or spargs.get("run_id") or default_run_id())
+        params.parse_arguments(args.spider, spargs)  # the spider checks them again: the same declarations
     except ValueError as exc:
         print(f"cricket-scrape: {exc}", file=sys.stderr)
         return EXIT_FAILED
-    for flag, name in (
-        ("base_url", "base_url"),
-        ("classes", "classes"),
-        ("types", "types"),
-        ("view", "view"),
-        ("player_ids", "player_ids"),
-        ("from_raw", "from_raw"),
-        ("run_id", "run_id"),
-    ):
-        value = getattr(args, flag)
-        if isinstance(value, list):  # --from-raw, repeatable: the spiders take a comma list of run URIs
-            value = ",".join(value)
-        if value is not None:
-            spargs[name] = value
 
     process = CrawlerProcess(settings)
     try:

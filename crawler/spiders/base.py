@@ -1,4 +1,4 @@
-"""Shared spider plumbing: run id, argument parsing, page requests, failures and layout-drift stops."""
+"""Shared spider plumbing: typed parameters, run id, page requests, failures and layout-drift stops."""
 
 from __future__ import annotations
 
@@ -9,48 +9,36 @@ from scrapy.exceptions import CloseSpider
 
 from crawler.items import RawRows
 from crawler.pages.tables import IncompletePage, LayoutDrift
-from crawler.runid import check_run_id, default_run_id
-
-
-def int_list(value: str | None, what: str) -> list[int]:
-    """'1,2, 3' → [1, 2, 3]; a clear ValueError otherwise."""
-    if value is None or str(value).strip() == "":
-        return []
-    out = []
-    for part in str(value).split(","):
-        part = part.strip()
-        if not part.isdigit():
-            raise ValueError(f"{what}: {part!r} is not a positive integer (expected a comma list like 1,2,3)")
-        out.append(int(part))
-    return out
-
-
-def str_list(value: str | None, allowed: tuple[str, ...], what: str) -> list[str]:
-    out = [p.strip() for p in str(value or "").split(",") if p.strip()]
-    bad = [p for p in out if p not in allowed]
-    if bad or not out:
-        raise ValueError(f"{what}: {bad or value!r} not in {list(allowed)}")
-    return out
+from cricket_contract import params
+from cricket_contract.layout import check_run_id, default_run_id
 
 
 class CricketSpider(scrapy.Spider):
-    """Base of the project's spiders: `run_id`, recorded `arguments`, page requests that count progress."""
+    """Base of the project's spiders: typed parameters, `run_id`, recorded `arguments`, page requests.
 
-    def __init__(self, *args, run_id: str | None = None, base_url: str | None = None, **kwargs):
+    Every parameter the spider declares in cricket_contract.params becomes an attribute of its typed value
+    (the default when not given); `arguments` records them for the manifest, with any other `-a` value.
+    """
+
+    run_id: str
+    base_url: str
+
+    def __init__(self, *args, **kwargs):
+        declared = params.spider_params(self.name)
+        given = {k: kwargs.pop(k) for k in list(kwargs) if k in declared}
         super().__init__(*args, **kwargs)
+        for name, value in params.parse_arguments(self.name, given).items():
+            setattr(self, name, value)
         self.arguments = {k: v for k, v in kwargs.items() if isinstance(v, (str, int, float))}
-        if base_url is not None:
-            self.arguments["base_url"] = base_url
-        self._run_id_arg = run_id
-        self._base_url_arg = base_url
+        self.arguments.update(params.recorded_arguments(self.name, given))
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.run_id = check_run_id(
-            spider._run_id_arg or crawler.settings.get("CRICKET_RUN_ID") or default_run_id()
+        spider.run_id = spider.run_id or check_run_id(
+            crawler.settings.get("CRICKET_RUN_ID") or default_run_id()
         )
-        spider.base_url = (spider._base_url_arg or crawler.settings.get("CRICKET_BASE_URL")).rstrip("/")
+        spider.base_url = (spider.base_url or crawler.settings.get("CRICKET_BASE_URL")).rstrip("/")
         return spider
 
     def page_request(self, url: str, callback, **kwargs) -> scrapy.Request:

@@ -6,7 +6,7 @@ import asyncio
 import json
 import os
 from collections import deque
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -20,8 +20,6 @@ from twisted.python.failure import Failure
 from crawler.pages import profiles as page
 from crawler.spiders.base import CricketSpider
 from cricket_contract import profiles as readers
-
-RENDER_MODES = ("auto", "always", "never")
 
 # The real site serves athlete JSON from ESPN's core API (over http; https was reported removed).
 REAL_ATHLETE_BASE = "http://core.espnuk.org"
@@ -70,19 +68,6 @@ def athlete_base_for(base_url: str) -> str:
     return REAL_ATHLETE_BASE if host == "espncricinfo.com" or host.endswith(".espncricinfo.com") else base_url
 
 
-def parse_ids(text: str) -> list[int]:
-    """`"1,2, 3"` → [1, 2, 3]; anything that is not a positive integer is a clear error."""
-    ids = []
-    for part in str(text).split(","):
-        part = part.strip()
-        if not part:
-            continue
-        if not part.isdigit() or int(part) <= 0:
-            raise ValueError(f"player_ids: {part!r} is not a player id (comma-separated positive integers)")
-        ids.append(int(part))
-    return list(dict.fromkeys(ids))  # keep order, drop repeats
-
-
 class ProfilesSpider(CricketSpider):
     """Profiles for `player_ids` (or every player of the raw run `from_raw`).
 
@@ -115,27 +100,14 @@ class ProfilesSpider(CricketSpider):
         "CONCURRENT_ITEMS": 1,
     }
 
-    def __init__(
-        self,
-        player_ids: str | Iterable[int] | None = None,
-        from_raw: str | None = None,
-        render: str = "auto",
-        render_timeout_ms: str | int = 15_000,
-        athlete_base_url: str | None = None,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(**kwargs)
-        if render not in RENDER_MODES:
-            raise ValueError(f"render={render!r}: expected one of {', '.join(RENDER_MODES)}")
-        if player_ids is not None and from_raw is not None:
-            raise ValueError("give player_ids (comma list) or from_raw (a raw run URI), not both")
-        if player_ids is not None and not isinstance(player_ids, str):
-            player_ids = ",".join(str(i) for i in player_ids)
-        self.player_ids = parse_ids(player_ids) if player_ids is not None else None
-        self.from_raw = from_raw
-        self.render = render
-        self.render_timeout_ms = int(render_timeout_ms)
-        self._athlete_base_url_arg = athlete_base_url
+    player_ids: tuple[int, ...] | None
+    from_raw: str | None
+    render: str
+    render_timeout_ms: int
+    athlete_base_url: str | None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         # Render lanes: each lane keeps one browser page and renders profiles one after another on it
         # (a fresh page per profile costs Chromium a new renderer process: measured, a third more CPU).
         self._render_waiting: deque[tuple[str, int]] = deque()
@@ -144,21 +116,11 @@ class ProfilesSpider(CricketSpider):
         self._athlete_given_up = False
         self._athlete_open = 0  # athlete JSON requests sent and not yet answered
         self._athlete_answered = asyncio.Event()
-        self.arguments.update(render=render, render_timeout_ms=self.render_timeout_ms)
-        for name, value in (
-            ("player_ids", player_ids),
-            ("from_raw", from_raw),
-            ("athlete_base_url", athlete_base_url),
-        ):
-            if value is not None:
-                self.arguments[name] = value
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> ProfilesSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)  # sets run_id and base_url
-        spider.athlete_base_url = (spider._athlete_base_url_arg or athlete_base_for(spider.base_url)).rstrip(
-            "/"
-        )
+        spider.athlete_base_url = (spider.athlete_base_url or athlete_base_for(spider.base_url)).rstrip("/")
         spider.render_lanes = max(
             1,
             min(
