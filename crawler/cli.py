@@ -70,6 +70,8 @@ def main(argv: list[str] | None = None) -> int:
     from scrapy.crawler import CrawlerProcess
     from scrapy.utils.project import get_project_settings
 
+    from crawler import signals as cricket_signals
+
     settings = get_project_settings()
     settings.setdict(_pairs(args.settings, "-s"), priority="cmdline")
     if args.raw:
@@ -97,12 +99,17 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_FAILED
     crawler = process.create_crawler(spider_cls)
     failure: list[BaseException] = []
+    manifests: list[dict] = []
 
     def _record(result):
         if hasattr(result, "value"):
             failure.append(result.value)
         return None
 
+    def _manifest_written(manifest: dict, **_) -> None:
+        manifests.append(manifest)
+
+    crawler.signals.connect(_manifest_written, signal=cricket_signals.manifest_written)
     d = process.crawl(crawler, **spargs)
     d.addErrback(_record)
     process.start()
@@ -111,8 +118,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_FAILED
     stats = crawler.stats.get_stats() if crawler.stats else {}
     reason = stats.get("finish_reason")
-    ledger = getattr(crawler, "cricket_ledger", None)
-    written = bool(ledger and getattr(ledger, "manifest_written", False))
+    written = bool(manifests)
     code = exit_code(reason, written)
     print(
         f"cricket-scrape: {args.spider} run {getattr(crawler.spider, 'run_id', '?')} finished with reason "

@@ -5,6 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
+
+_LINE = orjson.OPT_APPEND_NEWLINE
+
 
 @dataclass(slots=True)
 class RawRows:
@@ -17,3 +21,9 @@ class RawRows:
 
     source_url: str
     rows: list[dict[str, Any]]
+
+
+def json_lines(rows: list[dict[str, Any]]) -> bytes:
+    """Raw records as UTF-8 JSON lines. They are JSON-ready already (strings, ints, nulls and one dict of
+    strings), so orjson writes them at a tenth of the json module's cost."""
+    return b"".join([orjson.dumps(r, option=_LINE) for r in rows])

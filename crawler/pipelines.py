@@ -1,7 +1,7 @@
 """Item pipelines: validate raw records, drop duplicates within a run, stamp lineage.
 
-Each pipeline takes a plain record (one dict) or a page's `RawRows`, whose rows it checks one by one:
-a bad or repeated row leaves the page's item, the rest go on; a page left with no rows is dropped.
+Every item is a page's `RawRows` (a profile is a RawRows of one row), whose rows each pipeline checks one by
+one: a bad or repeated row leaves the page's item, the rest go on; a page left with no rows is dropped.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ import numpy as np
 from scrapy.exceptions import DropItem, NotConfigured
 
 from crawler.items import RawRows
-from crawler.runid import run_id_of
 from cricket_contract.records import RecordError, natural_key, validate
 
 logger = logging.getLogger(__name__)
@@ -39,26 +38,19 @@ class ValidatePipeline:
     def from_crawler(cls, crawler):
         return cls(stats=crawler.stats)
 
-    def process_item(self, item):
-        if type(item) is RawRows:
-            kept = []
-            for row in item.rows:
-                try:
-                    validate(row)
-                except RecordError as exc:
-                    self._count(exc)
-                    logger.warning("dropped a row of %s: %s", item.source_url, exc)
-                    continue
-                kept.append(row)
-            if not kept:
-                raise DropItem(f"no valid rows on {item.source_url}")
-            item.rows = kept
-            return item
-        try:
-            validate(item)
-        except RecordError as exc:
-            self._count(exc)
-            raise DropItem(str(exc)) from exc
+    def process_item(self, item: RawRows) -> RawRows:
+        kept = []
+        for row in item.rows:
+            try:
+                validate(row)
+            except RecordError as exc:
+                self._count(exc)
+                logger.warning("dropped a row of %s: %s", item.source_url, exc)
+                continue
+            kept.append(row)
+        if not kept:
+            raise DropItem(f"no valid rows on {item.source_url}")
+        item.rows = kept
         return item
 
     def _count(self, exc: RecordError) -> None:
@@ -128,31 +120,22 @@ class DedupePipeline:
             raise NotConfigured("CRICKET_DEDUPE is off")
         return cls(stats=crawler.stats)
 
-    def process_item(self, item):
-        if type(item) is RawRows:
-            keys = [hash(natural_key(row)) for row in item.rows]
-            before = self.seen.seen_before(keys)
-            kept = []
-            this_page: set[int] = set()
-            for row, key, old in zip(item.rows, keys, before, strict=True):
-                if old or key in this_page:
-                    self._count(row)
-                    logger.debug(
-                        "duplicate %s row %s on %s", row["record"], natural_key(row), item.source_url
-                    )
-                    continue
-                this_page.add(key)
-                self.seen.add(key)
-                kept.append(row)
-            if not kept:
-                raise DropItem(f"every row of {item.source_url} was seen before in this run")
-            item.rows = kept
-            return item
-        key = hash(natural_key(item))
-        if key in self.seen:
-            self._count(item)
-            raise DropItem(f"duplicate {item['record']} row {natural_key(item)}")
-        self.seen.add(key)
+    def process_item(self, item: RawRows) -> RawRows:
+        keys = [hash(natural_key(row)) for row in item.rows]
+        before = self.seen.seen_before(keys)
+        kept = []
+        this_page: set[int] = set()
+        for row, key, old in zip(item.rows, keys, before, strict=True):
+            if old or key in this_page:
+                self._count(row)
+                logger.debug("duplicate %s row %s on %s", row["record"], natural_key(row), item.source_url)
+                continue
+            this_page.add(key)
+            self.seen.add(key)
+            kept.append(row)
+        if not kept:
+            raise DropItem(f"every row of {item.source_url} was seen before in this run")
+        item.rows = kept
         return item
 
     def _count(self, row: dict[str, Any]) -> None:
@@ -172,7 +155,7 @@ class LineagePipeline:
     @classmethod
     def from_crawler(cls, crawler):
         spider = crawler.spider
-        return cls(stats=crawler.stats, spider_name=spider.name, run_id=run_id_of(spider))
+        return cls(stats=crawler.stats, spider_name=spider.name, run_id=spider.run_id)
 
     _stamp: tuple[int, str] = (0, "")
 
@@ -186,9 +169,9 @@ class LineagePipeline:
             )
         return self._stamp[1]
 
-    def process_item(self, item):
+    def process_item(self, item: RawRows) -> RawRows:
         lineage = {"scraped_at": self._now(), "run_id": self.run_id, "spider": self.spider_name}
-        rows = item.rows if type(item) is RawRows else (item,)
+        rows = item.rows
         counts: dict[str, int] = {}
         for row in rows:
             row.update(lineage)

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import scrapy
 from scrapy.exceptions import CloseSpider
 
+from crawler import signals as cricket_signals
 from crawler.items import RawRows
 from crawler.pages.tables import IncompletePage, LayoutDrift
 from cricket_contract import params
@@ -53,32 +54,38 @@ class CricketSpider(scrapy.Spider):
         if rows:
             yield RawRows(response.url, rows)
 
+    def run_incomplete(self, reason: str) -> None:
+        """Something the run needs failed for good: the crawl goes on, the run gets no manifest."""
+        self.crawler.stats.inc_value("cricket/failed_pages")
+        self.crawler.signals.send_catch_log(cricket_signals.run_incomplete, reason=reason)
+
     def page_failed(self, failure):
         """A page that failed after all retries leaves the run incomplete: no manifest is written."""
         request = failure.request
         if "blocked" in str(failure.value) or "robots.txt" in str(failure.value):
             return  # the block was already reported and the crawl is stopping
-        self.crawler.stats.inc_value("cricket/failed_pages")
         self.logger.error("page failed after retries: %s (%s)", request.url, failure.value)
+        self.run_incomplete(f"page failed: {request.url}")
 
     def parse_guarded(self, parse, response):
         """Run a page parser; turn layout drift into a stop with finish reason `layout_drift`.
 
-        The run ledger learns whether the page gave rows (one RawRows item, see `page_rows`), so it can
-        tell when they are stored.
+        The raw-run writer learns whether the page gave rows (one RawRows item, see `page_rows`) from the
+        `page_parsed` signal, so it can tell when they are stored.
         """
         try:
             parsed = parse(response)
-            rows = parsed if isinstance(parsed, list) else parsed.rows
-            ledger = getattr(self.crawler, "cricket_ledger", None)
-            if ledger is not None:
-                ledger.page_parsed(response.url, 1 if rows else 0)
-            return parsed
         except LayoutDrift as exc:
             self.logger.error(str(exc))
             self.crawler.stats.set_value("cricket/layout_drift", str(exc))
             raise CloseSpider("layout_drift") from exc
         except IncompletePage as exc:
-            self.crawler.stats.inc_value("cricket/failed_pages")
             self.logger.error("%s (retries exhausted)", exc)
+            self.run_incomplete(f"page incomplete: {response.url}")
             return None
+        rows = parsed if isinstance(parsed, list) else parsed.rows
+        self.crawler.stats.inc_value("cricket/pages_done")
+        self.crawler.signals.send_catch_log(
+            cricket_signals.page_parsed, url=response.url, items=1 if rows else 0
+        )
+        return parsed

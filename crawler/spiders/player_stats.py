@@ -21,7 +21,7 @@ class PlayerStatsSpider(CricketSpider):
         ids = self.player_ids or (player_ids_from_raw(self.from_raw) if self.from_raw else [])
         if not ids:
             self.logger.error("player_stats needs player_ids=1,2,… or from_raw=<finished raw run>")
-            self.crawler.stats.inc_value("cricket/failed_pages")
+            self.run_incomplete("no players to crawl")
             return
         self.logger.info(
             "player_stats: %d players × %d classes × %d types", len(ids), len(self.classes), len(self.types)

@@ -17,9 +17,11 @@ from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
+from crawler.items import RawRows
 from crawler.pages import profiles as page
 from crawler.spiders.base import CricketSpider
 from cricket_contract import profiles as readers
+from cricket_contract.vocabulary import PROFILE
 
 # The real site serves athlete JSON from ESPN's core API (over http; https was reported removed).
 REAL_ATHLETE_BASE = "http://core.espnuk.org"
@@ -148,7 +150,7 @@ class ProfilesSpider(CricketSpider):
         if not ids:
             # Checked here, not in __init__, so `scrapy check` can build the spider without arguments.
             self.logger.error("profiles needs player_ids=1,2,… or from_raw=<finished raw run> naming players")
-            self.crawler.stats.inc_value("cricket/failed_pages")  # no manifest: the run did nothing
+            self.run_incomplete("no players to crawl")
             return
         self.crawler.stats.set_value("cricket/profiles/requested", len(ids))
         self.logger.info("profiles: %d players, render=%s", len(ids), self.render)
@@ -266,8 +268,9 @@ class ProfilesSpider(CricketSpider):
         @replica_url /v2/sports/cricket/athletes/{player_id}
         @meta {"cricket_page": false}
         @returns items 1 1
+        @rows 1 1
         @returns requests 0 0
-        @scrapes record player_id source data source_url
+        @row_fields record player_id source data source_url
         """
         player_id = player_id or _url_player_id(response)
         try:
@@ -300,8 +303,9 @@ class ProfilesSpider(CricketSpider):
 
         @replica_url /ci/content/player/{player_id}.html
         @returns items 1 1
+        @rows 1 1
         @returns requests 0 0
-        @scrapes record player_id source data source_url
+        @row_fields record player_id source data source_url
         """
         player_id = player_id or _url_player_id(response)
         if b"</html>" not in response.body[-2048:].lower():
@@ -425,16 +429,14 @@ class ProfilesSpider(CricketSpider):
 
     # ------------------------------------------------------------------ items
 
-    def item(self, player_id: int, source: str, data: dict[str, Any], url: str) -> dict[str, Any]:
+    def item(self, player_id: int, source: str, data: dict[str, Any], url: str) -> RawRows:
+        """A profile record, carried like every page's records: a RawRows of one row."""
         self.crawler.stats.inc_value(f"cricket/profiles/source/{source}")
         self.crawler.stats.inc_value("cricket/pages_done")
-        return {
-            "record": "profile",
-            "player_id": player_id,
-            "source": source,
-            "data": data,
-            "source_url": url,
-        }
+        return RawRows(
+            url,
+            [{"record": PROFILE, "player_id": player_id, "source": source, "data": data, "source_url": url}],
+        )
 
 
 def _url_player_id(response: Response) -> int:
