@@ -1,4 +1,4 @@
-"""Extensions: progress lines, robots Crawl-delay, polite AutoThrottle."""
+"""Extensions: progress lines, and robots.txt Crawl-delay as a floor of each host's download delay."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from urllib.parse import urlparse
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
-from scrapy.extensions.throttle import AutoThrottle
 from twisted.internet import task
 
 logger = logging.getLogger(__name__)
@@ -59,12 +58,13 @@ class ProgressLog:
 
 
 class RobotsCrawlDelay:
-    """Honour robots.txt `Crawl-delay` as the download delay of that host's slot (Scrapy does not)."""
+    """Honour robots.txt `Crawl-delay` as the download delay of that host's slot (Scrapy does not), and keep it
+    a floor: AutoThrottle lowers a slot's delay after fast answers, so after every response (this handler is
+    connected after AutoThrottle's: EXTENSIONS orders them) the delay is raised back to the Crawl-delay."""
 
     def __init__(self, *, crawler):
         self.crawler = crawler
-        self.min_delays: dict[str, float] = {}
-        crawler.cricket_min_delays = self.min_delays
+        self.floors: dict[str, float] = {}  # download slot → the Crawl-delay its robots.txt asked for
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -72,6 +72,7 @@ class RobotsCrawlDelay:
             raise NotConfigured
         ext = cls(crawler=crawler)
         crawler.signals.connect(ext.robots_parsed, signals.robots_parsed)
+        crawler.signals.connect(ext.response_downloaded, signals.response_downloaded)
         return ext
 
     def robots_parsed(self, robotparser, request) -> None:
@@ -88,7 +89,7 @@ class RobotsCrawlDelay:
             if hasattr(downloader, "get_slot_key")
             else urlparse(request.url).hostname
         )
-        self.min_delays[key] = delay
+        self.floors[key] = delay
         downloader.per_slot_settings.setdefault(key, {})["delay"] = delay
         slot = downloader.slots.get(key)
         if slot is not None:
@@ -98,13 +99,11 @@ class RobotsCrawlDelay:
             "robots.txt asks a Crawl-delay of %ss for %s: using it as that host's download delay", delay, key
         )
 
-
-class PoliteAutoThrottle(AutoThrottle):
-    """AutoThrottle that never goes below a host's robots.txt Crawl-delay."""
-
-    def _response_downloaded(self, response, request, spider=None):
-        super()._response_downloaded(response, request, spider)
-        key, slot = self._get_slot(request, spider)
-        floor = getattr(self.crawler, "cricket_min_delays", {}).get(key) if key else None
-        if slot is not None and floor and slot.delay < floor:
+    def response_downloaded(self, response, request, spider=None) -> None:
+        if not self.floors:
+            return
+        key = request.meta.get("download_slot")
+        floor = self.floors.get(key) if key else None
+        slot = self.crawler.engine.downloader.slots.get(key) if floor else None
+        if slot is not None and slot.delay < floor:
             slot.delay = floor

@@ -70,10 +70,9 @@ ITEM_PIPELINES = {
     "crawler.pipelines.LineagePipeline": 300,
 }
 
-# Scrapy's FeedExporter (0) stays, for user feeds only.
+# Scrapy's AutoThrottle (0) and FeedExporter (0, user feeds only) stay; RobotsCrawlDelay's response handler must
+# run after AutoThrottle's (a larger number: connected later, called later), so the Crawl-delay floor holds.
 EXTENSIONS = {
-    "scrapy.extensions.throttle.AutoThrottle": None,
-    "crawler.extensions.PoliteAutoThrottle": 0,
     "crawler.extensions.RobotsCrawlDelay": 500,
     "crawler.rawzone.RawRunWriter": 510,
     "crawler.extensions.ProgressLog": 520,
