@@ -95,13 +95,19 @@ def test_robots_refusal_stops_the_crawl_unless_the_request_is_optional():
     parser = ProtegoRobotParser(b"User-agent: *\nDisallow: /v2/\n", spider=None)
     url = "http://core.example.org/v2/sports/cricket/athletes/253802"
 
+    async def robots_of(request: Request) -> ProtegoRobotParser:
+        return parser  # what RobotsTxtMiddleware.robot_parser downloads and parses on a crawl
+
+    mw.robot_parser = robots_of
+
     async def refuse(request: Request) -> None:
         with pytest.raises(IgnoreRequest):
-            mw.process_request_2(parser, request)
+            await mw.process_request(request)
 
     for _ in range(2):
         asyncio.run(refuse(Request(url, meta={"cricket_optional": True})))
     assert crawler.stats.get_value("cricket/robots_refused_optional") == 2
     assert crawler.stats.get_value("cricket/stop_reason") is None
+    asyncio.run(mw.process_request(Request("http://core.example.org/allowed")))  # no exception
     asyncio.run(refuse(Request(url)))
     assert crawler.stats.get_value("cricket/stop_reason") == "blocked"
