@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from dataclasses import dataclass
 from typing import Any
 
 from cricket_contract import params
@@ -63,20 +64,8 @@ def exit_code(reason: str | None, manifest_written: bool) -> int:
     return EXIT_FAILED
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
-
-    from scrapy.crawler import CrawlerProcess
-    from scrapy.utils.project import get_project_settings
-
-    from crawler import signals as cricket_signals
-
-    settings = get_project_settings()
-    settings.setdict(_pairs(args.settings, "-s"), priority="cmdline")
-    if args.raw:
-        settings.set("CRICKET_RAW_URI", args.raw, priority="cmdline")
-
+def spider_arguments(args: argparse.Namespace) -> dict[str, str]:
+    """`-a NAME=VALUE` pairs and the parameter flags, checked against the spider's declarations."""
     spargs = _pairs(args.spargs, "-a")
     for p in params.cli_params():
         value = getattr(args, p.name)
@@ -84,12 +73,62 @@ def main(argv: list[str] | None = None) -> int:
             value = ",".join(value)
         if value is not None:
             spargs[p.name] = value
+    params.parse_arguments(args.spider, spargs)  # ValueError; the spider checks them again, the same way
+    return spargs
+
+
+@dataclass
+class Outcome:
+    """What cricket-scrape learns of a crawl: from its errback and from the spider_closed and
+    manifest_written signals (not from attributes or stats of Scrapy's objects)."""
+
+    failure: BaseException | None = None
+    reason: str | None = None
+    manifest_written: bool = False
+
+
+def crawl(process, spider_cls, spargs: dict[str, str]) -> tuple[Outcome, object]:
+    """Run the spider in `process` until it closes; (its outcome, its crawler)."""
+    from scrapy import signals
+
+    from crawler import signals as cricket_signals
+
+    crawler = process.create_crawler(spider_cls)
+    outcome = Outcome()
+
+    def failed(result):
+        outcome.failure = getattr(result, "value", None) or outcome.failure
+        return None
+
+    def spider_closed(reason: str, **_) -> None:
+        outcome.reason = reason
+
+    def manifest_written(**_) -> None:
+        outcome.manifest_written = True
+
+    crawler.signals.connect(spider_closed, signal=signals.spider_closed)
+    crawler.signals.connect(manifest_written, signal=cricket_signals.manifest_written)
+    process.crawl(crawler, **spargs).addErrback(failed)
+    process.start()
+    return outcome, crawler
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
+
+    from scrapy.crawler import CrawlerProcess
+    from scrapy.utils.project import get_project_settings
+
+    settings = get_project_settings()
+    settings.setdict(_pairs(args.settings, "-s"), priority="cmdline")
+    if args.raw:
+        settings.set("CRICKET_RAW_URI", args.raw, priority="cmdline")
     try:
-        params.parse_arguments(args.spider, spargs)  # the spider checks them again: the same declarations
+        spargs = spider_arguments(args)
     except ValueError as exc:
         print(f"cricket-scrape: {exc}", file=sys.stderr)
         return EXIT_FAILED
-
     process = CrawlerProcess(settings)
     try:
         spider_cls = process.spider_loader.load(args.spider)
@@ -97,32 +136,15 @@ def main(argv: list[str] | None = None) -> int:
         names = ", ".join(sorted(process.spider_loader.list()))
         print(f"cricket-scrape: unknown spider {args.spider!r} (known: {names})", file=sys.stderr)
         return EXIT_FAILED
-    crawler = process.create_crawler(spider_cls)
-    failure: list[BaseException] = []
-    manifests: list[dict] = []
-
-    def _record(result):
-        if hasattr(result, "value"):
-            failure.append(result.value)
-        return None
-
-    def _manifest_written(manifest: dict, **_) -> None:
-        manifests.append(manifest)
-
-    crawler.signals.connect(_manifest_written, signal=cricket_signals.manifest_written)
-    d = process.crawl(crawler, **spargs)
-    d.addErrback(_record)
-    process.start()
-    if failure:
-        print(f"cricket-scrape: {args.spider} failed: {failure[0]}", file=sys.stderr)
+    outcome, crawler = crawl(process, spider_cls, spargs)
+    if outcome.failure is not None:
+        print(f"cricket-scrape: {args.spider} failed: {outcome.failure}", file=sys.stderr)
         return EXIT_FAILED
-    stats = crawler.stats.get_stats() if crawler.stats else {}
-    reason = stats.get("finish_reason")
-    written = bool(manifests)
-    code = exit_code(reason, written)
+    code = exit_code(outcome.reason, outcome.manifest_written)
+    rows = crawler.stats.get_value("cricket/rows", 0) if crawler.stats else 0
     print(
         f"cricket-scrape: {args.spider} run {getattr(crawler.spider, 'run_id', '?')} finished with reason "
-        f"{reason!r}, {stats.get('cricket/rows', 0)} rows, exit {code}",
+        f"{outcome.reason!r}, {rows} rows, exit {code}",
         file=sys.stderr,
     )
     return code
