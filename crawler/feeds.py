@@ -1,8 +1,7 @@
-"""User feeds (`scrapy crawl … -O rows.jsonl`): item exporters writing a page's records one by one, atomic files.
+"""User feeds (`scrapy crawl … -O rows.jsonl`): exporters writing a page's records one by one; atomic files."""
 
-The raw zone is written by crawler.rawzone.RawRunWriter; Scrapy's FeedExporter writes only the feeds a user
-asks for, through these exporters (FEED_EXPORTERS) and, for local files, this storage (FEED_STORAGES).
-"""
+# The raw zone is written by crawler.rawzone.RawRunWriter; Scrapy's FeedExporter writes only the feeds a user
+# asks for, through these exporters (FEED_EXPORTERS) and, for local files, this storage (FEED_STORAGES).
 
 from __future__ import annotations
 

@@ -1,8 +1,7 @@
-"""Item pipelines: validate raw records, drop duplicates within a run, stamp lineage.
+"""Item pipelines over a page's RawRows, row by row: validate raw records, drop duplicates in a run, lineage."""
 
-Every item is a page's `RawRows` (a profile is a RawRows of one row), whose rows each pipeline checks one by
-one: a bad or repeated row leaves the page's item, the rest go on; a page left with no rows is dropped.
-"""
+# Every item is a page's `RawRows` (a profile is a RawRows of one row): a bad or repeated row leaves the
+# page's item, the rest go on; a page left with no rows is dropped.
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""Resume after SIGKILL: a dupefilter seeded with the pages the JOBDIR ledger (crawler.ledger) says are stored,
-and a scheduler without Scrapy's JOBDIR disk queue (the ledger is the resume state)."""
+"""Resume after SIGKILL: a dupefilter seeded from the JOBDIR ledger, a scheduler without Scrapy's disk queue."""
 
 from __future__ import annotations
 

@@ -1,7 +1,6 @@
-"""The crawl's own signals: how spiders, the raw-run writer and cricket-scrape meet (sent with crawler.signals).
+"""The crawl's own signals (sent with crawler.signals): how spiders, the raw-run writer and cricket-scrape meet."""
 
-Components connect to them in `from_crawler`; none of them reads state patched onto Scrapy's objects.
-"""
+# Components connect to them in `from_crawler`; none of them reads state patched onto Scrapy's objects.
 
 # A spider parsed the data page `url` into `items` items (its RawRows, or 0 for a page without rows), before
 # yielding them: the raw-run writer then knows when all of the page's rows are stored (the resume ledger).

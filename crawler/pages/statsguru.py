@@ -103,13 +103,21 @@ def parse_results(response) -> ResultsPage:
     check_headers(url, f"results list class={klass} type={type_} view={view}", headers, known, required)
     if not page_m:
         raise LayoutDrift(url, "no 'Page N of M' text beside the results table", headers)
+    out.rows = _rows(url, table, headers, out)
+    return out
+
+
+def _rows(url: str, table, headers: list[str], page: ResultsPage) -> list[dict[str, Any]]:
+    """The raw rows of a results table whose headers were checked."""
     player_col = headers.index("Player")
     blank_cols = [i for i, h in enumerate(headers) if not h]
-    if view == "innings" and not blank_cols:
+    innings = page.view == "innings"
+    if innings and not blank_cols:
         raise LayoutDrift(url, "innings list without its untitled match-link column", headers)
-    record = INNINGS if view == "innings" else CAREER
+    record = INNINGS if innings else CAREER
     n = len(headers)
     data_cols = [(i, h) for i, h in enumerate(headers) if h and h != "Player"]
+    rows = []
     for tr in data_rows(table):
         tds = tr.findall("td")
         if len(tds) != n:
@@ -121,16 +129,16 @@ def parse_results(response) -> ResultsPage:
         pid = link_id(tds[player_col], "/player/")
         row: dict[str, Any] = {
             "record": record,
-            "class": klass,
-            "type": type_,
-            "view": view,
+            "class": page.klass,
+            "type": page.type,
+            "view": page.view,
             "player_id": int(pid) if pid is not None else None,
             "player_cell": texts[player_col],
             "cells": {h: texts[i] for i, h in data_cols},
             "source_url": url,
-            "page": page,
+            "page": page.page,
         }
-        if view == "innings":
+        if innings:
             match_id, label = None, None
             for i in blank_cols:
                 mid = link_id(tds[i], "/match/")
@@ -139,5 +147,5 @@ def parse_results(response) -> ResultsPage:
                     break
             row["match_id"] = match_id
             row["match_label"] = label
-        out.rows.append(row)
-    return out
+        rows.append(row)
+    return rows
