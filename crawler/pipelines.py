@@ -14,6 +14,7 @@ import numpy as np
 from scrapy.exceptions import DropItem, NotConfigured
 
 from crawler.items import RawRows
+from crawler.spiders.base import run_id_of
 from cricket_contract.records import RecordError, natural_key, validate
 
 logger = logging.getLogger(__name__)
@@ -153,8 +154,7 @@ class LineagePipeline:
 
     @classmethod
     def from_crawler(cls, crawler):
-        spider = crawler.spider
-        return cls(stats=crawler.stats, spider_name=spider.name, run_id=spider.run_id)
+        return cls(stats=crawler.stats, spider_name=crawler.spider.name, run_id=run_id_of(crawler))
 
     _stamp: tuple[int, str] = (0, "")
 

@@ -19,6 +19,7 @@ from scrapy.exceptions import CloseSpider
 from crawler import signals as cricket_signals
 from crawler.items import RawRows, json_lines
 from crawler.ledger import JobLedger, PageTracker
+from crawler.spiders.base import run_id_of
 from cricket_contract.layout import MANIFEST, RawPartName, part_numbers, raw_run_path
 from cricket_storage import Location
 
@@ -107,6 +108,7 @@ class RawRunWriter:
 
     @classmethod
     def from_crawler(cls, crawler):
+        run_id_of(crawler)  # NotConfigured for a spider without a run id: no raw run to write
         settings = crawler.settings
         ext = cls(
             crawler=crawler,
@@ -224,7 +226,10 @@ class RawRunWriter:
         """Store the last part, wait for every store, then write the manifest if the run is complete."""
         self._seal()
         while self.stores:
-            await asyncio.gather(*list(self.stores))
+            for result in await asyncio.gather(*list(self.stores), return_exceptions=True):
+                if isinstance(result, BaseException):  # a bug, not a storage error (_store catches those)
+                    self.failed_stores += 1
+                    logger.error("a raw part store failed unexpectedly: %r", result)
         if reason != "finished" or self.failed_stores or self.incomplete:
             logger.error(
                 "no manifest for run %s: finish reason %r, %d failed part stores, %d pages failed after retries",
@@ -234,19 +239,22 @@ class RawRunWriter:
                 len(self.incomplete),
             )
             return
+        loc = self.run.child(MANIFEST)
         try:
-            manifest = await asyncio.to_thread(self._write_manifest, spider, reason)
-        except Exception as exc:
+            listed = await asyncio.to_thread(self.run.list)
+            manifest = self._manifest(spider, reason, [e.name for e in listed if not e.is_dir])
+            await asyncio.to_thread(loc.write_bytes, json.dumps(manifest, indent=2).encode())
+        except OSError as exc:
             logger.error("no manifest for run %s: could not write it: %s", self.run_id, exc)
             return
-        loc = self.run.child(MANIFEST)
         logger.info("wrote %s (%d parts, %d items)", loc.uri, len(manifest["parts"]), manifest["item_count"])
         self.crawler.signals.send_catch_log(cricket_signals.manifest_written, location=loc, manifest=manifest)
 
-    def _write_manifest(self, spider, reason: str) -> dict[str, Any]:
-        parts = [e.name for e in self.run.list() if not e.is_dir and RawPartName.parse(e.name)]
+    def _manifest(self, spider, reason: str, names: list[str]) -> dict[str, Any]:
+        """The manifest (docs/contracts.md §4-5): the parts in the run directory, counts, drops, key stats."""
+        parts = [n for n in names if RawPartName.parse(n)]
         stats = self.stats.get_stats()
-        manifest = {
+        return {
             "run_id": self.run_id,
             "spider": self.spider_name,
             "arguments": getattr(spider, "arguments", {}),
@@ -267,8 +275,6 @@ class RawRunWriter:
                 or k.startswith(("cricket/", "downloader/response_status_count/", "retry/reason_count/"))
             },
         }
-        self.run.child(MANIFEST).write_bytes(json.dumps(manifest, indent=2).encode())
-        return manifest
 
 
 def _utcnow() -> str:

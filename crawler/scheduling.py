@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from scrapy.core.scheduler import Scheduler
 from scrapy.dupefilters import RFPDupeFilter
+from scrapy.exceptions import NotConfigured
 from scrapy.http import Request
 from scrapy.utils.misc import load_object
 
 from crawler.ledger import JobLedger
+from crawler.spiders.base import run_id_of
 
 
 class LedgerDupeFilter(RFPDupeFilter):
@@ -27,7 +29,11 @@ class LedgerDupeFilter(RFPDupeFilter):
     def from_crawler(cls, crawler):
         durable: set[bytes] = set()
         fingerprint = crawler.request_fingerprinter.fingerprint
-        for entry in JobLedger.from_settings(crawler.settings, crawler.spider.run_id).entries():
+        try:
+            entries = JobLedger.from_settings(crawler.settings, run_id_of(crawler)).entries()
+        except NotConfigured:  # not a project spider: no run id, no ledger
+            entries = []
+        for entry in entries:
             durable.update(fingerprint(Request(url)) for url in entry.get("pages", []))
         return cls(
             fingerprinter=crawler.request_fingerprinter,

@@ -5,13 +5,24 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import scrapy
-from scrapy.exceptions import CloseSpider
+from scrapy.exceptions import CloseSpider, NotConfigured
 
 from crawler import signals as cricket_signals
 from crawler.items import RawRows
 from crawler.pages.tables import IncompletePage, LayoutDrift
 from cricket_contract import params
 from cricket_contract.layout import check_run_id, default_run_id
+
+
+def run_id_of(crawler) -> str:
+    """The run id of the crawl: its spider's (a CricketSpider fixes it in from_crawler). A spider that is not a
+    project spider has none, and the components that need one (raw zone, lineage, resume) stand aside."""
+    run_id = getattr(crawler.spider, "run_id", None)
+    if not run_id:
+        raise NotConfigured(
+            f"spider {getattr(crawler.spider, 'name', None)!r} has no run_id (not a project spider)"
+        )
+    return run_id
 
 
 class CricketSpider(scrapy.Spider):

@@ -8,12 +8,14 @@ import json
 from types import SimpleNamespace
 
 import pytest
-from scrapy.exceptions import CloseSpider
+from scrapy.exceptions import CloseSpider, NotConfigured
 from scrapy.utils.test import get_crawler
 
 from crawler import signals as cricket_signals
 from crawler.items import RawRows
+from crawler.pipelines import LineagePipeline
 from crawler.rawzone import RawRunWriter
+from crawler.scheduling import LedgerDupeFilter
 
 MANIFEST_KEYS = {
     "run_id",
@@ -45,8 +47,8 @@ def run(tmp_path, items, *, reason="finished", batch=3, incomplete=False):
     stored, written = [], []
     crawler.signals.connect(lambda **kw: stored.append(kw), cricket_signals.part_stored, weak=False)
     crawler.signals.connect(lambda **kw: written.append(kw), cricket_signals.manifest_written, weak=False)
+    spider = crawler.spider = SimpleNamespace(name="statsguru", run_id="r1", arguments={"classes": "1"})
     writer = RawRunWriter.from_crawler(crawler)
-    spider = SimpleNamespace(name="statsguru", run_id="r1", arguments={"classes": "1"})
 
     async def crawl():
         await writer.spider_opened(spider)
@@ -129,7 +131,20 @@ def test_an_unreachable_raw_location_stops_before_the_first_page(tmp_path, monke
     }.items():
         monkeypatch.setenv(name, value)
     crawler = get_crawler(settings_dict={"CRICKET_RAW_URI": "s3://example-cricket-bucket/raw"})
+    crawler.spider = SimpleNamespace(name="statsguru", run_id="r1", arguments={})
     writer = RawRunWriter.from_crawler(crawler)
     with pytest.raises(CloseSpider) as err:
-        asyncio.run(writer.spider_opened(SimpleNamespace(name="statsguru", run_id="r1", arguments={})))
+        asyncio.run(writer.spider_opened(crawler.spider))
     assert err.value.reason == "raw_unavailable"
+
+
+def test_a_spider_without_a_run_id_gets_no_raw_run_and_no_lineage(tmp_path):
+    """A spider that is not a project spider (the benchmark's no-parse crawler) has no run id: the components
+    that need one stand aside, and nothing gives it one behind its back."""
+    crawler = get_crawler(settings_dict={"CRICKET_RAW_URI": str(tmp_path), "JOBDIR": str(tmp_path / "job")})
+    crawler.spider = SimpleNamespace(name="bench_noparse")
+    for component in (RawRunWriter, LineagePipeline):
+        with pytest.raises(NotConfigured):
+            component.from_crawler(crawler)
+    assert LedgerDupeFilter.from_crawler(crawler).durable == set()
+    assert not hasattr(crawler.spider, "run_id")

@@ -26,8 +26,8 @@ def _crawl(tmp_path, pages, *, batch=2, raw=None) -> RawRunWriter:
             "FEED_EXPORT_BATCH_ITEM_COUNT": batch,
         }
     )
+    spider = crawler.spider = SimpleNamespace(name="statsguru", run_id="r1", arguments={})
     writer = RawRunWriter.from_crawler(crawler)
-    spider = SimpleNamespace(name="statsguru", run_id="r1", arguments={})
 
     async def crawl():
         await writer.spider_opened(spider)
