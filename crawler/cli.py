@@ -5,8 +5,11 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from dataclasses import dataclass
+from typing import Any
 
-EXIT_OK, EXIT_FAILED, EXIT_BLOCKED, EXIT_DRIFT = 0, 1, 2, 3
+from cricket_contract import params
+from cricket_contract.vocabulary import EXIT_BLOCKED, EXIT_DRIFT, EXIT_FAILED, EXIT_OK
 
 
 def _pairs(values: list[str], flag: str) -> dict[str, str]:
@@ -26,19 +29,22 @@ def build_parser() -> argparse.ArgumentParser:
         "Exit codes: 0 finished, 2 blocked, 3 layout drift, 1 any other failure.",
     )
     ap.add_argument("spider", help="spider name: statsguru, player_stats, profiles, …")
-    ap.add_argument("--base-url", help="site root (default https://stats.espncricinfo.com)")
-    ap.add_argument("--classes", help="Statsguru classes, e.g. 1,2,3")
-    ap.add_argument("--types", help="batting,bowling,fielding")
-    ap.add_argument("--view", choices=["career", "innings"])
-    ids = ap.add_mutually_exclusive_group()
-    ids.add_argument("--player-ids", help="comma list of player ids")
-    ids.add_argument(
-        "--from-raw",
-        action="append",
-        help="a finished raw run whose player ids to take (repeatable: the union of the runs' players)",
-    )
+    # The spiders' own parameters (cricket_contract.params); values are checked against the spider's
+    # declarations in main(), so a bad value exits 1 like any other refused run.
+    exclusive = {name: pair for pair in params.EXCLUSIVE for name in pair}
+    groups: dict[tuple[str, str], Any] = {}
+    for p in params.cli_params():
+        pair = exclusive.get(p.name)
+        if pair and pair not in groups:
+            groups[pair] = ap.add_mutually_exclusive_group()
+        target = groups[pair] if pair else ap
+        kwargs: dict = {"help": p.help}
+        if p.kind == "choice":
+            kwargs["choices"] = [str(a) for a in p.allowed or ()]
+        if p.repeatable:
+            kwargs["action"] = "append"
+        target.add_argument(p.flag, **kwargs)
     ap.add_argument("--raw", help="raw location (file://, path or s3://); overrides CRICKET_RAW_URI")
-    ap.add_argument("--run-id", help="run id (default: a UTC timestamp)")
     ap.add_argument(
         "-a", dest="spargs", action="append", default=[], metavar="NAME=VALUE", help="spider argument"
     )
@@ -58,6 +64,55 @@ def exit_code(reason: str | None, manifest_written: bool) -> int:
     return EXIT_FAILED
 
 
+def spider_arguments(args: argparse.Namespace) -> dict[str, str]:
+    """`-a NAME=VALUE` pairs and the parameter flags, checked against the spider's declarations."""
+    spargs = _pairs(args.spargs, "-a")
+    for p in params.cli_params():
+        value = getattr(args, p.name)
+        if isinstance(value, list):  # a repeatable flag (--from-raw): the spiders take one comma list
+            value = ",".join(value)
+        if value is not None:
+            spargs[p.name] = value
+    params.parse_arguments(args.spider, spargs)  # ValueError; the spider checks them again, the same way
+    return spargs
+
+
+@dataclass
+class Outcome:
+    """What cricket-scrape learns of a crawl: from its errback and from the spider_closed and
+    manifest_written signals (not from attributes or stats of Scrapy's objects)."""
+
+    failure: BaseException | None = None
+    reason: str | None = None
+    manifest_written: bool = False
+
+
+def crawl(process, spider_cls, spargs: dict[str, str]) -> tuple[Outcome, object]:
+    """Run the spider in `process` until it closes; (its outcome, its crawler)."""
+    from scrapy import signals
+
+    from crawler import signals as cricket_signals
+
+    crawler = process.create_crawler(spider_cls)
+    outcome = Outcome()
+
+    def failed(result):
+        outcome.failure = getattr(result, "value", None) or outcome.failure
+        return None
+
+    def spider_closed(reason: str, **_) -> None:
+        outcome.reason = reason
+
+    def manifest_written(**_) -> None:
+        outcome.manifest_written = True
+
+    crawler.signals.connect(spider_closed, signal=signals.spider_closed)
+    crawler.signals.connect(manifest_written, signal=cricket_signals.manifest_written)
+    process.crawl(crawler, **spargs).addErrback(failed)
+    process.start()
+    return outcome, crawler
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
@@ -69,30 +124,11 @@ def main(argv: list[str] | None = None) -> int:
     settings.setdict(_pairs(args.settings, "-s"), priority="cmdline")
     if args.raw:
         settings.set("CRICKET_RAW_URI", args.raw, priority="cmdline")
-
-    from crawler.runid import check_run_id, default_run_id
-
-    spargs = _pairs(args.spargs, "-a")
     try:
-        args.run_id = check_run_id(args.run_id or spargs.get("run_id") or default_run_id())
+        spargs = spider_arguments(args)
     except ValueError as exc:
         print(f"cricket-scrape: {exc}", file=sys.stderr)
         return EXIT_FAILED
-    for flag, name in (
-        ("base_url", "base_url"),
-        ("classes", "classes"),
-        ("types", "types"),
-        ("view", "view"),
-        ("player_ids", "player_ids"),
-        ("from_raw", "from_raw"),
-        ("run_id", "run_id"),
-    ):
-        value = getattr(args, flag)
-        if isinstance(value, list):  # --from-raw, repeatable: the spiders take a comma list of run URIs
-            value = ",".join(value)
-        if value is not None:
-            spargs[name] = value
-
     process = CrawlerProcess(settings)
     try:
         spider_cls = process.spider_loader.load(args.spider)
@@ -100,28 +136,15 @@ def main(argv: list[str] | None = None) -> int:
         names = ", ".join(sorted(process.spider_loader.list()))
         print(f"cricket-scrape: unknown spider {args.spider!r} (known: {names})", file=sys.stderr)
         return EXIT_FAILED
-    crawler = process.create_crawler(spider_cls)
-    failure: list[BaseException] = []
-
-    def _record(result):
-        if hasattr(result, "value"):
-            failure.append(result.value)
-        return None
-
-    d = process.crawl(crawler, **spargs)
-    d.addErrback(_record)
-    process.start()
-    if failure:
-        print(f"cricket-scrape: {args.spider} failed: {failure[0]}", file=sys.stderr)
+    outcome, crawler = crawl(process, spider_cls, spargs)
+    if outcome.failure is not None:
+        print(f"cricket-scrape: {args.spider} failed: {outcome.failure}", file=sys.stderr)
         return EXIT_FAILED
-    stats = crawler.stats.get_stats() if crawler.stats else {}
-    reason = stats.get("finish_reason")
-    ledger = getattr(crawler, "cricket_ledger", None)
-    written = bool(ledger and getattr(ledger, "manifest_written", False))
-    code = exit_code(reason, written)
+    code = exit_code(outcome.reason, outcome.manifest_written)
+    rows = crawler.stats.get_value("cricket/rows", 0) if crawler.stats else 0
     print(
         f"cricket-scrape: {args.spider} run {getattr(crawler.spider, 'run_id', '?')} finished with reason "
-        f"{reason!r}, {stats.get('cricket/rows', 0)} rows, exit {code}",
+        f"{outcome.reason!r}, {rows} rows, exit {code}",
         file=sys.stderr,
     )
     return code

@@ -1,5 +1,4 @@
-"""`scrapy check` contracts: `@replica_url PATH` (the test URL on the replica named by a setting), and
-`@rows` / `@row_fields` for the raw records a page's RawRows item carries."""
+"""`scrapy check` contracts: `@replica_url PATH` on the replica, `@rows` / `@row_fields` for a RawRows item."""
 
 from __future__ import annotations
 

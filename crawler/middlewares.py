@@ -66,37 +66,44 @@ class PoliteRobotsTxtMiddleware(RobotsTxtMiddleware):
 
     A request marked `meta["cricket_optional"]` (a source the spider can do without, such as the
     athlete JSON on ESPN's API host) is only refused: its errback goes on to the next source.
+    Built on the documented middleware hook: Scrapy's `process_request` raises IgnoreRequest for a request
+    robots.txt disallows.
     """
 
     def __init__(self, crawler):
         super().__init__(crawler)
+        settings = crawler.settings
+        self.useragent = settings.get("ROBOTSTXT_USER_AGENT") or settings.get("USER_AGENT")
         self._optional_refused: set[str] = set()  # hosts already reported
 
-    def process_request_2(self, rp, request) -> None:
+    async def process_request(self, request) -> None:
         try:
-            super().process_request_2(rp, request)
+            await super().process_request(request)
         except IgnoreRequest:
-            if request.meta.get("cricket_optional"):
-                self.crawler.stats.inc_value("cricket/robots_refused_optional")
-                host = urlparse_cached(request).netloc
-                if host not in self._optional_refused:
-                    self._optional_refused.add(host)
-                    logger.warning(
-                        "robots.txt of %s disallows %s for user agent %r; what it disallows is skipped "
-                        "and the spider's other sources stand in",
-                        host,
-                        request.url,
-                        self._robotstxt_useragent or self._default_useragent,
-                    )
-                raise
-            logger.error(
-                "blocked by robots.txt: %s is disallowed for user agent %r; stopping the crawl "
-                "(set ROBOTSTXT_OBEY=False only with the site owner's written permission)",
-                request.url,
-                self._robotstxt_useragent or self._default_useragent,
-            )
-            _schedule_stop(self.crawler, "blocked")
+            self.refused(request)
             raise
+
+    def refused(self, request) -> None:
+        if request.meta.get("cricket_optional"):
+            self.crawler.stats.inc_value("cricket/robots_refused_optional")
+            host = urlparse_cached(request).netloc
+            if host not in self._optional_refused:
+                self._optional_refused.add(host)
+                logger.warning(
+                    "robots.txt of %s disallows %s for user agent %r; what it disallows is skipped "
+                    "and the spider's other sources stand in",
+                    host,
+                    request.url,
+                    self.useragent,
+                )
+            return
+        logger.error(
+            "blocked by robots.txt: %s is disallowed for user agent %r; stopping the crawl "
+            "(set ROBOTSTXT_OBEY=False only with the site owner's written permission)",
+            request.url,
+            self.useragent,
+        )
+        _schedule_stop(self.crawler, "blocked")
 
 
 class PoliteRetryMiddleware(RetryMiddleware):

@@ -1,8 +1,7 @@
-"""Item pipelines: validate raw records, drop duplicates within a run, stamp lineage.
+"""Item pipelines over a page's RawRows, row by row: validate raw records, drop duplicates in a run, lineage."""
 
-Each pipeline takes a plain record (one dict) or a page's `RawRows`, whose rows it checks one by one:
-a bad or repeated row leaves the page's item, the rest go on; a page left with no rows is dropped.
-"""
+# Every item is a page's `RawRows` (a profile is a RawRows of one row): a bad or repeated row leaves the
+# page's item, the rest go on; a page left with no rows is dropped.
 
 from __future__ import annotations
 
@@ -14,14 +13,23 @@ from typing import Any
 import numpy as np
 from scrapy.exceptions import DropItem, NotConfigured
 
-from crawler.items import InvalidItem, RawRows, natural_key, validate
-from crawler.runid import run_id_of
+from crawler.items import RawRows
+from crawler.spiders.base import run_id_of
+from cricket_contract.records import RecordError, natural_key, validate
 
 logger = logging.getLogger(__name__)
 
 
+def drop_reason(exc: RecordError) -> str:
+    """The stats suffix of a spec violation: `missing_<key>`, `bad_<key>` or `unknown_record`."""
+    if exc.problem == "unknown_record":
+        return "unknown_record"
+    return f"{'missing' if exc.problem == 'missing' else 'bad'}_{exc.key or 'record'}"
+
+
 class ValidatePipeline:
-    """Drop malformed items, counting each under `drop_item/<record>/<reason>`."""
+    """Drop records that break the raw record spec (cricket_contract.records), counting each under
+    `drop_item/<record>/<reason>` (e.g. `drop_item/career/missing_player_id`)."""
 
     def __init__(self, *, stats):
         self.stats = stats
@@ -30,30 +38,23 @@ class ValidatePipeline:
     def from_crawler(cls, crawler):
         return cls(stats=crawler.stats)
 
-    def process_item(self, item):
-        if type(item) is RawRows:
-            kept = []
-            for row in item.rows:
-                try:
-                    validate(row)
-                except InvalidItem as exc:
-                    self._count(exc)
-                    logger.warning("dropped a row of %s: %s", item.source_url, exc)
-                    continue
-                kept.append(row)
-            if not kept:
-                raise DropItem(f"no valid rows on {item.source_url}")
-            item.rows = kept
-            return item
-        try:
-            validate(item)
-        except InvalidItem as exc:
-            self._count(exc)
-            raise DropItem(str(exc)) from exc
+    def process_item(self, item: RawRows) -> RawRows:
+        kept = []
+        for row in item.rows:
+            try:
+                validate(row)
+            except RecordError as exc:
+                self._count(exc)
+                logger.warning("dropped a row of %s: %s", item.source_url, exc)
+                continue
+            kept.append(row)
+        if not kept:
+            raise DropItem(f"no valid rows on {item.source_url}")
+        item.rows = kept
         return item
 
-    def _count(self, exc: InvalidItem) -> None:
-        self.stats.inc_value(f"drop_item/{exc.record}/{exc.reason}")
+    def _count(self, exc: RecordError) -> None:
+        self.stats.inc_value(f"drop_item/{exc.record}/{drop_reason(exc)}")
 
 
 class KeySet:
@@ -119,31 +120,22 @@ class DedupePipeline:
             raise NotConfigured("CRICKET_DEDUPE is off")
         return cls(stats=crawler.stats)
 
-    def process_item(self, item):
-        if type(item) is RawRows:
-            keys = [hash(natural_key(row)) for row in item.rows]
-            before = self.seen.seen_before(keys)
-            kept = []
-            this_page: set[int] = set()
-            for row, key, old in zip(item.rows, keys, before, strict=True):
-                if old or key in this_page:
-                    self._count(row)
-                    logger.debug(
-                        "duplicate %s row %s on %s", row["record"], natural_key(row), item.source_url
-                    )
-                    continue
-                this_page.add(key)
-                self.seen.add(key)
-                kept.append(row)
-            if not kept:
-                raise DropItem(f"every row of {item.source_url} was seen before in this run")
-            item.rows = kept
-            return item
-        key = hash(natural_key(item))
-        if key in self.seen:
-            self._count(item)
-            raise DropItem(f"duplicate {item['record']} row {natural_key(item)}")
-        self.seen.add(key)
+    def process_item(self, item: RawRows) -> RawRows:
+        keys = [hash(natural_key(row)) for row in item.rows]
+        before = self.seen.seen_before(keys)
+        kept = []
+        this_page: set[int] = set()
+        for row, key, old in zip(item.rows, keys, before, strict=True):
+            if old or key in this_page:
+                self._count(row)
+                logger.debug("duplicate %s row %s on %s", row["record"], natural_key(row), item.source_url)
+                continue
+            this_page.add(key)
+            self.seen.add(key)
+            kept.append(row)
+        if not kept:
+            raise DropItem(f"every row of {item.source_url} was seen before in this run")
+        item.rows = kept
         return item
 
     def _count(self, row: dict[str, Any]) -> None:
@@ -162,8 +154,7 @@ class LineagePipeline:
 
     @classmethod
     def from_crawler(cls, crawler):
-        spider = crawler.spider
-        return cls(stats=crawler.stats, spider_name=spider.name, run_id=run_id_of(spider))
+        return cls(stats=crawler.stats, spider_name=crawler.spider.name, run_id=run_id_of(crawler))
 
     _stamp: tuple[int, str] = (0, "")
 
@@ -177,9 +168,9 @@ class LineagePipeline:
             )
         return self._stamp[1]
 
-    def process_item(self, item):
+    def process_item(self, item: RawRows) -> RawRows:
         lineage = {"scraped_at": self._now(), "run_id": self.run_id, "spider": self.spider_name}
-        rows = item.rows if type(item) is RawRows else (item,)
+        rows = item.rows
         counts: dict[str, int] = {}
         for row in rows:
             row.update(lineage)

@@ -8,38 +8,62 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from crawler.storage import MANIFEST, PART_RE, Location, exists, list_dirs, open_read, read_bytes
+from cricket_contract.layout import (
+    MANIFEST,
+    FinishedRun,
+    RawPartName,
+    RunDir,
+    manifest_written_at,
+    newest_finished,
+)
+from cricket_storage import Location
 
 
 class RawRunError(ValueError):
     """The location is not a finished raw run (no manifest, unreadable part, …)."""
 
 
+def _manifest(loc: Location) -> dict[str, Any]:
+    try:
+        doc = json.loads(loc.read_bytes())
+    except ValueError as exc:
+        raise RawRunError(f"{loc.uri}: not valid JSON: {exc}") from None
+    if not isinstance(doc, dict):
+        raise RawRunError(f"{loc.uri}: not a JSON object")
+    return doc
+
+
 def resolve_run(uri: str) -> Location:
-    """The run directory for `uri`: a run (`.../run_id=X`) or a spider directory (newest finished run)."""
+    """The run directory for `uri`: a run (`.../run_id=X`) or a spider directory (its newest finished run,
+    by cricket_contract.layout's one rule: manifest `written_at`, then its mtime, then the run id)."""
     loc = Location.parse(uri)
-    if exists(loc.child(MANIFEST)):
+    if loc.child(MANIFEST).exists():
         return loc
-    runs = [d for d in list_dirs(loc) if d.startswith("run_id=")]
-    for run in sorted(runs, reverse=True):  # run ids default to UTC timestamps, so newest sorts last
-        if exists(loc.child(run, MANIFEST)):
-            return loc.child(run)
-    raise RawRunError(f"{uri}: not a finished raw run (no {MANIFEST}; unfinished runs are never read)")
+    finished = []
+    for entry in loc.list():
+        run = RunDir.parse(entry.name) if entry.is_dir else None
+        manifest = loc.child(entry.name, MANIFEST)
+        stat = manifest.stat() if run is not None else None
+        if run is not None and stat is not None:
+            written_at = manifest_written_at(_manifest(manifest))
+            finished.append(FinishedRun(run.run_id, written_at, stat.mtime_ns or 0))
+    newest = newest_finished(finished)
+    if newest is None:
+        raise RawRunError(f"{uri}: not a finished raw run (no {MANIFEST}; unfinished runs are never read)")
+    return loc.child(RunDir(newest.run_id).name())
 
 
 def read_manifest(uri: str) -> dict[str, Any]:
-    run = resolve_run(uri)
-    return json.loads(read_bytes(run.child(MANIFEST)))
+    return _manifest(resolve_run(uri).child(MANIFEST))
 
 
 def iter_items(uri: str) -> Iterator[dict[str, Any]]:
     """Every raw item of a finished run, part by part, streamed (one line in memory at a time)."""
     run = resolve_run(uri)
-    manifest = json.loads(read_bytes(run.child(MANIFEST)))
-    for name in manifest["parts"]:
-        if not PART_RE.match(name):
+    for name in _manifest(run.child(MANIFEST)).get("parts", []):
+        if not isinstance(name, str) or RawPartName.parse(name) is None:
             raise RawRunError(f"{run.uri}: manifest lists an unexpected part name {name!r}")
-        with open_read(run.child(name)) as raw, gzip.GzipFile(fileobj=raw) as gz:
+        with run.child(name).open_read() as raw, gzip.GzipFile(fileobj=raw) as gz:
             for lineno, line in enumerate(io.TextIOWrapper(gz, encoding="utf-8"), 1):
                 if line.strip():
                     try:

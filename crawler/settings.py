@@ -70,13 +70,11 @@ ITEM_PIPELINES = {
     "crawler.pipelines.LineagePipeline": 300,
 }
 
+# Scrapy's AutoThrottle (0) and FeedExporter (0, user feeds only) stay; RobotsCrawlDelay's response handler must
+# run after AutoThrottle's (a larger number: connected later, called later), so the Crawl-delay floor holds.
 EXTENSIONS = {
-    "scrapy.extensions.throttle.AutoThrottle": None,
-    "scrapy.extensions.feedexport.FeedExporter": None,
-    "crawler.feeds.RawFeedExporter": 0,
-    "crawler.extensions.PoliteAutoThrottle": 0,
     "crawler.extensions.RobotsCrawlDelay": 500,
-    "crawler.extensions.RunLedger": 510,
+    "crawler.rawzone.RawRunWriter": 510,
     "crawler.extensions.ProgressLog": 520,
 }
 CRICKET_PROGRESS_INTERVAL = _env("PROGRESS_INTERVAL", 5.0)
@@ -86,13 +84,13 @@ LOGSTATS_INTERVAL = 0  # ProgressLog replaces Scrapy's per-minute line
 SCHEDULER = "crawler.scheduling.MemoryQueueScheduler"
 DUPEFILTER_CLASS = "crawler.scheduling.LedgerDupeFilter"
 
-# --- raw feeds (FEEDS itself is built by crawler.addons.RawFeedAddon from CRICKET_RAW_URI) ---
+# --- raw zone (crawler.rawzone.RawRunWriter): {CRICKET_RAW_URI}/{spider}/run_id={run id}/part-NNNNN.jsonl.gz ---
 CRICKET_RAW_URI = os.environ.get("CRICKET_RAW_URI", "")
 CRICKET_RUN_ID = os.environ.get("CRICKET_RUN_ID", "")
-ADDONS = {"crawler.addons.RawFeedAddon": 0}
-FEED_EXPORT_BATCH_ITEM_COUNT = _env("FEED_EXPORT_BATCH_ITEM_COUNT", 5000)
+FEED_EXPORT_BATCH_ITEM_COUNT = _env("FEED_EXPORT_BATCH_ITEM_COUNT", 5000)  # records per raw part
+# --- user feeds (scrapy crawl … -O rows.jsonl): Scrapy's FeedExporter, one record per row ---
+ADDONS = {"crawler.addons.UserFeedsAddon": 0}
 FEED_EXPORT_ENCODING = "utf-8"
-# Exporters that write a page item's raw records one by one (for -O rows.jsonl/.json/.csv/.xml too).
 FEED_EXPORTERS = {
     "jsonlines": "crawler.feeds.RawJsonLinesExporter",
     "jsonl": "crawler.feeds.RawJsonLinesExporter",
@@ -101,6 +99,8 @@ FEED_EXPORTERS = {
     "xml": "crawler.feeds.RawXmlExporter",
 }
 FEED_STORAGES = {"file": "crawler.feeds.AtomicFileFeedStorage", "": "crawler.feeds.AtomicFileFeedStorage"}
+# For a user feed on s3:// (Scrapy's S3FeedStorage); the raw zone's S3 client (cricket_storage) reads the
+# environment itself.
 AWS_ENDPOINT_URL = os.environ.get("AWS_ENDPOINT_URL") or None
 AWS_REGION_NAME = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or None
 

@@ -120,7 +120,7 @@ class Location:
             )
         try:
             st = os.stat(self.path)
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):  # a file where a parent directory would be
             return None
         if not os.path.isfile(self.path):
             return None

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
-from crawler.pages.statsguru import CAREER_HEADERS, TYPES
 from crawler.pages.tables import (
     NO_RECORDS,
     NO_RECORDS_B,
@@ -19,12 +19,11 @@ from crawler.pages.tables import (
     query,
     require_complete,
 )
+from cricket_contract.columns import columns, common_headers
+from cricket_contract.vocabulary import PLAYER_CAREER, PLAYER_PAGE_CAPTIONS, TYPES
 
-CAPTIONS = ("Career averages", "Career summary")
 # The first column holds the grouping label: untitled in "Career averages", "Grouping" in the summary.
 GROUPING_HEADERS = ("", "Grouping")
-# Player pages (class 11) show every bowling column a format can have.
-BOWLING_OPTIONAL = {"BBM", "10", "4"}
 PLAYER_URL_ID = re.compile(r"/ci/engine/player/(\d+)\.html")
 
 
@@ -41,10 +40,11 @@ def page_params(url: str) -> tuple[int, int, str]:
     return int(m.group(1)), int(q.get("class") or 11), q["type"]
 
 
-def _known(type_: str) -> tuple[set[str], set[str]]:
-    required = set(CAREER_HEADERS[type_])
-    known = required | (BOWLING_OPTIONAL if type_ == "bowling" else set())
-    return known, required
+@functools.cache
+def _known(type_: str) -> tuple[frozenset[str], frozenset[str]]:
+    """(known, required) career headers of a player page: every career column of the type is known (a page
+    shows those of the formats the player played), the ones every class shows are required."""
+    return frozenset(c.header for c in columns("career", type_)), frozenset(common_headers("career", type_))
 
 
 def parse_player_page(response) -> list[dict[str, Any]]:
@@ -56,15 +56,15 @@ def parse_player_page(response) -> list[dict[str, Any]]:
     tables: dict[str, Any] = {}
     for table in root.iter("table"):
         cap = table.find("caption")
-        if cap is not None and cell_text(cap) in CAPTIONS:
+        if cap is not None and cell_text(cap) in PLAYER_PAGE_CAPTIONS:
             tables.setdefault(cell_text(cap), table)
     if not tables:
         if NO_RECORDS_B in response.body:
             return []
-        raise LayoutDrift(url, f"none of the captions {list(CAPTIONS)} found", [])
+        raise LayoutDrift(url, f"none of the captions {list(PLAYER_PAGE_CAPTIONS)} found", [])
     known, required = _known(type_)
     rows: list[dict[str, Any]] = []
-    for caption in CAPTIONS:
+    for caption in PLAYER_PAGE_CAPTIONS:
         table = tables.get(caption)
         if table is None:
             continue
@@ -92,7 +92,7 @@ def parse_player_page(response) -> list[dict[str, Any]]:
                 raise LayoutDrift(url, f"'{caption}' row has {len(tds)} cells for {n} headers", headers)
             rows.append(
                 {
-                    "record": "player_career",
+                    "record": PLAYER_CAREER,
                     "class": klass,
                     "type": type_,
                     "view": "career",

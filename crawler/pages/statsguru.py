@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,43 +23,18 @@ from crawler.pages.tables import (
     query,
     require_complete,
 )
-
-TYPES = ("batting", "bowling", "fielding")
-VIEWS = ("career", "innings")
-CLASSES = (1, 2, 3, 8, 9, 10, 11)
-TEST_CLASSES = frozenset({1, 8})
-SIZES = (10, 25, 50, 100, 150, 200)
+from cricket_contract.columns import list_headers
+from cricket_contract.vocabulary import CAREER, INNINGS, TYPES, VIEWS
 
 PAGE_OF = re.compile(rb"Page\s+(\d+)\s+of\s+(\d+)")
 
-_CAREER_COMMON = {"Span", "Mat", "Inns"}
-CAREER_HEADERS: dict[str, set[str]] = {
-    "batting": _CAREER_COMMON | {"NO", "Runs", "HS", "Ave", "BF", "SR", "100", "50", "0", "4s", "6s"},
-    "bowling": _CAREER_COMMON | {"Overs", "Mdns", "Runs", "Wkts", "BBI", "Ave", "Econ", "SR", "5"},
-    "fielding": _CAREER_COMMON | {"Dis", "Ct", "St", "Ct Wk", "Ct Fi", "MD", "D/I"},
-}
-# Bowling columns that depend on the class: Tests show best-match figures and ten-fors, limited overs four-fors.
-BOWLING_TEST_ONLY = {"BBM", "10"}
-BOWLING_LIMITED_ONLY = {"4"}
 
-_INNINGS_COMMON = {"Inns", "Opposition", "Ground", "Start Date"}
-INNINGS_HEADERS: dict[str, set[str]] = {
-    "batting": _INNINGS_COMMON | {"Runs", "Mins", "BF", "4s", "6s", "SR", "Pos", "Dismissal"},
-    "bowling": _INNINGS_COMMON | {"Overs", "Mdns", "Runs", "Wkts", "Econ", "Pos"},
-    "fielding": _INNINGS_COMMON | {"Dis", "Ct", "St", "Ct Wk", "Ct Fi"},
-}
-
-
-def required_headers(klass: int, type_: str, view: str) -> tuple[set[str], set[str]]:
-    """(known, required) header sets of a results list, `Player` included."""
-    if view == "innings":
-        cols = set(INNINGS_HEADERS[type_])
-        return cols | {"Player"}, cols | {"Player"}
-    cols = set(CAREER_HEADERS[type_])
-    if type_ == "bowling":
-        extra = BOWLING_TEST_ONLY if klass in TEST_CLASSES else BOWLING_LIMITED_ONLY
-        cols |= extra
-    return cols | {"Player"}, cols | {"Player"}
+@functools.cache
+def required_headers(klass: int, type_: str, view: str) -> tuple[frozenset[str], frozenset[str]]:
+    """(known, required) headers of a results list, `Player` included: exactly the column map's list columns
+    of the class, every one of them required."""
+    headers = frozenset(list_headers(klass, type_, view)) | {"Player"}
+    return headers, headers
 
 
 def results_url(base_url: str, klass: int, type_: str, view: str, page: int, size: int) -> str:
@@ -127,13 +103,21 @@ def parse_results(response) -> ResultsPage:
     check_headers(url, f"results list class={klass} type={type_} view={view}", headers, known, required)
     if not page_m:
         raise LayoutDrift(url, "no 'Page N of M' text beside the results table", headers)
+    out.rows = _rows(url, table, headers, out)
+    return out
+
+
+def _rows(url: str, table, headers: list[str], page: ResultsPage) -> list[dict[str, Any]]:
+    """The raw rows of a results table whose headers were checked."""
     player_col = headers.index("Player")
     blank_cols = [i for i, h in enumerate(headers) if not h]
-    if view == "innings" and not blank_cols:
+    innings = page.view == "innings"
+    if innings and not blank_cols:
         raise LayoutDrift(url, "innings list without its untitled match-link column", headers)
-    record = "innings" if view == "innings" else "career"
+    record = INNINGS if innings else CAREER
     n = len(headers)
     data_cols = [(i, h) for i, h in enumerate(headers) if h and h != "Player"]
+    rows = []
     for tr in data_rows(table):
         tds = tr.findall("td")
         if len(tds) != n:
@@ -145,16 +129,16 @@ def parse_results(response) -> ResultsPage:
         pid = link_id(tds[player_col], "/player/")
         row: dict[str, Any] = {
             "record": record,
-            "class": klass,
-            "type": type_,
-            "view": view,
+            "class": page.klass,
+            "type": page.type,
+            "view": page.view,
             "player_id": int(pid) if pid is not None else None,
             "player_cell": texts[player_col],
             "cells": {h: texts[i] for i, h in data_cols},
             "source_url": url,
-            "page": page,
+            "page": page.page,
         }
-        if view == "innings":
+        if innings:
             match_id, label = None, None
             for i in blank_cols:
                 mid = link_id(tds[i], "/match/")
@@ -163,5 +147,5 @@ def parse_results(response) -> ResultsPage:
                     break
             row["match_id"] = match_id
             row["match_label"] = label
-        out.rows.append(row)
-    return out
+        rows.append(row)
+    return rows

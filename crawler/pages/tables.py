@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Set
 from urllib.parse import parse_qsl, urlparse
 
 import lxml.etree
@@ -90,7 +90,7 @@ def data_rows(table: HtmlElement) -> Iterable[HtmlElement]:
             yield tr
 
 
-def check_headers(url: str, what: str, headers: list[str], known: set[str], required: set[str]) -> None:
+def check_headers(url: str, what: str, headers: list[str], known: Set[str], required: Set[str]) -> None:
     """Raise LayoutDrift when a header is unknown or a required one is missing."""
     present = [h for h in headers if h]
     unknown = [h for h in present if h not in known]

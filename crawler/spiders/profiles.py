@@ -1,12 +1,9 @@
-"""Spider `profiles`: player profiles via the athlete JSON or __NEXT_DATA__, and Chromium only when needed."""
+"""Spider `profiles`: athlete JSON or __NEXT_DATA__ first, Chromium (crawler.browser) only when needed."""
 
 from __future__ import annotations
 
 import asyncio
-import json
-import os
-from collections import deque
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -17,11 +14,12 @@ from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
+from crawler import browser
+from crawler.items import RawRows
 from crawler.pages import profiles as page
 from crawler.spiders.base import CricketSpider
 from cricket_contract import profiles as readers
-
-RENDER_MODES = ("auto", "always", "never")
+from cricket_contract.vocabulary import PROFILE
 
 # The real site serves athlete JSON from ESPN's core API (over http; https was reported removed).
 REAL_ATHLETE_BASE = "http://core.espnuk.org"
@@ -31,56 +29,11 @@ REAL_ATHLETE_BASE = "http://core.espnuk.org"
 # and timeouts first.
 ATHLETE_GIVE_UP_AFTER = 10
 
-# Chromium's resource types that never carry profile data: aborted in the browser to save time.
-ABORTED_RESOURCE_TYPES = frozenset({"image", "font", "media"})
-
-# Debian's Chromium (`apt-get install chromium`); `playwright install` needs the internet.
-CHROMIUM_LAUNCH_OPTIONS = {
-    "executable_path": os.environ.get("CRICKET_CHROMIUM", "/usr/bin/chromium"),
-    "args": [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        # Containers often give /dev/shm only 64 MB, too little for Chromium's shared memory.
-        "--disable-dev-shm-usage",
-        "--disable-extensions",
-    ],
-    "headless": True,
-}
-
-# Resolves once the profile rendered, or at once on a page that is no profile at all (an error or
-# "Access Denied" page), so the downloader middlewares see its status instead of a selector timeout.
-_RENDERED_OR_NOT_A_PROFILE = (
-    f"() => document.querySelector({json.dumps(page.PROFILE_SELECTOR)}) !== null"
-    " || document.querySelector('#player-profile') === null"
-)
-
-
-def abort_heavy_resources(request: Any) -> bool:
-    """PLAYWRIGHT_ABORT_REQUEST: drop images, fonts and media in the browser."""
-    return request.resource_type in ABORTED_RESOURCE_TYPES
-
 
 def athlete_base_for(base_url: str) -> str:
     """Where athlete JSON lives: ESPN's core API for the real site, the same host for the replica."""
     host = urlsplit(base_url).hostname or ""
     return REAL_ATHLETE_BASE if host == "espncricinfo.com" or host.endswith(".espncricinfo.com") else base_url
-
-
-def parse_ids(text: str) -> list[int]:
-    """`"1,2, 3"` → [1, 2, 3]; anything that is not a positive integer is a clear error."""
-    ids = []
-    for part in str(text).split(","):
-        part = part.strip()
-        if not part:
-            continue
-        if not part.isdigit() or int(part) <= 0:
-            raise ValueError(f"player_ids: {part!r} is not a player id (comma-separated positive integers)")
-        ids.append(int(part))
-    return list(dict.fromkeys(ids))  # keep order, drop repeats
 
 
 class ProfilesSpider(CricketSpider):
@@ -94,18 +47,8 @@ class ProfilesSpider(CricketSpider):
     """
 
     name = "profiles"
-    # The Playwright download handler is set here, not in the project settings, so the other
-    # spiders never load it. It opens Chromium on the first request that asks for a browser.
     custom_settings = {
-        "DOWNLOAD_HANDLERS": {
-            "http": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
-            "https": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
-        },
-        "PLAYWRIGHT_BROWSER_TYPE": "chromium",
-        "PLAYWRIGHT_LAUNCH_OPTIONS": CHROMIUM_LAUNCH_OPTIONS,
-        "PLAYWRIGHT_ABORT_REQUEST": abort_heavy_resources,
-        "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": 8,
-        "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": 30_000,
+        **browser.PLAYWRIGHT_SETTINGS,
         # Scrapy's check re-parses a generator callback's source whenever its small cache of bound
         # methods misses, which on the fast path is most responses: pure overhead here.
         "WARN_ON_GENERATOR_RETURN_VALUE": False,
@@ -115,56 +58,29 @@ class ProfilesSpider(CricketSpider):
         "CONCURRENT_ITEMS": 1,
     }
 
-    def __init__(
-        self,
-        player_ids: str | Iterable[int] | None = None,
-        from_raw: str | None = None,
-        render: str = "auto",
-        render_timeout_ms: str | int = 15_000,
-        athlete_base_url: str | None = None,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(**kwargs)
-        if render not in RENDER_MODES:
-            raise ValueError(f"render={render!r}: expected one of {', '.join(RENDER_MODES)}")
-        if player_ids is not None and from_raw is not None:
-            raise ValueError("give player_ids (comma list) or from_raw (a raw run URI), not both")
-        if player_ids is not None and not isinstance(player_ids, str):
-            player_ids = ",".join(str(i) for i in player_ids)
-        self.player_ids = parse_ids(player_ids) if player_ids is not None else None
-        self.from_raw = from_raw
-        self.render = render
-        self.render_timeout_ms = int(render_timeout_ms)
-        self._athlete_base_url_arg = athlete_base_url
-        # Render lanes: each lane keeps one browser page and renders profiles one after another on it
-        # (a fresh page per profile costs Chromium a new renderer process: measured, a third more CPU).
-        self._render_waiting: deque[tuple[str, int]] = deque()
-        self._lanes = 0
+    player_ids: tuple[int, ...] | None
+    from_raw: str | None
+    render: str
+    render_timeout_ms: int
+    athlete_base_url: str | None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         self._athlete_failures_in_row = 0
         self._athlete_given_up = False
         self._athlete_open = 0  # athlete JSON requests sent and not yet answered
         self._athlete_answered = asyncio.Event()
-        self.arguments.update(render=render, render_timeout_ms=self.render_timeout_ms)
-        for name, value in (
-            ("player_ids", player_ids),
-            ("from_raw", from_raw),
-            ("athlete_base_url", athlete_base_url),
-        ):
-            if value is not None:
-                self.arguments[name] = value
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> ProfilesSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)  # sets run_id and base_url
-        spider.athlete_base_url = (spider._athlete_base_url_arg or athlete_base_for(spider.base_url)).rstrip(
-            "/"
-        )
-        spider.render_lanes = max(
-            1,
-            min(
-                crawler.settings.getint("PLAYWRIGHT_MAX_PAGES_PER_CONTEXT") or 8,
-                crawler.settings.getint("CONCURRENT_REQUESTS") or 8,
-            ),
+        spider.athlete_base_url = (spider.athlete_base_url or athlete_base_for(spider.base_url)).rstrip("/")
+        spider.lanes = browser.RenderLanes(
+            crawler=crawler,
+            lanes=browser.lane_count(crawler.settings),
+            timeout_ms=spider.render_timeout_ms,
+            callback=spider.parse_rendered,
+            errback=spider.render_failed,
         )
         # start() pauses at 3 × CONCURRENT_REQUESTS unanswered athlete requests and goes on at 2 ×:
         # the downloader stays full, and start() wakes once per CONCURRENT_REQUESTS answers.
@@ -186,14 +102,14 @@ class ProfilesSpider(CricketSpider):
         if not ids:
             # Checked here, not in __init__, so `scrapy check` can build the spider without arguments.
             self.logger.error("profiles needs player_ids=1,2,… or from_raw=<finished raw run> naming players")
-            self.crawler.stats.inc_value("cricket/failed_pages")  # no manifest: the run did nothing
+            self.run_incomplete("no players to crawl")
             return
         self.crawler.stats.set_value("cricket/profiles/requested", len(ids))
         self.logger.info("profiles: %d players, render=%s", len(ids), self.render)
         for player_id in ids:
             self.crawler.stats.inc_value("cricket/pages_known")  # progress counts one page per player
             if self.render == "always":
-                for request in self.queue_render(self.profile_url(player_id), player_id):
+                for request in self.lanes.queue(self.profile_url(player_id), player_id):
                     yield request
                 continue
             await self.room_for_athlete_request()
@@ -253,47 +169,6 @@ class ProfilesSpider(CricketSpider):
             dont_filter=True,  # one per player (the redirect inherits the flag)
         )
 
-    def queue_render(self, url: str, player_id: int) -> Iterator[scrapy.Request]:
-        """Render `url` in the browser: on a new lane while there are fewer than `render_lanes`, else
-        when a lane comes free (see next_render)."""
-        if self._lanes < self.render_lanes:
-            self._lanes += 1
-            yield self.render_request(url, player_id, None)
-        else:
-            self._render_waiting.append((url, player_id))
-
-    def next_render(self, browser_page: Any) -> Iterator[scrapy.Request]:
-        """A lane finished a profile: it renders the next waiting one on the same page, or closes."""
-        if self._render_waiting:
-            url, player_id = self._render_waiting.popleft()
-            yield self.render_request(url, player_id, browser_page)
-            return
-        self._lanes -= 1
-        if browser_page is not None and not browser_page.is_closed():
-            asyncio.ensure_future(browser_page.close())
-
-    def render_request(self, url: str, player_id: int, browser_page: Any) -> scrapy.Request:
-        from scrapy_playwright.page import PageMethod
-
-        meta: dict[str, Any] = {
-            "playwright": True,
-            "playwright_include_page": True,  # the lane keeps its page for the next profile
-            "playwright_page_methods": [
-                PageMethod("wait_for_function", _RENDERED_OR_NOT_A_PROFILE, timeout=self.render_timeout_ms)
-            ],
-        }
-        if browser_page is not None:
-            meta["playwright_page"] = browser_page
-        self.crawler.stats.inc_value("cricket/profiles/render_requests")
-        return scrapy.Request(
-            url,
-            callback=self.parse_rendered,
-            errback=self.render_failed,
-            cb_kwargs={"player_id": player_id},
-            dont_filter=True,  # the fast path may have fetched this URL already
-            meta=meta,
-        )
-
     # ------------------------------------------------------------------ callbacks
 
     def parse_athlete(self, response: Response, player_id: int | None = None) -> Iterator[Any]:
@@ -304,8 +179,9 @@ class ProfilesSpider(CricketSpider):
         @replica_url /v2/sports/cricket/athletes/{player_id}
         @meta {"cricket_page": false}
         @returns items 1 1
+        @rows 1 1
         @returns requests 0 0
-        @scrapes record player_id source data source_url
+        @row_fields record player_id source data source_url
         """
         player_id = player_id or _url_player_id(response)
         try:
@@ -338,8 +214,9 @@ class ProfilesSpider(CricketSpider):
 
         @replica_url /ci/content/player/{player_id}.html
         @returns items 1 1
+        @rows 1 1
         @returns requests 0 0
-        @scrapes record player_id source data source_url
+        @row_fields record player_id source data source_url
         """
         player_id = player_id or _url_player_id(response)
         if b"</html>" not in response.body[-2048:].lower():
@@ -372,7 +249,7 @@ class ProfilesSpider(CricketSpider):
     def parse_rendered(self, response: Response, player_id: int) -> Iterator[Any]:
         """Chromium's DOM after the profile's script ran: the `data-field` details."""
         yield from self.rendered_item(response, player_id)
-        yield from self.next_render(response.meta.get("playwright_page"))
+        yield from self.lanes.next(response.meta.get("playwright_page"))
 
     def rendered_item(self, response: Response, player_id: int) -> Iterator[Any]:
         fields = page.rendered_fields(response.text)
@@ -425,7 +302,7 @@ class ProfilesSpider(CricketSpider):
         if self.render == "auto":
             self.crawler.stats.inc_value("cricket/profiles/render_fallback")
             # The page the redirect led to, when known, spares the browser the redirect.
-            yield from self.queue_render(page_url or self.profile_url(player_id), player_id)
+            yield from self.lanes.queue(page_url or self.profile_url(player_id), player_id)
         else:
             self.fail(player_id, reason, detail)
 
@@ -451,7 +328,7 @@ class ProfilesSpider(CricketSpider):
                 return
         reason = "render_timeout" if "Timeout" in type(failure.value).__name__ else "render_failed"
         self.fail(player_id, reason, _why(failure))
-        yield from self.next_render(request.meta.get("playwright_page"))
+        yield from self.lanes.next(request.meta.get("playwright_page"))
 
     def fail(self, player_id: int, reason: str, detail: str) -> None:
         """Count and log a player whose profile could not be read; the crawl continues."""
@@ -463,16 +340,14 @@ class ProfilesSpider(CricketSpider):
 
     # ------------------------------------------------------------------ items
 
-    def item(self, player_id: int, source: str, data: dict[str, Any], url: str) -> dict[str, Any]:
+    def item(self, player_id: int, source: str, data: dict[str, Any], url: str) -> RawRows:
+        """A profile record, carried like every page's records: a RawRows of one row."""
         self.crawler.stats.inc_value(f"cricket/profiles/source/{source}")
         self.crawler.stats.inc_value("cricket/pages_done")
-        return {
-            "record": "profile",
-            "player_id": player_id,
-            "source": source,
-            "data": data,
-            "source_url": url,
-        }
+        return RawRows(
+            url,
+            [{"record": PROFILE, "player_id": player_id, "source": source, "data": data, "source_url": url}],
+        )
 
 
 def _url_player_id(response: Response) -> int:

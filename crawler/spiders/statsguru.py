@@ -3,33 +3,17 @@
 from __future__ import annotations
 
 from crawler.pages import statsguru as page
-from crawler.spiders.base import CricketSpider, int_list, str_list
+from crawler.spiders.base import CricketSpider
 
 
 class StatsguruSpider(CricketSpider):
-    name = "statsguru"
+    """Parameters (cricket_contract.params): classes, types, view, size, base_url, run_id."""
 
-    def __init__(
-        self,
-        classes: str = "1,2,3,8,9,10",
-        types: str = "batting,bowling,fielding",
-        view: str = "career",
-        size: str = "200",
-        **kwargs,
-    ):
-        super().__init__(**kwargs)
-        self.classes = int_list(classes, "classes")
-        bad = [c for c in self.classes if c not in page.CLASSES]
-        if bad or not self.classes:
-            raise ValueError(f"classes: {bad or classes!r} not in {list(page.CLASSES)}")
-        self.types = str_list(types, page.TYPES, "types")
-        if view not in page.VIEWS:
-            raise ValueError(f"view: {view!r} not in {list(page.VIEWS)}")
-        self.view = view
-        self.size = int(size)
-        if self.size not in page.SIZES:
-            raise ValueError(f"size: {size!r} not in {list(page.SIZES)}")
-        self.arguments.update(classes=classes, types=types, view=view, size=str(size))
+    name = "statsguru"
+    classes: tuple[int, ...]
+    types: tuple[str, ...]
+    view: str
+    size: int
 
     async def start(self):
         for klass in self.classes:

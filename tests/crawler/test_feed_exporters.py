@@ -22,7 +22,7 @@ def export(exporter_class, **options) -> bytes:
     exporter = exporter_class(out, **options)
     exporter.start_exporting()
     exporter.export_item(RawRows("http://x/page", [dict(r) for r in ROWS]))
-    exporter.export_item(dict(ONE))
+    exporter.export_item(RawRows("http://x/profile", [dict(ONE)]))  # a profile: a RawRows of one row
     exporter.finish_exporting()
     return out.getvalue()
 

@@ -1,4 +1,4 @@
-"""Item pipelines: validation with path-like drop stats (profiles too), de-duplication, lineage."""
+"""Item pipelines on page items: validation with path-like drop stats (profiles too), de-duplication, lineage."""
 
 from __future__ import annotations
 
@@ -58,9 +58,13 @@ def stats():
     return Stats()
 
 
+def _page(*rows):
+    return RawRows("http://x/page", [copy.deepcopy(r) for r in rows])
+
+
 @pytest.mark.parametrize("item", [CAREER, INNINGS, PLAYER, PROFILE], ids=lambda i: i["record"])
 def test_valid_items_pass(stats, item):
-    assert ValidatePipeline(stats=stats).process_item(copy.deepcopy(item)) == item
+    assert ValidatePipeline(stats=stats).process_item(_page(item)).rows == [item]
     assert not stats
 
 
@@ -83,33 +87,30 @@ def test_valid_items_pass(stats, item):
 )
 def test_invalid_items_dropped_with_path_like_stat(stats, item, key):
     with pytest.raises(DropItem):
-        ValidatePipeline(stats=stats).process_item(item)
+        ValidatePipeline(stats=stats).process_item(_page(item))
     assert stats == {key: 1}
 
 
 def test_duplicates_dropped_and_counted(stats):
     dedupe = DedupePipeline(stats=stats)
-    dedupe.process_item(copy.deepcopy(CAREER))
-    dedupe.process_item(copy.deepcopy(INNINGS))
-    dedupe.process_item({**INNINGS, "cells": {**INNINGS["cells"], "Inns": "4"}})  # another innings: kept
-    dedupe.process_item({**CAREER, "class": 2})  # another format: kept
+    dedupe.process_item(_page(CAREER))
+    dedupe.process_item(_page(INNINGS))
+    another_innings = {**INNINGS, "cells": {**INNINGS["cells"], "Inns": "4"}}
+    dedupe.process_item(_page(another_innings))  # kept
+    dedupe.process_item(_page({**CAREER, "class": 2}))  # another format: kept
     for dup in (CAREER, {**CAREER, "page": 3, "cells": {"Mat": "111"}}, INNINGS):
         with pytest.raises(DropItem):
-            dedupe.process_item(copy.deepcopy(dup))
+            dedupe.process_item(_page(dup))
     assert stats == {"dedupe/duplicates": 3, "dedupe/duplicates/career": 2, "dedupe/duplicates/innings": 1}
 
 
 def test_lineage_added(stats):
-    item = LineagePipeline(stats=stats, spider_name="statsguru", run_id="r1").process_item(
-        copy.deepcopy(CAREER)
+    (item,) = (
+        LineagePipeline(stats=stats, spider_name="statsguru", run_id="r1").process_item(_page(CAREER)).rows
     )
     assert item["run_id"] == "r1" and item["spider"] == "statsguru"
     assert len(item["scraped_at"]) == 20 and item["scraped_at"].endswith("Z")
     assert stats == {"items/career": 1, "cricket/rows": 1}
-
-
-def _page(*rows):
-    return RawRows("http://x/page", [copy.deepcopy(r) for r in rows])
 
 
 def test_page_item_keeps_its_good_rows(stats):

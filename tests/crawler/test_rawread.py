@@ -1,4 +1,4 @@
-"""Reading finished raw runs back: player ids of one run or of several (`--from-raw A --from-raw B`)."""
+"""Reading finished raw runs back: player ids of one run or of several (`--from-raw A --from-raw B`), the newest."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ import json
 
 import pytest
 
-from crawler.rawread import RawRunError, player_ids_from_raw
+from crawler.rawread import RawRunError, player_ids_from_raw, resolve_run
 
 
-def write_run(root, run_id, player_ids, *, manifest=True):
+def write_run(root, run_id, player_ids, *, manifest=True, written_at="2026-11-26T03:04:05Z"):
     run = root / "statsguru" / f"run_id={run_id}"
     run.mkdir(parents=True)
     lines = "".join(
@@ -18,7 +18,8 @@ def write_run(root, run_id, player_ids, *, manifest=True):
     )
     (run / "part-00001.jsonl.gz").write_bytes(gzip.compress(lines.encode()))
     if manifest:
-        (run / "_manifest.json").write_text(json.dumps({"run_id": run_id, "parts": ["part-00001.jsonl.gz"]}))
+        doc = {"run_id": run_id, "parts": ["part-00001.jsonl.gz"], "written_at": written_at}
+        (run / "_manifest.json").write_text(json.dumps(doc))
     return run.as_uri()
 
 
@@ -37,6 +38,18 @@ def test_an_unfinished_run_among_several_is_an_error(tmp_path):
     b = write_run(tmp_path, "b", [2], manifest=False)
     with pytest.raises(RawRunError, match="not a finished raw run"):
         player_ids_from_raw(f"{a},{b}")
+
+
+def test_a_spider_directory_means_its_newest_finished_run(tmp_path):
+    """Newest by the manifest's `written_at` (cricket_contract.layout's rule), not by the run id's order."""
+    write_run(tmp_path, "b-older", [1], written_at="2026-11-01T00:00:00Z")
+    write_run(tmp_path, "a-newer", [2], written_at="2026-11-02T00:00:00Z")
+    write_run(tmp_path, "c-unfinished", [3], manifest=False)
+    spider_dir = (tmp_path / "statsguru").as_uri()
+    assert resolve_run(spider_dir).name == "run_id=a-newer"
+    assert player_ids_from_raw(spider_dir) == [2]
+    with pytest.raises(RawRunError, match="not a finished raw run"):
+        resolve_run((tmp_path / "nothing").as_uri())
 
 
 def test_cli_joins_repeated_from_raw():

@@ -213,6 +213,8 @@ def test_bowling_columns_follow_the_class():
     test_page, odi_page = page_html(test_cols, [row(test_cols)]), page_html(odi_cols, [row(odi_cols)])
     assert parse_results(resp(results_url(BASE, 1, "bowling", "career", 1, 50), test_page)).rows
     assert parse_results(resp(results_url(BASE, 2, "bowling", "career", 1, 50), odi_page)).rows
+    # Class 11 (all men's formats) lists show the limited-overs columns (docs/contracts.md §1).
+    assert parse_results(resp(results_url(BASE, 11, "bowling", "career", 1, 50), odi_page)).rows
     with pytest.raises(LayoutDrift) as err:  # Test columns on an ODI list: BBM/10 unknown there, 4 missing
         parse_results(resp(results_url(BASE, 2, "bowling", "career", 1, 50), test_page))
     assert "BBM" in err.value.unknown and "4" in err.value.missing

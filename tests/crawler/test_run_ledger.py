@@ -2,96 +2,109 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from types import SimpleNamespace
 
 from scrapy.utils.test import get_crawler
 
-from crawler.extensions import RunLedger
 from crawler.items import RawRows
-from crawler.scheduling import LEDGER
+from crawler.ledger import LEDGER, JobLedger, PageTracker
+from crawler.rawzone import RawRunWriter
 
 
-def _ledger(tmp_path, batch=2):
+def _rows(n: int) -> list[dict]:
+    return [{"record": "career", "player_id": i} for i in range(n)]
+
+
+def _crawl(tmp_path, pages, *, batch=2, raw=None) -> RawRunWriter:
+    """Drive a writer through a crawl: `pages` is a list of (url, rows or None for dropped, or "parsed")."""
     crawler = get_crawler(
         settings_dict={
             "JOBDIR": str(tmp_path / "job"),
-            "CRICKET_RAW_URI": str(tmp_path / "raw"),
+            "CRICKET_RAW_URI": str(raw or tmp_path / "raw"),
             "FEED_EXPORT_BATCH_ITEM_COUNT": batch,
         }
     )
-    crawler.spider = SimpleNamespace(name="statsguru", run_id="r1", settings=crawler.settings)
-    ledger = RunLedger.from_crawler(crawler)
-    ledger.spider_opened(crawler.spider)
-    run = tmp_path / "raw" / "statsguru" / "run_id=r1"
-    run.mkdir(parents=True)
-    return ledger, run
+    spider = crawler.spider = SimpleNamespace(name="statsguru", run_id="r1", arguments={})
+    writer = RawRunWriter.from_crawler(crawler)
+
+    async def crawl():
+        await writer.spider_opened(spider)
+        for url, rows in pages:
+            writer.page_parsed(url, 1 if rows != [] else 0)
+            if rows is None:
+                writer.item_dropped(RawRows(url, []))
+            elif rows:
+                writer.item_scraped(RawRows(url, rows))
+        await writer.spider_closed(spider, "finished")
+
+    asyncio.run(crawl())
+    return writer
 
 
-def _store(ledger, run, batch_id, items, ok=True):
-    name = f"part-{batch_id:05d}.jsonl.gz"
-    if ok:
-        (run / name).write_bytes(b"x")
-    ledger.feed_slot_closed(SimpleNamespace(uri=f"file://{run}/{name}", batch_id=batch_id, itemcount=items))
+def _ledger_lines(tmp_path) -> list[dict]:
+    path = tmp_path / "job" / LEDGER
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
 
 
-def _durable(tmp_path):
-    lines = (
-        (tmp_path / "job" / LEDGER).read_text().splitlines() if (tmp_path / "job" / LEDGER).exists() else []
-    )
-    return [u for line in lines for u in json.loads(line)["pages"]]
+def _durable(tmp_path) -> list[str]:
+    return [u for line in _ledger_lines(tmp_path) for u in line["pages"]]
 
 
-def _page(ledger, url, batches):
-    """A page whose one RawRows item the exporter wrote as `batches` = {batch_id: rows in it}."""
-    ledger.page_parsed(url, 1 if batches else 0)
-    for batch_id, n in batches.items():
-        ledger.rows_written(batch_id, [{"record": "career"}] * n)
-    if batches:
-        ledger.item_written(RawRows(url, []), last_batch=max(batches))
+def _check_ledger(tmp_path, needs: dict[str, set[int]]) -> None:
+    """Whatever order the parts were stored in (worker threads): a page is listed once, in the line of a part
+    stored when every part its rows went into (`needs`) was stored, and every page is listed in the end."""
+    stored: set[int] = set()
+    listed: list[str] = []
+    for line in _ledger_lines(tmp_path):
+        stored.add(int(line["part"][5:10]))
+        for url in line["pages"]:
+            assert needs[url] <= stored, f"{url} listed with part {line['part']} before its parts were stored"
+            listed.append(url)
+    assert sorted(listed) == sorted(needs)
 
 
-def test_pages_durable_only_when_their_batch_is_stored(tmp_path):
-    ledger, run = _ledger(tmp_path)
-    _page(ledger, "u1", {1: 2})
-    _page(ledger, "u2", {2: 2})
-    _page(ledger, "u0", {})  # no rows: durable with the next stored part
-    _store(ledger, run, 2, 2)  # batch 2 stored first: nothing is durable while batch 1 is not
-    assert _durable(tmp_path) == ["u0"]
-    _store(ledger, run, 1, 2)
-    assert sorted(_durable(tmp_path)) == ["u0", "u1", "u2"]
-    assert ledger.items_by_record == {"career": 4}
+def test_pages_durable_only_when_their_part_is_stored():
+    tracker = PageTracker()
+    for url, part in (("u1", 1), ("u2", 2)):
+        tracker.page_parsed(url, 1)
+        tracker.item_done(url, part)
+    tracker.page_parsed("u0", 0)  # no rows: durable with the next stored part
+    assert tracker.part_stored(2) == ["u0"]  # part 2 stored first: nothing that needs part 1 is durable
+    assert sorted(tracker.part_stored(1)) == ["u1", "u2"]
 
 
 def test_page_split_across_parts_waits_for_the_last(tmp_path):
-    ledger, run = _ledger(tmp_path)
-    _page(ledger, "u1", {1: 1, 2: 2})  # a page's rows straddle the part boundary
-    _store(ledger, run, 1, 2)
-    assert _durable(tmp_path) == []
-    _store(ledger, run, 2, 2)
-    assert _durable(tmp_path) == ["u1"]
-    assert [
-        json.loads(line)["by_record"] for line in (tmp_path / "job" / LEDGER).read_text().splitlines()
-    ] == [
-        {"career": 1},
-        {"career": 2},
+    writer = _crawl(tmp_path, [("u0", _rows(1)), ("u1", _rows(3))])  # u1's rows straddle parts 1 and 2
+    _check_ledger(tmp_path, {"u0": {1}, "u1": {1, 2}})
+    lines = sorted(_ledger_lines(tmp_path), key=lambda line: line["part"])
+    assert [(line["part"], line["items"], line["by_record"]) for line in lines] == [
+        ("part-00001.jsonl.gz", 2, {"career": 2}),
+        ("part-00002.jsonl.gz", 2, {"career": 2}),
     ]
+    assert writer.items_by_record == {"career": 4}
 
 
 def test_failed_store_makes_nothing_durable(tmp_path):
-    ledger, run = _ledger(tmp_path)
-    _page(ledger, "u1", {1: 2})
-    _store(ledger, run, 1, 2, ok=False)
-    assert _durable(tmp_path) == []
-    assert "part-00001.jsonl.gz" not in ledger.part_items
+    raw = tmp_path / "raw"
+    (raw / "statsguru").mkdir(parents=True)
+    (raw / "statsguru" / "run_id=r1").write_text("a file where the run directory should be")
+    writer = _crawl(tmp_path, [("u1", _rows(2))], raw=raw)
+    assert _durable(tmp_path) == [] and writer.part_rows == {}
+    assert writer.failed_stores == 1 and writer.stats.get_value("cricket/parts_failed") == 1
 
 
 def test_dropped_page_item_is_durable_without_rows(tmp_path):
-    ledger, run = _ledger(tmp_path)
-    _page(ledger, "u1", {1: 2})
-    ledger.page_parsed("u2", 1)
-    _store(ledger, run, 1, 2)
-    assert _durable(tmp_path) == ["u1"]  # u2's item is still in the pipelines
-    ledger.item_dropped(RawRows("u2", []), None, None)  # every row of u2 was a duplicate
-    _store(ledger, run, 2, 0)
-    assert _durable(tmp_path) == ["u1", "u2"]
+    # u2's item was dropped (every row a duplicate): nothing of it waits to be stored
+    _crawl(tmp_path, [("u1", _rows(2)), ("u2", None), ("u3", _rows(2))])
+    _check_ledger(tmp_path, {"u1": {1}, "u2": set(), "u3": {2}})
+
+
+def test_a_resume_reads_only_its_own_run_id(tmp_path):
+    job = str(tmp_path / "job")
+    JobLedger(job, "r1").append("part-00001.jsonl.gz", 2, {"career": 2}, ["u1"])
+    JobLedger(job, "other").append("part-00001.jsonl.gz", 5, {"career": 5}, ["u9"])
+    (tmp_path / "job" / LEDGER).open("a").write('{"run_id": "r1", "part": "part-0000')  # cut by SIGKILL
+    assert [e["pages"] for e in JobLedger(job, "r1").entries()] == [["u1"]]
+    assert (tmp_path / "job" / LEDGER).stat().st_mode & 0o777 == 0o644

@@ -170,7 +170,9 @@ def test_incomplete_athlete_json_goes_to_the_profile_page(real_fixtures):
         response = TextResponse(request.url, body=json.dumps(body).encode(), request=request)
         return list(spider.parse_athlete(response, **request.cb_kwargs))
 
-    (item,) = answer(doc)
+    (page,) = answer(doc)  # a profile travels as a RawRows of one row, like a page's records
+    (item,) = page.rows
+    assert page.source_url == request.url
     assert (item["record"], item["player_id"], item["source"], item["data"]) == (
         "profile",
         253802,
@@ -353,7 +355,8 @@ def test_scrapy_check_profiles(replica_300, tmp_path):
         env={**os.environ, "CRICKET_CONTRACT_BASE_URL": replica_300.url, "CRICKET_RAW_URI": str(tmp_path)},
     )
     assert res.returncode == 0, res.stderr[-3000:]
-    assert "Ran 6 contracts" in res.stderr and "OK" in res.stderr
+    # Per callback: @returns items, @rows, @returns requests, @row_fields (a profile is a RawRows of one row).
+    assert "Ran 8 contracts" in res.stderr and "OK" in res.stderr
 
 
 def test_from_raw_takes_every_player_of_a_run(replica_300, truth, tmp_path):

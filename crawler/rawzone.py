@@ -1,0 +1,289 @@
+"""The raw-run writer: numbered gzip JSON-lines parts, the JOBDIR resume ledger and `_manifest.json` last."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import gzip
+import io
+import json
+import logging
+import os
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from scrapy import signals
+from scrapy.exceptions import CloseSpider
+
+from crawler import signals as cricket_signals
+from crawler.items import RawRows, json_lines
+from crawler.ledger import JobLedger, PageTracker
+from crawler.spiders.base import run_id_of
+from cricket_contract.layout import MANIFEST, RawPartName, part_numbers, raw_run_path
+from cricket_storage import Location
+
+logger = logging.getLogger(__name__)
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_RAW_URI = (REPO / "data" / "raw").as_uri()
+
+# Scrapy stats copied into the manifest (plus cricket/, response status and retry reason counts).
+KEY_STATS = (
+    "start_time",
+    "finish_time",
+    "elapsed_time_seconds",
+    "item_scraped_count",
+    "item_dropped_count",
+    "response_received_count",
+    "downloader/request_count",
+    "downloader/response_count",
+    "retry/count",
+    "retry/max_reached",
+    "log_count/ERROR",
+)
+
+
+def raw_uri(settings) -> str:
+    """CRICKET_RAW_URI from -s, else the environment, else ./data/raw of the repo; paths become file:// URIs."""
+    value = settings.get("CRICKET_RAW_URI") or os.environ.get("CRICKET_RAW_URI") or DEFAULT_RAW_URI
+    return Location.parse(value).uri
+
+
+class PartBuffer:
+    """One raw part being filled: its rows as gzip JSON lines in memory, counted per record kind.
+
+    A 5,000-row part is a few hundred KB compressed; holding it whole lets it be stored in one atomic write
+    (a renamed temp file, one S3 PUT) from a worker thread, and its bytes be measured before they are stored.
+    """
+
+    def __init__(self, number: int, *, level: int):
+        self.number = number
+        self.rows = 0
+        self.by_record: Counter[str] = Counter()
+        self._out = io.BytesIO()
+        self._gz = gzip.GzipFile(fileobj=self._out, mode="wb", compresslevel=level, mtime=0)
+
+    def write(self, rows: list[dict[str, Any]]) -> None:
+        self._gz.write(json_lines(rows))
+        self.rows += len(rows)
+        counts = self.by_record
+        for row in rows:
+            counts[row["record"]] += 1
+
+    def close(self) -> bytes:
+        self._gz.close()
+        data = self._out.getvalue()
+        self._out.close()
+        return data
+
+
+class RawRunWriter:
+    """Writes a crawl's raw run: `{raw}/{spider}/run_id={run_id}/part-NNNNN.jsonl.gz`, `_manifest.json` last.
+
+    Every item's rows go into parts of FEED_EXPORT_BATCH_ITEM_COUNT records (a page's rows are split at a part
+    boundary; 0: one part for the whole run). Parts are numbered after those already in the run directory, so a
+    resumed or repeated run never overwrites one, and stored off the reactor thread with one atomic write each.
+    With JOBDIR, each stored part is recorded in the resume ledger with the pages it completes (crawler.ledger).
+    The manifest is written only when the spider finished, every part was stored and nothing was incomplete;
+    an earlier attempt's manifest is withdrawn when a run id is crawled again.
+    """
+
+    def __init__(self, *, crawler, raw: str, batch: int, gzip_level: int):
+        self.crawler = crawler
+        self.stats = crawler.stats
+        self.raw = Location.parse(raw)
+        self.batch = batch
+        self.gzip_level = gzip_level
+        self.tracker = PageTracker()
+        self.part: PartBuffer | None = None
+        self.sealed = 0  # parts of this process sealed so far (numbered 1, 2, … in the tracker)
+        self.offset = 0  # the highest part number in the run directory before this process
+        self.stores: set[asyncio.Future] = set()
+        self.part_rows: dict[str, int] = {}
+        self.items_by_record: Counter[str] = Counter()
+        self.resumed_parts = 0
+        self.failed_stores = 0
+        self.incomplete: list[str] = []
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        run_id_of(crawler)  # NotConfigured for a spider without a run id: no raw run to write
+        settings = crawler.settings
+        ext = cls(
+            crawler=crawler,
+            raw=raw_uri(settings),
+            batch=settings.getint("FEED_EXPORT_BATCH_ITEM_COUNT"),
+            # Level 3: a raw part 19% bigger than at 6 for 40% of the CPU (the crawl's CPU is its limit on a
+            # fast link); -s CRICKET_GZIP_LEVEL=9 when storage matters more.
+            gzip_level=settings.getint("CRICKET_GZIP_LEVEL", 3),
+        )
+        crawler.signals.connect(ext.spider_opened, signals.spider_opened)
+        crawler.signals.connect(ext.item_scraped, signals.item_scraped)
+        crawler.signals.connect(ext.item_dropped, signals.item_dropped)
+        crawler.signals.connect(ext.item_dropped, signals.item_error)
+        crawler.signals.connect(ext.page_parsed, cricket_signals.page_parsed)
+        crawler.signals.connect(ext.run_incomplete, cricket_signals.run_incomplete)
+        crawler.signals.connect(ext.spider_closed, signals.spider_closed)
+        return ext
+
+    # --- opening -----------------------------------------------------------------------------------
+    async def spider_opened(self, spider) -> None:
+        self.spider_name, self.run_id = spider.name, spider.run_id
+        self.run = self.raw.child(raw_run_path(spider.name, spider.run_id))
+        self.ledger = JobLedger.from_settings(self.crawler.settings, spider.run_id)
+        for entry in self.ledger.entries():
+            self.resumed_parts += 1
+            self.part_rows[entry["part"]] = entry["items"]
+            self.items_by_record.update(entry.get("by_record", {}))
+        if self.resumed_parts:
+            logger.info("resuming run %s: %d parts already stored", spider.run_id, self.resumed_parts)
+        try:
+            self.offset, withdrawn = await asyncio.to_thread(self._open_run)
+        except OSError as exc:  # StorageError (S3) included
+            logger.error("cannot use the raw location %s: %s", self.run.uri, exc)
+            raise CloseSpider("raw_unavailable") from exc
+        if withdrawn:
+            logger.warning(
+                "run %s was finished before: its manifest is withdrawn until this attempt finishes",
+                spider.run_id,
+            )
+
+    def _open_run(self) -> tuple[int, bool]:
+        """(highest part number already in the run directory, whether a finished run's manifest was withdrawn).
+
+        Until this attempt finishes, an old manifest must not vouch for the run: readers would take it as
+        complete while this attempt adds parts, or dies half way.
+        """
+        numbers = part_numbers(e.name for e in self.run.list() if not e.is_dir)
+        stale = self.run.child(MANIFEST)
+        withdrawn = stale.exists()
+        if withdrawn:
+            stale.delete()
+        return (numbers[-1] if numbers else 0), withdrawn
+
+    # --- rows in -----------------------------------------------------------------------------------
+    def page_parsed(self, url: str, items: int) -> None:
+        self.tracker.page_parsed(url, items)
+
+    def run_incomplete(self, reason: str) -> None:
+        self.incomplete.append(reason)
+
+    def item_scraped(self, item: RawRows, response=None, spider=None) -> None:
+        rows, done, total, last = item.rows, 0, len(item.rows), 0
+        while done < total:
+            if self.part is None:
+                self.part = PartBuffer(self.sealed + 1, level=self.gzip_level)
+            take = total - done if not self.batch else min(total - done, self.batch - self.part.rows)
+            self.part.write(rows if take == total else rows[done : done + take])
+            done += take
+            last = self.part.number
+            if self.batch and self.part.rows >= self.batch:
+                self._seal()
+        self.tracker.item_done(item.source_url, last)
+
+    def item_dropped(self, item, response=None, spider=None, **_) -> None:
+        self.tracker.item_done(getattr(item, "source_url", None), 0)
+
+    def _seal(self) -> None:
+        part, self.part = self.part, None
+        if part is None or not part.rows:
+            return
+        self.sealed += 1
+        task = asyncio.ensure_future(self._store(part, part.close()))
+        self.stores.add(task)
+        task.add_done_callback(self.stores.discard)
+
+    async def _store(self, part: PartBuffer, data: bytes) -> None:
+        name = RawPartName(self.offset + part.number).name()
+        loc = self.run.child(name)
+        try:
+            await asyncio.to_thread(loc.write_bytes, data)
+        except Exception as exc:  # nothing of this part is durable: its pages are fetched again on resume
+            self.failed_stores += 1
+            self.stats.inc_value("cricket/parts_failed")
+            logger.error("could not store raw part %s (%d rows): %s", loc.uri, part.rows, exc)
+            return
+        self.stats.inc_value("cricket/parts_stored")
+        self.part_rows[name] = part.rows
+        self.items_by_record.update(part.by_record)
+        durable = self.tracker.part_stored(part.number)
+        try:
+            await asyncio.to_thread(self.ledger.append, name, part.rows, dict(part.by_record), durable)
+        except OSError as exc:  # the part is stored; only a resume would fetch its pages again
+            logger.error("could not record raw part %s in the JOBDIR ledger: %s", name, exc)
+        logger.info("stored raw part %s (%d rows)", loc.uri, part.rows)
+        self.crawler.signals.send_catch_log(
+            cricket_signals.part_stored,
+            location=loc,
+            rows=part.rows,
+            by_record=dict(part.by_record),
+            size=len(data),
+        )
+
+    # --- closing -----------------------------------------------------------------------------------
+    async def spider_closed(self, spider, reason: str) -> None:
+        """Store the last part, wait for every store, then write the manifest if the run is complete."""
+        self._seal()
+        while self.stores:
+            for result in await asyncio.gather(*list(self.stores), return_exceptions=True):
+                if isinstance(result, BaseException):  # a bug, not a storage error (_store catches those)
+                    self.failed_stores += 1
+                    logger.error("a raw part store failed unexpectedly: %r", result)
+        if reason != "finished" or self.failed_stores or self.incomplete:
+            logger.error(
+                "no manifest for run %s: finish reason %r, %d failed part stores, %d pages failed after retries",
+                self.run_id,
+                reason,
+                self.failed_stores,
+                len(self.incomplete),
+            )
+            return
+        loc = self.run.child(MANIFEST)
+        try:
+            listed = await asyncio.to_thread(self.run.list)
+            manifest = self._manifest(spider, reason, [e.name for e in listed if not e.is_dir])
+            await asyncio.to_thread(loc.write_bytes, json.dumps(manifest, indent=2).encode())
+        except OSError as exc:
+            logger.error("no manifest for run %s: could not write it: %s", self.run_id, exc)
+            return
+        logger.info("wrote %s (%d parts, %d items)", loc.uri, len(manifest["parts"]), manifest["item_count"])
+        self.crawler.signals.send_catch_log(cricket_signals.manifest_written, location=loc, manifest=manifest)
+
+    def _manifest(self, spider, reason: str, names: list[str]) -> dict[str, Any]:
+        """The manifest (docs/contracts.md §4-5): the parts in the run directory, counts, drops, key stats."""
+        parts = [n for n in names if RawPartName.parse(n)]
+        stats = self.stats.get_stats()
+        return {
+            "run_id": self.run_id,
+            "spider": self.spider_name,
+            "arguments": getattr(spider, "arguments", {}),
+            "finish_reason": reason,
+            "written_at": _utcnow(),
+            "raw": self.run.uri,
+            "parts": parts,
+            "part_items": {n: self.part_rows.get(n) for n in parts},
+            "items": dict(sorted(self.items_by_record.items())),
+            "item_count": sum(self.items_by_record.values()),
+            "drops": {k: v for k, v in sorted(stats.items()) if k.startswith("drop_item/")},
+            "duplicates": {k: v for k, v in sorted(stats.items()) if k.startswith("dedupe/")},
+            "resumed_parts": self.resumed_parts,
+            "stats": {
+                k: _json_safe(v)
+                for k, v in sorted(stats.items())
+                if k in KEY_STATS
+                or k.startswith(("cricket/", "downloader/response_status_count/", "retry/reason_count/"))
+            },
+        }
+
+
+def _utcnow() -> str:
+    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _json_safe(v: Any) -> Any:
+    if isinstance(v, dt.datetime):
+        return v.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if isinstance(v, (int, float, str)) or v is None:
+        return v
+    return str(v)

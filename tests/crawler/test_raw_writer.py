@@ -1,0 +1,150 @@
+"""The raw-run writer: part names and sizes, numbering after earlier parts, the manifest last, its signals."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import json
+from types import SimpleNamespace
+
+import pytest
+from scrapy.exceptions import CloseSpider, NotConfigured
+from scrapy.utils.test import get_crawler
+
+from crawler import signals as cricket_signals
+from crawler.items import RawRows
+from crawler.pipelines import LineagePipeline
+from crawler.rawzone import RawRunWriter
+from crawler.scheduling import LedgerDupeFilter
+
+MANIFEST_KEYS = {
+    "run_id",
+    "spider",
+    "arguments",
+    "finish_reason",
+    "written_at",
+    "raw",
+    "parts",
+    "part_items",
+    "items",
+    "item_count",
+    "drops",
+    "duplicates",
+    "resumed_parts",
+    "stats",
+}
+
+
+def _rows(record: str, n: int, start: int = 0) -> list[dict]:
+    return [{"record": record, "player_id": start + i, "cells": {"Mat": "1"}} for i in range(n)]
+
+
+def run(tmp_path, items, *, reason="finished", batch=3, incomplete=False):
+    """A crawl's life as the writer sees it; returns (writer, parts stored, manifests written) from its signals."""
+    crawler = get_crawler(
+        settings_dict={"CRICKET_RAW_URI": str(tmp_path), "FEED_EXPORT_BATCH_ITEM_COUNT": batch}
+    )
+    stored, written = [], []
+    crawler.signals.connect(lambda **kw: stored.append(kw), cricket_signals.part_stored, weak=False)
+    crawler.signals.connect(lambda **kw: written.append(kw), cricket_signals.manifest_written, weak=False)
+    spider = crawler.spider = SimpleNamespace(name="statsguru", run_id="r1", arguments={"classes": "1"})
+    writer = RawRunWriter.from_crawler(crawler)
+
+    async def crawl():
+        await writer.spider_opened(spider)
+        for item in items:
+            crawler.signals.send_catch_log(cricket_signals.page_parsed, url=item.source_url, items=1)
+            writer.item_scraped(item)
+        if incomplete:
+            crawler.signals.send_catch_log(cricket_signals.run_incomplete, reason="page failed: u9")
+        await writer.spider_closed(spider, reason)
+
+    asyncio.run(crawl())
+    return writer, stored, written
+
+
+def read_part(path) -> list[dict]:
+    return [json.loads(line) for line in gzip.decompress(path.read_bytes()).splitlines()]
+
+
+def test_parts_of_batch_records_and_a_manifest_last(tmp_path):
+    items = [RawRows("u1", _rows("career", 2)), RawRows("u2", _rows("innings", 5, 10))]
+    writer, stored, written = run(tmp_path, items)
+    run_dir = tmp_path / "statsguru" / "run_id=r1"
+    names = ["part-00001.jsonl.gz", "part-00002.jsonl.gz", "part-00003.jsonl.gz"]
+    assert sorted(p.name for p in run_dir.iterdir()) == ["_manifest.json", *names]
+    assert [len(read_part(run_dir / n)) for n in names] == [3, 3, 1]  # u2's rows split at part boundaries
+    assert [r["player_id"] for n in names for r in read_part(run_dir / n)] == [0, 1, 10, 11, 12, 13, 14]
+    assert all((run_dir / n).stat().st_mode & 0o777 == 0o644 for n in [*names, "_manifest.json"])
+    manifest = json.loads((run_dir / "_manifest.json").read_text())
+    assert set(manifest) == MANIFEST_KEYS
+    assert manifest["parts"] == names and manifest["part_items"] == dict(zip(names, [3, 3, 1], strict=True))
+    assert manifest["items"] == {"career": 2, "innings": 5} and manifest["item_count"] == 7
+    assert (manifest["run_id"], manifest["spider"], manifest["arguments"]) == (
+        "r1",
+        "statsguru",
+        {"classes": "1"},
+    )
+    assert manifest["raw"] == f"file://{run_dir}" and manifest["stats"]["cricket/parts_stored"] == 3
+    assert sorted(s["location"].name for s in stored) == names
+    assert sorted(s["size"] for s in stored) == sorted((run_dir / n).stat().st_size for n in names)
+    assert [w["location"].uri for w in written] == [f"file://{run_dir}/_manifest.json"]
+    assert written[0]["manifest"] == manifest
+
+
+@pytest.mark.parametrize(("reason", "incomplete"), [("blocked", False), ("finished", True)])
+def test_no_manifest_unless_finished_and_complete(tmp_path, reason, incomplete):
+    _, stored, written = run(
+        tmp_path, [RawRows("u1", _rows("career", 4))], reason=reason, incomplete=incomplete
+    )
+    run_dir = tmp_path / "statsguru" / "run_id=r1"
+    assert (
+        len(stored) == 2 and written == []
+    )  # the rows are kept (a resume uses them), nothing vouches for them
+    assert not (run_dir / "_manifest.json").exists()
+
+
+def test_a_new_attempt_numbers_after_earlier_parts_and_withdraws_their_manifest(tmp_path):
+    run(tmp_path, [RawRows("u1", _rows("career", 4))])
+    run_dir = tmp_path / "statsguru" / "run_id=r1"
+    before = {p.name: p.read_bytes() for p in run_dir.glob("part-*")}
+    _, _, written = run(tmp_path, [RawRows("u1", _rows("career", 2))], reason="blocked")
+    assert written == [] and not (run_dir / "_manifest.json").exists()
+    assert sorted(p.name for p in run_dir.glob("part-*")) == [*sorted(before), "part-00003.jsonl.gz"]
+    assert all((run_dir / n).read_bytes() == b for n, b in before.items())  # never overwritten
+    _, _, written = run(tmp_path, [RawRows("u1", _rows("career", 1))])
+    assert written[0]["manifest"]["parts"] == [f"part-0000{i}.jsonl.gz" for i in range(1, 5)]
+
+
+def test_batch_zero_is_one_part_for_the_run(tmp_path):
+    items = [RawRows(f"u{i}", _rows("career", 3, 10 * i)) for i in range(4)]
+    _, stored, written = run(tmp_path, items, batch=0)
+    assert [s["rows"] for s in stored] == [12] and written[0]["manifest"]["parts"] == ["part-00001.jsonl.gz"]
+
+
+def test_an_unreachable_raw_location_stops_before_the_first_page(tmp_path, monkeypatch):
+    for name, value in {
+        "AWS_ENDPOINT_URL": "http://127.0.0.1:9",  # nothing listens there
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
+        monkeypatch.setenv(name, value)
+    crawler = get_crawler(settings_dict={"CRICKET_RAW_URI": "s3://example-cricket-bucket/raw"})
+    crawler.spider = SimpleNamespace(name="statsguru", run_id="r1", arguments={})
+    writer = RawRunWriter.from_crawler(crawler)
+    with pytest.raises(CloseSpider) as err:
+        asyncio.run(writer.spider_opened(crawler.spider))
+    assert err.value.reason == "raw_unavailable"
+
+
+def test_a_spider_without_a_run_id_gets_no_raw_run_and_no_lineage(tmp_path):
+    """A spider that is not a project spider (the benchmark's no-parse crawler) has no run id: the components
+    that need one stand aside, and nothing gives it one behind its back."""
+    crawler = get_crawler(settings_dict={"CRICKET_RAW_URI": str(tmp_path), "JOBDIR": str(tmp_path / "job")})
+    crawler.spider = SimpleNamespace(name="bench_noparse")
+    for component in (RawRunWriter, LineagePipeline):
+        with pytest.raises(NotConfigured):
+            component.from_crawler(crawler)
+    assert LedgerDupeFilter.from_crawler(crawler).durable == set()
+    assert not hasattr(crawler.spider, "run_id")
