@@ -9,7 +9,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from cricket_contract.teams import country_of
+from cricket_contract.teams import canonical_country, country_of, team_of_code, teams
 from cricket_contract.vocabulary import PROFILE_SOURCES
 
 # Fields a profile must yield to be useful to the `players` table; a source missing any of them
@@ -28,21 +28,12 @@ DOM_FIELDS = (
     "teams",
 )
 
-# ESPNcricinfo country team ids (Statsguru's `team`/`opposition` filter values); used only when a
-# source names the country by id alone (`countryTeamId`, the athlete JSON's `country`).
+# ESPN country team ids (the athlete JSON's `country`, `countryTeamId`) → the men's side's canonical id, from
+# teams.csv; used only when a source names the country by id alone (a woman's is mapped to her side below).
 COUNTRY_BY_TEAM_ID: dict[int, str] = {
-    1: "ENG",
-    2: "AUS",
-    3: "SA",
-    4: "WI",
-    5: "NZ",
-    6: "IND",
-    7: "PAK",
-    8: "SL",
-    9: "ZIM",
-    25: "BAN",
-    29: "IRE",
-    40: "AFG",
+    t.espn_country_id: t.team_id
+    for t in teams()
+    if t.espn_country_id is not None and t.gender == "male" and not t.composite
 }
 
 _GENDER = {"M": "male", "F": "female", "MALE": "male", "FEMALE": "female"}
@@ -72,8 +63,8 @@ class Profile:
     batting_style: str | None = None  # long form, lower case: "right-hand bat"
     bowling_style: str | None = None  # long form, lower case; None when the player does not bowl
     playing_role: str | None = None  # "top-order batter", "allrounder", ...
-    country: str | None = None  # team abbreviation without "-W": "IND"
-    teams: list[str] | None = None  # None when the source does not list teams
+    country: str | None = None  # canonical team_id of the player's side (teams.csv): "IND", "IND-W"
+    teams: list[str] | None = None  # canonical team_ids; None when the source does not list teams
     internal_id: int | None = None  # __NEXT_DATA__ `id`: ESPN's internal number, not the public id
     missing: tuple[str, ...] = field(default=())  # REQUIRED_FIELDS the source did not give
 
@@ -135,6 +126,11 @@ def _team_abbreviation(team: Any) -> str | None:
 
 
 def _finish(source: str, values: dict[str, Any]) -> Profile:
+    # one canonical side whatever the source's spelling: a woman's "IND" (or India's id) is IND-W; teams by
+    # canonical id too (an unknown code is kept as spelled)
+    values["country"] = canonical_country(values.get("country"), values.get("gender"))
+    if values.get("teams"):
+        values["teams"] = [t.team_id if (t := team_of_code(c)) else c for c in values["teams"]]
     missing = tuple(f for f in REQUIRED_FIELDS if values.get(f) is None)
     return Profile(source=source, missing=missing, **values)
 

@@ -62,5 +62,7 @@ EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_BLOCKED = 2
 EXIT_DRIFT = 3
-# cricket-transform: 0 published, 1 error, 4 rejects over --max-reject-ratio (nothing published).
+# cricket-transform: 0 published, 1 error, 4 rejects over --max-reject-ratio, 5 the run would shrink the
+# published tables beyond --max-row-drop or has no rows at all (4 and 5: nothing published).
 EXIT_TOO_MANY_REJECTS = 4
+EXIT_SHRINK = 5

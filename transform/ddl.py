@@ -17,6 +17,8 @@ SELECT
   COALESCE(p.name, b.name, w.name, d.name) AS name,
   p.full_name,
   COALESCE(p.country, b.country, w.country, d.country) AS country,
+  t.name AS country_name,
+  t.nation,
   p.gender,
   p.date_of_birth,
   p.batting_style,
@@ -54,53 +56,87 @@ LEFT JOIN players AS p ON p.player_id = f.player_id
 LEFT JOIN batting_career AS b ON b.player_id = f.player_id AND b.format = f.format
 LEFT JOIN bowling_career AS w ON w.player_id = f.player_id AND w.format = f.format
 LEFT JOIN fielding_career AS d ON d.player_id = f.player_id AND d.format = f.format
+LEFT JOIN teams AS t ON t.team_id = COALESCE(p.country, b.country, w.country, d.country)
 """,
     # Run-scorer ranking per format (ties broken by player id so the order is stable).
     "batting_rankings": """
 SELECT
   format,
   ROW_NUMBER() OVER (PARTITION BY format ORDER BY runs DESC, player_id) AS rank,
-  player_id,
-  name,
-  country,
-  matches,
-  innings,
-  runs,
-  average,
-  strike_rate,
-  hundreds
-FROM batting_career
-WHERE runs IS NOT NULL
+  b.player_id,
+  b.name,
+  b.country,
+  t.name AS country_name,
+  t.nation,
+  b.matches,
+  b.innings,
+  b.runs,
+  b.average,
+  b.strike_rate,
+  b.hundreds
+FROM batting_career AS b
+LEFT JOIN teams AS t ON t.team_id = b.country
+WHERE b.runs IS NOT NULL
 """,
     # Wicket-taker ranking per format.
     "bowling_rankings": """
 SELECT
   format,
   ROW_NUMBER() OVER (PARTITION BY format ORDER BY wickets DESC, player_id) AS rank,
-  player_id,
-  name,
-  country,
-  matches,
-  wickets,
-  average,
-  economy,
-  strike_rate
-FROM bowling_career
-WHERE wickets IS NOT NULL
+  w.player_id,
+  w.name,
+  w.country,
+  t.name AS country_name,
+  t.nation,
+  w.matches,
+  w.wickets,
+  w.average,
+  w.economy,
+  w.strike_rate
+FROM bowling_career AS w
+LEFT JOIN teams AS t ON t.team_id = w.country
+WHERE w.wickets IS NOT NULL
 """,
     # Totals per format and country.
     "country_summary": """
 SELECT
   b.format,
   b.country,
+  t.name AS country_name,
+  t.nation,
   COUNT(*) AS players,
   SUM(b.runs) AS runs,
   SUM(b.hundreds) AS hundreds,
   MAX(b.high_score) AS best_score
 FROM batting_career AS b
-GROUP BY b.format, b.country
+LEFT JOIN teams AS t ON t.team_id = b.country
+GROUP BY b.format, b.country, t.name, t.nation
 """,
 }
+
+
+def _innings_view(kind: str) -> str:
+    """Every column of an innings table with the names of the player's side and of the opposition."""
+    from transform.schemas import TABLES
+
+    cols = ",\n".join(
+        f"  i.{c}" for c in (*TABLES[f"{kind}_innings"].names, "run_id", "scraped_at", "source_url")
+    )
+    return f"""
+SELECT
+{cols},
+  c.name AS country_name,
+  c.nation,
+  o.name AS opposition_name,
+  o.nation AS opposition_nation
+FROM {kind}_innings AS i
+LEFT JOIN teams AS c ON c.team_id = i.country
+LEFT JOIN teams AS o ON o.team_id = i.opposition
+"""
+
+
+# One per innings table: Power BI shows the sides by name and filters them by nation, men and women alike.
+VIEWS.update({f"{kind}_innings_teams": _innings_view(kind) for kind in ("batting", "bowling", "fielding")})
 
 
 def _q(name: str) -> str:
@@ -157,7 +193,8 @@ def render(curated: str, database: str = "cricket") -> str:
         out.append(f"-- note: {curated} is not an s3:// location; Athena can only read tables on S3")
     out.append(f"CREATE DATABASE IF NOT EXISTS {_q(database)};")
     for table in TABLES:
-        out.append(create_table(database, table, cur["tables"][table]["location"]))
+        if table in cur["tables"]:  # a run published before a table existed does not have it
+            out.append(create_table(database, table, cur["tables"][table]["location"]))
     for name in VIEWS:
         out.append(create_view(database, name))
     return "\n\n".join(out)

@@ -50,6 +50,14 @@ class DQ:
                     {k: (v[i] if not isinstance(v[i], float) else round(v[i], 6)) for k, v in cols.items()}
                 )
 
+    def count(self, table: str, check: str, failed: int, sample: dict | None = None) -> None:
+        """A finding counted outside a typed table (headers the column map does not know, in raw rows)."""
+        self.checked[table][check] += failed
+        self.failed[table][check] += failed
+        key = f"{table}.{check}"
+        if sample is not None and len(self.samples[key]) < SAMPLES_PER_CHECK:
+            self.samples[key].append(sample)
+
     def merge(self, other: DQ) -> None:
         """Take in `other`'s findings as if its records had come after this collector's own."""
         for mine, theirs in ((self.checked, other.checked), (self.failed, other.failed)):

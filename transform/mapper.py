@@ -10,7 +10,7 @@ import pyarrow.compute as pc
 
 from cricket_contract.columns import columns, required_headers
 from cricket_contract.records import NULLABLE_KEYS, REQUIRED_KEYS
-from cricket_contract.teams import country_of
+from cricket_contract.teams import country_of, team_of_code, team_of_opposition, unknown_codes
 from cricket_contract.vocabulary import (
     ALL_MEN_CLASS,
     CAREER,
@@ -24,6 +24,7 @@ from cricket_contract.vocabulary import (
 )
 from transform.cells import Rows, mask, timestamps
 from transform.dq import DQ
+from transform.read import Origin
 from transform.rejects import Rejects
 from transform.schemas import SCRAPED_AT, curated_schema
 from transform.typers import type_columns
@@ -92,8 +93,9 @@ def grouping_kind(label: str) -> str:
 
 def player_cell_columns(
     cell: pa.Array, with_teams: bool = True
-) -> tuple[pa.Array, pa.Array | None, pa.Array]:
-    """`BA Stokes (ENG)`, `Rashid Khan (AFG/ICC)` cells → (name, teams list or None, country) arrays."""
+) -> tuple[pa.Array, pa.Array | None, pa.Array, pa.Array]:
+    """`BA Stokes (ENG)`, `JH Kallis (Afr/ICC/SA)` cells → (name, canonical team ids or None, country, the first
+    code cricket_contract/teams.csv does not know) arrays. An unknown code is kept as the site spells it."""
     well_formed = pc.and_(pc.ends_with(cell, ")"), pc.match_substring(cell, " ("))
     if pc.all(pc.fill_null(well_formed, True)).as_py():
         # every cell is `Name (TEAMS)`: split at the last " (" — several times faster than the regex below
@@ -108,8 +110,41 @@ def player_cell_columns(
         teams_text = pc.if_else(matched, parts.field("teams"), pa.scalar(None, pa.string()))
     # team strings repeat ("ENG", "AFG/ICC"): decide the country once per distinct value
     country = _map_unique(teams_text, lambda v: country_of(v.split("/")), pa.string())
-    teams = pc.split_pattern(teams_text, "/") if with_teams else None
-    return name, teams, country
+    unknown = _map_unique(teams_text, lambda v: next(iter(unknown_codes(v.split("/"))), None), pa.string())
+    teams = None
+    if with_teams:
+        teams = _map_unique(
+            teams_text, lambda v: [_canonical_code(c) for c in v.split("/")], pa.list_(pa.string())
+        )
+    return name, teams, country, unknown
+
+
+def _canonical_code(code: str) -> str:
+    t = team_of_code(code)
+    return t.team_id if t is not None else code.strip()
+
+
+def opposition_teams(text: pa.Array) -> tuple[pa.Array, pa.Array]:
+    """Opposition cells without `v ` → (canonical team ids, the texts teams.csv does not know); unknown ones keep
+    the site's text."""
+
+    def resolve(v: str) -> str:
+        t = team_of_opposition(v)
+        return t.team_id if t is not None else v
+
+    ids = _map_unique(text, resolve, pa.string())
+    unknown = _map_unique(text, lambda v: None if team_of_opposition(v) else v, pa.string())
+    return ids, unknown
+
+
+def record_unknown(dq: DQ, table: str, kind: str, unknown: pa.Array, rows: pa.Table | None) -> None:
+    """One DQ finding per spelling teams.csv does not know, named in the check (`unknown_team:XYZ`)."""
+    if unknown.null_count == len(unknown):
+        return
+    for value in pc.unique(unknown.filter(pc.is_valid(unknown))).to_pylist():
+        dq.record(
+            table, f"{kind}:{value}", pc.fill_null(pc.equal(unknown, value), False), rows, {kind: unknown}
+        )
 
 
 def _map_unique(arr: pa.Array, fn, out_type: pa.DataType) -> pa.Array:
@@ -134,6 +169,7 @@ PLAYER_CELLS_SCHEMA = pa.schema(
         ("source_url", pa.string()),
         ("run_id", pa.string()),
         ("_seq", pa.int64()),
+        ("_rank", pa.int8()),  # 1: a career list's cell (every side), 0: an innings row's (one side)
     ]
 )
 
@@ -148,8 +184,11 @@ class Mapper:
         self.rows_in = 0
         self.skipped_blank = 0
 
-    def map(self, raw: pa.Table) -> dict[str, pa.Table]:
-        """Typed tables of one raw block by curated table name (`_player_cells` for the players' list cells)."""
+    def map(self, raw: pa.Table, origin: Origin | None = None) -> dict[str, pa.Table]:
+        """Typed tables of one raw block by curated table name (`_player_cells` for the players' list cells).
+
+        `origin` says which part and line each row came from, for the rejects.
+        """
         n = raw.num_rows
         self.rows_in += n
         raw = raw.append_column("_seq", pa.array(np.arange(self.seq, self.seq + n, dtype=np.int64)))
@@ -157,10 +196,10 @@ class Mapper:
         base = Rows(raw)
         keep = self._check_base(base, raw)
         raw = raw.append_column("_ts", timestamps(base))
-        self._block, self._seq0 = raw, self.seq - n
+        self._block, self._seq0, self._origin = raw, self.seq - n, origin
         bad = pc.and_(pc.is_valid(base.reason), keep)
         if pc.any(bad).as_py():
-            self._reject(raw.filter(bad), base.reason.filter(bad))
+            self._reject(pc.indices_nonzero(bad), base.reason.filter(bad))
         flat = raw.flatten()  # zero-copy: one column per header, so groups copy only the headers they read
         ok = pc.and_(pc.is_null(base.reason), keep)
         if not pc.all(ok).as_py():
@@ -216,27 +255,40 @@ class Mapper:
 
     def _reject_seq(self, seq: pa.Array, reasons: pa.Array, tables: list) -> None:
         """Reject rows of the current block by their sequence numbers, with the block's full raw rows."""
-        self._reject(self._block.take(pc.subtract(seq, self._seq0)), reasons, tables)
+        self._reject(pc.subtract(seq, self._seq0), reasons, tables)
 
-    def _reject(self, raw: pa.Table, reasons: pa.Array, tables: list | None = None) -> None:
-        if not raw.num_rows:
+    def _reject(self, idx: pa.Array, reasons: pa.Array, tables: list | None = None) -> None:
+        """Reject the current block's rows at `idx`, each with its raw row, part and line."""
+        if not len(idx):
             return
-        raw = raw.drop_columns([c for c in ("_seq", "_ts") if c in raw.column_names])
-        self.rejects.add_rows(raw, reasons.to_pylist(), tables or [None] * raw.num_rows)
+        raw = self._block.take(idx).drop_columns(["_seq", "_ts"])
+        where = [self._origin.at(i) for i in idx.to_pylist()] if self._origin is not None else None
+        self.rejects.add_rows(raw, reasons.to_pylist(), tables or [None] * raw.num_rows, where)
 
     def _player_cells(self, flat: pa.Table, out: dict) -> None:
-        """The newest player cell of each player in this block (the lists' name and teams for `players`)."""
-        slim = flat.select(["player_id", "player_cell", "_ts", "_seq", "source_url", "run_id"])
+        """The best player cell of each player in this block (the lists' name and teams for `players`): a career
+        list's cell names every side the player appeared for, an innings row's only that innings' side, so career
+        cells win; then the newest."""
+        slim = flat.select(["player_id", "player_cell", "record", "_ts", "_seq", "source_url", "run_id"])
         slim = slim.filter(pc.is_valid(slim.column("player_cell")))
         if not slim.num_rows:
             return
-        slim = slim.sort_by([("player_id", "ascending"), ("_ts", "descending"), ("_seq", "descending")])
+        rank = pc.cast(pc.equal(slim.column("record"), CAREER), pa.int8())
+        slim = slim.append_column("_rank", rank).drop_columns(["record"])
+        slim = slim.sort_by(
+            [
+                ("player_id", "ascending"),
+                ("_rank", "descending"),
+                ("_ts", "descending"),
+                ("_seq", "descending"),
+            ]
+        )
         pid = slim.column("player_id").to_numpy()
         first = np.flatnonzero(np.concatenate([[True], pid[1:] != pid[:-1]]))
         g = slim.take(pa.array(first))
-        name, teams, country = player_cell_columns(g.column("player_cell").combine_chunks())
+        name, teams, country, _ = player_cell_columns(g.column("player_cell").combine_chunks())
         cols = [g.column("player_id"), name, teams, country, g.column("_ts"), g.column("source_url")]
-        cols += [g.column("run_id"), g.column("_seq")]
+        cols += [g.column("run_id"), g.column("_seq"), g.column("_rank")]
         out.setdefault("_player_cells", []).append(pa.table(cols, schema=PLAYER_CELLS_SCHEMA))
 
     def _route(self, view: str, typ: str, rows: Rows) -> tuple[pa.Array, pa.Array, pa.Array, pa.Array]:
@@ -269,8 +321,15 @@ class Mapper:
         rows = Rows(sub)
         rows.require(required_headers(view, typ))
         target, fmt, kindcol, groupcol = self._route(view, typ, rows)
-        typed = type_columns(view, typ, rows, self.dq, f"{typ}_{view}")
-        name, _, country = player_cell_columns(rows.col("player_cell"), with_teams=False)
+        table = f"{typ}_{view}"
+        typed = type_columns(view, typ, rows, self.dq, table)
+        name, _, country, unknown = player_cell_columns(rows.col("player_cell"), with_teams=False)
+        record_unknown(self.dq, table, "unknown_team", unknown, sub)
+        if view == "innings":
+            # an innings row's cell names that innings' side; a composite (`JH Kallis (Afr)`) leaves the
+            # country to the player's other rows (filled from `players` when the table is written)
+            typed["opposition"], unknown_opp = opposition_teams(typed["opposition"])
+            record_unknown(self.dq, table, "unknown_opposition", unknown_opp, sub)
         common = {
             "player_id": rows.col("player_id"),
             "name": name,

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from transform.dedupe import dedupe
 from transform.mapper import PLAYER_CELLS_SCHEMA
 from transform.profiles import ProfileError, profile_row
 from transform.rejects import Rejects
@@ -52,14 +52,32 @@ def _lookup(ids: pa.Array, table: pa.Table, column: str) -> pa.Array:
     return table.column(column).combine_chunks().take(idx)
 
 
+def _best_cells(tb: pa.Table) -> pa.Table:
+    """Each player's best cell: a career list's (every side) before an innings row's (one side), then the newest."""
+    if not tb.num_rows:
+        return tb
+    order = pc.sort_indices(
+        tb,
+        sort_keys=[
+            ("player_id", "ascending"),
+            ("_rank", "descending"),
+            ("scraped_at", "descending"),
+            ("_seq", "descending"),
+        ],
+    )
+    pid = tb.column("player_id").take(order).to_numpy()
+    first = np.flatnonzero(np.concatenate([[True], pid[1:] != pid[:-1]]))
+    return tb.take(order.take(pa.array(first)))
+
+
 class Players:
     """Name, teams and country per player from the lists (latest scrape wins), enriched by the profiles."""
 
     def __init__(self, stage: Stage, profiles: Profiles) -> None:
         # staged buckets split by player id, so per-bucket winners are the global winners
-        wins = [dedupe(tb, ("player_id",))[0] for tb in stage.iter_tables("_player_cells")]
+        wins = [_best_cells(tb) for tb in stage.iter_tables("_player_cells")]
         cells = pa.concat_tables(wins) if wins else PLAYER_CELLS_SCHEMA.empty_table()
-        self.cells = cells.drop_columns(["_seq"])
+        self.cells = cells.drop_columns(["_seq", "_rank"])
         self.profiles = profiles.table()
 
     @property

@@ -44,7 +44,7 @@ def profile_row(item: dict) -> dict:
         "name": p.name,
         "full_name": p.full_name,
         "country": p.country,
-        "teams": list(p.teams) if p.teams else None,
+        "teams": list(p.teams) if p.teams else None,  # canonical ids (cricket_contract.profiles)
         "gender": p.gender,
         "date_of_birth": dt.date.fromisoformat(p.date_of_birth) if p.date_of_birth else None,
         "batting_style": p.batting_style,

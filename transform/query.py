@@ -47,7 +47,7 @@ def connect(curated: str) -> duckdb.DuckDBPyConnection:
     cur = current(curated)
     con = duckdb.connect()
     for table in TABLES:
-        con.register(table, dataset(table, cur["tables"][table]))
+        con.register(table, dataset(table, cur["tables"].get(table, {})))  # {}: a run older than the table
     for name, sql in VIEWS.items():
         con.execute(f"CREATE VIEW {name} AS {athena_to_duckdb(sql)}")
     return con

@@ -148,6 +148,21 @@ TABLES: dict[str, pa.Schema] = {
     "batting_splits": _schema(_SPLIT_KEY + _BATTING_COUNTS),
     "bowling_splits": _schema(_SPLIT_KEY + _BOWLING_COUNTS),
     "fielding_splits": _schema(_SPLIT_KEY + _FIELDING_COUNTS),
+    # The team dimension (cricket_contract/teams.csv, written by every run): `country` and `opposition` of the
+    # other tables hold its `team_id`; `nation` is the same for a country's men's and women's sides.
+    "teams": _schema(
+        [
+            ("team_id", s),
+            ("name", s),  # "England", "England Women"
+            ("gender", s),  # "male" | "female"
+            ("kind", s),  # "full member" | "associate" | "composite" | "historic side"
+            ("nation", s),  # "England" for ENG and ENG-W; null for composites
+            ("player_codes", pa.list_(s)),  # every player-cell code the site uses ("INDIA", "IND")
+            ("opposition", pa.list_(s)),  # every Opposition text, without "v " ("U.A.E.", "ENG Women")
+            ("statsguru_id", i64),  # the `team=` filter value, where known
+            ("espn_country_id", i64),  # the athlete JSON's `country` for a player of this side
+        ]
+    ),
 }
 
 # Tables the replica's ground truth covers (splits come only from player pages).
@@ -172,7 +187,12 @@ NATURAL_KEYS: dict[str, tuple[str, ...]] = {
     "batting_splits": ("player_id", "grouping_kind", "grouping"),
     "bowling_splits": ("player_id", "grouping_kind", "grouping"),
     "fielding_splits": ("player_id", "grouping_kind", "grouping"),
+    "teams": ("team_id",),
 }
+
+# Tables written from the repo's own data (cricket_contract/teams.csv), not from the raw zone: they do not make a
+# run that read nothing worth publishing.
+REFERENCE_TABLES = frozenset({"teams"})
 
 # Tables partitioned by `format` on disk (Hive style `format=test/`); the others are unpartitioned.
 PARTITIONED = frozenset(t for t, sch in TABLES.items() if "format" in sch.names)

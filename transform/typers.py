@@ -12,11 +12,26 @@ from transform.dq import DQ
 
 _MARKER_VALUES = pa.array(sorted(set(MARKERS.values())))
 
-# Row-level rules beyond what one cell says: (reason, failed mask over the typed columns).
+
+def _span_backwards(c: dict) -> pa.Array:
+    return pc.greater(c["start_year"], c["end_year"])
+
+
+# Row-level rules beyond what one cell says: (reason, failed mask over the typed columns). Bounds are far past
+# any recorded figure (400* is the highest Test score, 970 minutes the longest innings), so only garbage fails.
 RULES = {
     ("career", "batting"): (
         ("impossible:not_outs>innings", lambda c: pc.greater(c["not_outs"], c["innings"])),
+        ("impossible:span", _span_backwards),
     ),
+    ("career", "bowling"): (("impossible:span", _span_backwards),),
+    ("career", "fielding"): (("impossible:span", _span_backwards),),
+    ("innings", "batting"): (
+        ("impossible:runs", lambda c: pc.greater(c["runs"], 1000)),
+        ("impossible:minutes", lambda c: pc.greater(c["minutes"], 2000)),
+        ("impossible:balls_faced", lambda c: pc.greater(c["balls_faced"], 2000)),
+    ),
+    ("innings", "bowling"): (("impossible:balls", lambda c: pc.greater(c["balls"], 1200)),),
 }
 
 

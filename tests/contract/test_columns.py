@@ -10,7 +10,7 @@ from cricket_contract import columns as C
 from cricket_contract.records import REQUIRED_KEYS
 from cricket_contract.vocabulary import ALL_MEN_CLASS, FORMAT_CLASSES, INNINGS, TYPES, VIEWS
 from tests.helpers import REPO
-from transform import mapper, read
+from transform import headers, mapper, read
 from transform.schemas import EXTRA_COLUMNS, LINEAGE, TABLES
 
 # Curated columns that come from a record's keys or its routing, not from a cell of the page.
@@ -44,8 +44,12 @@ def test_the_transformer_reads_exactly_the_maps_headers():
             assert mapper.GROUP_HEADERS[(view, type_)] == tuple(
                 h for c in C.columns(view, type_) for h in c.headers
             )
-    assert read.KNOWN_HEADERS == C.known_headers()
-    assert read.CELLS_TYPE == pa.struct([pa.field(h, pa.string()) for h in C.known_headers()])
+    assert headers.KNOWN_HEADERS == C.known_headers()
+    assert (
+        headers.CELLS_TYPE
+        == read.CELLS_TYPE
+        == pa.struct([pa.field(h, pa.string()) for h in C.known_headers()])
+    )
     assert {f.name for f in LINEAGE} == {"run_id", "scraped_at", "source_url"}
 
 
@@ -90,3 +94,49 @@ def test_the_map_is_well_formed():
                     c.header
                 )
     assert "match_id" in REQUIRED_KEYS[INNINGS]
+
+
+def test_header_policy_in_the_map():
+    """Required: what identifies a row and its core counts (issue 14 §1); everything else is optional."""
+    assert C.required_headers("career", "batting") == ("Span", "Mat", "Inns", "NO", "Runs", "HS", "Ave")
+    assert C.required_headers("career", "bowling") == (
+        "Span",
+        "Mat",
+        "Inns",
+        "Overs",
+        "Mdns",
+        "Runs",
+        "Wkts",
+        "Ave",
+    )
+    assert C.required_headers("career", "fielding") == ("Span", "Mat", "Inns", "Dis", "Ct", "St")
+    assert C.required_headers("innings", "batting") == ("Runs", "Inns", "Start Date")
+    assert C.required_headers("innings", "bowling") == ("Overs", "Mdns", "Runs", "Wkts", "Inns", "Start Date")
+    assert C.required_headers("innings", "fielding") == ("Dis", "Ct", "St", "Inns", "Start Date")
+    assert [c.header for c in C.columns("career", "batting") if c.sometimes] == ["4s", "6s"]
+
+
+def test_where_columns_are_shown_as_the_real_lists_show_them(real_fixtures):
+    """Multi-player innings lists have no Pos/Dismissal; a player's own innings view has both; untitled columns."""
+    import csv
+
+    for name in ("class8", "class10"):
+        path = real_fixtures / "lists" / f"statsguru_results_{name}_batting_innings_2017_rows.csv"
+        with path.open(encoding="utf-8") as f:
+            header = tuple(next(csv.reader(f)))
+        # the file dropped the two untitled columns (empty in every row once read as text)
+        assert header == tuple(h for h in C.list_row(int(name[5:]), "batting", "innings") if h)
+    tail = (
+        "Inns",
+        "",
+        "Opposition",
+        "Ground",
+        "Start Date",
+        "",
+    )  # the spacer after Inns, the match link last
+    assert C.list_row(8, "batting", "innings") == ("Player", "Runs", "Mins", "BF", "4s", "6s", "SR", *tail)
+    assert C.list_row(1, "bowling", "innings") == ("Player", "Overs", "Mdns", "Runs", "Wkts", "Econ", *tail)
+    assert "Pos" not in C.list_row(2, "fielding", "innings")
+    assert C.player_innings_headers("batting")[6:9] == ("Pos", "Dismissal", "Inns")
+    assert C.player_innings_headers("bowling")[5:7] == ("Pos", "Inns")
+    assert C.list_row(2, "batting", "career")[-3:] == ("4s", "6s", "")

@@ -54,7 +54,14 @@ def test_layout_names_round_trip():
     assert layout.table_run_path("players", "R1") == "players/run_id=R1"
     assert layout.partition_path("test") == "format=test" and layout.partition_path(layout.NO_FORMAT) == ""
     assert layout.CuratedPartName.parse(layout.CuratedPartName(7).name()) == layout.CuratedPartName(7)
-    assert layout.rejects_path("R") == "_rejects/run_id=R/rejects.jsonl"
+    assert layout.rejects_path("R", "A1") == "_rejects/run_id=R/attempt=A1/rejects.jsonl"
+    assert (
+        layout.report_dir("R") == "_reports/run_id=R"
+        and layout.report_dir("R", "A1") == "_reports/run_id=R/attempt=A1"
+    )
+    assert layout.attempt_path("players", "R", "A1") == "players/run_id=R/attempt=A1"
+    new = layout.AttemptDir.new()
+    assert layout.AttemptDir.parse(new.name()) == new and new != layout.AttemptDir.new()
     assert layout.check_run_id("demo-20261126T145246Z-statsguru")
     for bad in ("", "a/b", "-x", "x" * 129, "a b"):
         with pytest.raises(ValueError):

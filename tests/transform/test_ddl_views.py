@@ -110,9 +110,10 @@ def test_ddl_parses_as_athena(curated):
         name = s.this.this.name
         props = {p.name: p.text("value") for p in s.find_all(exp.Property) if p.name}
         loc = s.find(exp.LocationProperty).this.name
-        assert loc == f"file://{curated}/{name}/run_id=v1/"
+        attempt = json.loads((curated / "_current.json").read_text())["attempt"]
+        assert loc == f"file://{curated}/{name}/run_id=v1/attempt={attempt}/"
         cols = [c.name for c in s.this.expressions]
-        assert "format" not in cols and cols[0] == "player_id"
+        assert "format" not in cols and cols[0] == ("team_id" if name == "teams" else "player_id")
         if name in PARTITIONED:
             assert s.find(exp.PartitionedByProperty) is not None
             assert props["projection.enabled"] == "true" and props["projection.format.type"] == "enum"
@@ -151,7 +152,7 @@ def test_views_on_duckdb_give_expected_answers(curated):
         ("odi", "ENG", 1, 300),
         ("test", "AUS", 1, 900),
         ("test", "ENG", 2, 1200),
-        ("wodi", "IND", 1, 800),
+        ("wodi", "IND-W", 1, 800),
     ]
     cols, rows = query(
         "SELECT player_id, wickets, balls, best_match_wickets FROM bowling_career", str(curated)
@@ -162,8 +163,32 @@ def test_views_on_duckdb_give_expected_answers(curated):
         "WHERE player_id IN (4, 597806) ORDER BY player_id",
         str(curated),
     )
-    assert rows[0][:5] == (4, "GH Four", None, ["IND-W"], "IND")
+    assert rows[0][:5] == (4, "GH Four", None, ["IND-W"], "IND-W")
     assert rows[1][1:3] == ("S Mandhana", "Smriti Mandhana") and str(rows[1][5]) == "1996-07-18"
+
+
+def test_views_name_the_teams_and_one_filter_finds_both_genders(curated):
+    """`teams` is written by every run; the views show the sides by name; `nation` spans men's and women's."""
+    cols, rows = query(
+        "SELECT format, country, country_name, nation, players FROM country_summary ORDER BY format, country",
+        str(curated),
+    )
+    assert rows == [
+        ("odi", "ENG", "England", "England", 1),
+        ("test", "AUS", "Australia", "Australia", 1),
+        ("test", "ENG", "England", "England", 2),
+        ("wodi", "IND-W", "India Women", "India", 1),
+    ]
+    _, rows = query(
+        "SELECT player_id, country_name, nation FROM player_career WHERE nation = 'India'", str(curated)
+    )
+    assert rows == [(4, "India Women", "India")]
+    _, rows = query("SELECT team_id FROM teams WHERE nation = 'England' ORDER BY team_id", str(curated))
+    assert [r[0] for r in rows] == ["ENG", "ENG-W", "YEN-W"]
+    _, rows = query("SELECT COUNT(*), COUNT(DISTINCT team_id) FROM teams", str(curated))
+    assert rows[0][0] == rows[0][1] > 190
+    _, rows = query("SELECT player_codes, opposition FROM teams WHERE team_id = 'BAN-W'", str(curated))
+    assert rows == [(["BD-W", "BAN-W"], ["Bdesh Wmn", "BAN Women"])]
 
 
 def test_query_output_formats(curated):

@@ -78,7 +78,7 @@ def test_parquet_files_hold_scraped_at_in_milliseconds(tmp_path, transform_run):
     write_run(tmp_path / "raw", "statsguru", "r1", [item(pid=1), item(INNINGS, pid=2)])
     res = transform_run(tmp_path / "raw", tmp_path / "cur", run_id="ms")
     files = [f for meta in res.tables.values() for f in meta["files"]]
-    assert len(files) == 3  # players, batting_career, batting_innings
+    assert len(files) == 4  # players, batting_career, batting_innings, teams (every run writes it)
     for f in files:
         col = pq.read_table(f.removeprefix("file://")).schema.field("scraped_at")
         assert col.type == pa.timestamp("ms", tz="UTC"), f
