@@ -1,4 +1,4 @@
-"""`python -m replica serve|truth`: run the Statsguru replica site, or write its ground truth."""
+"""`python -m replica serve|truth|info`: run the Statsguru replica site, write its ground truth, or describe it."""
 
 from __future__ import annotations
 
@@ -18,11 +18,56 @@ def _fraction(text: str) -> float:
     return v
 
 
-def _positive(text: str) -> int:
-    v = int(text)
-    if v < 1:
-        raise argparse.ArgumentTypeError(f"{text} must be at least 1")
-    return v
+def _at_least(low: int):
+    """An argparse type: a whole number of at least `low`."""
+
+    def parse(text: str) -> int:
+        v = int(text)
+        if v < low:
+            raise argparse.ArgumentTypeError(f"{text} must be at least {low}")
+        return v
+
+    return parse
+
+
+_positive = _at_least(1)
+
+
+NO_BOUNDARIES_HELP = (
+    "classes (e.g. 2) whose career batting lists leave out 4s and 6s, as a real 2019 ODI list did; off by default "
+    "until the crawler reads a list without an optional column (the map says they are optional)"
+)
+
+
+def _iso_date(text: str):
+    from replica.timeline import parse_date
+
+    try:
+        return parse_date(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+AS_OF_HELP = (
+    "the world as it stood on this day (YYYY-MM-DD): only matches started on or before it; "
+    "default: the world's last day"
+)
+CORRECTIONS_HELP = (
+    "innings amended each week (a changed run or wicket count, some recent, some years old; seeded), "
+    "from the correction weeks' first Monday on; default 0"
+)
+
+
+def _time_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--as-of", type=_iso_date, default=None, metavar="YYYY-MM-DD", help=AS_OF_HELP)
+    p.add_argument("--corrections", type=_at_least(0), default=0, metavar="N", help=CORRECTIONS_HELP)
+
+
+def _classes(text: str) -> frozenset[int]:
+    try:
+        return frozenset(int(c) for c in text.split(",") if c.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a comma list of classes, got {text!r}") from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -41,10 +86,18 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--drift", choices=("none", "headers"), default="none")
     s.add_argument("--js-only-profiles", type=_fraction, default=0.0)
     s.add_argument("--broken-profiles", type=_fraction, default=0.0)
+    s.add_argument("--no-boundary-columns", type=_classes, default=frozenset(), help=NO_BOUNDARIES_HELP)
+    _time_args(s)
     t = sub.add_parser("truth", help="write DIR/<table>.jsonl ground truth")
     t.add_argument("--players", type=_positive, default=3000)
     t.add_argument("--seed", type=int, default=7)
     t.add_argument("--out", type=Path, required=True)
+    t.add_argument("--no-boundary-columns", type=_classes, default=frozenset(), help=NO_BOUNDARIES_HELP)
+    _time_args(t)
+    i = sub.add_parser("info", help="print one JSON line describing the world (dates, size, pace)")
+    i.add_argument("--players", type=_positive, default=3000)
+    i.add_argument("--seed", type=int, default=7)
+    _time_args(i)
     return ap
 
 
@@ -65,8 +118,15 @@ async def _serve(args: argparse.Namespace) -> None:
         drift=args.drift,
         js_only_profiles=args.js_only_profiles,
         broken_profiles=args.broken_profiles,
+        no_boundaries=args.no_boundary_columns,
+        as_of=args.as_of,
+        corrections=args.corrections,
     )
-    rep = Replica(opts)
+    try:
+        rep = Replica(opts)
+    except ValueError as exc:  # a day outside the world: one line, before the port is bound
+        print(f"python -m replica serve: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
     gc.freeze()  # the model lives as long as the server: keep the collector from rescanning it
     runner = web.AppRunner(rep.app(), access_log=None, handle_signals=False)
     await runner.setup()
@@ -81,8 +141,8 @@ async def _serve(args: argparse.Namespace) -> None:
     # aggregate every results list in the background: the site already answers (lazily) meanwhile
     warm = loop.run_in_executor(None, rep.site.warm)
     print(
-        f"replica: {args.players} players, seed {args.seed}, {len(rep.model.matches)} matches, ready in "
-        f"{time.monotonic() - t0:.1f}s",
+        f"replica: {args.players} players, seed {args.seed}, {rep.model.last_match_idx + 1} matches"
+        f"{f' as of {args.as_of}' if args.as_of else ''}, ready in {time.monotonic() - t0:.1f}s",
         file=sys.stderr,
         flush=True,
     )
@@ -91,15 +151,34 @@ async def _serve(args: argparse.Namespace) -> None:
     await warm
 
 
+def _model(args: argparse.Namespace):
+    """The world of (players, seed) as of `--as-of` with `--corrections`; exits 2 with one line when the day is
+    outside the world."""
+    from replica import timeline
+    from replica.model import Model
+
+    try:
+        return timeline.as_of(Model(args.players, args.seed), args.as_of, args.corrections)
+    except ValueError as exc:
+        print(f"python -m replica {args.command}: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "serve":
         asyncio.run(_serve(args))
         return 0
-    from replica.model import Model
+    if args.command == "info":
+        import json
+
+        from replica.timeline import info
+
+        print(json.dumps(info(_model(args)), sort_keys=True))
+        return 0
     from replica.truth import write_truth
 
-    counts = write_truth(Model(args.players, args.seed), args.out)
+    counts = write_truth(_model(args), args.out, no_boundaries=args.no_boundary_columns)
     for table, n in counts.items():
         print(f"{table}: {n} rows -> {args.out / (table + '.jsonl')}")
     return 0

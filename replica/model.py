@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from cricket_contract.teams import country_of, side_of_nation, team
 from cricket_contract.vocabulary import MEN_CLASSES, TEST_CLASSES, WOMEN_CLASSES
 from replica import world as W
 
@@ -87,26 +88,43 @@ class Match:
 
 
 class Teams:
-    """Every side the replica knows: men's and women's country sides and composite XIs."""
+    """Every side the replica knows: men's and women's country sides and composite XIs.
+
+    Ids, codes and opposition texts are those of cricket_contract/teams.csv: a side's player-cell code depends on
+    the year (W.ERA_CODES), its Opposition text is the first one the file lists that a source shows.
+    """
 
     def __init__(self) -> None:
-        self.abbr: list[str] = []
-        self.name: list[str] = []  # "Australia" (opposition label; women's sides use the country name too)
+        self.team_id: list[str] = []  # canonical id (the truth's `country` and `opposition`)
+        self.name: list[str] = []  # the side's name, "Australia" / "Australia Women"
+        self.opposition: list[str] = []  # Opposition cell without "v ": "U.A.E.", "Bdesh Wmn"
         self.country: list[int] = []  # country index or -1 for composites
         self.gender: list[str] = []
+        self._codes: list[tuple[str, str]] = []  # (code before W.SPELLING_YEAR, code from then on)
         for ci, c in enumerate(W.COUNTRIES):
             for g in ("M", "F"):
                 if any(cl in c.starts for cl in (MEN_CLASSES if g == "M" else WOMEN_CLASSES)):
-                    self.abbr.append(c.abbr if g == "M" else f"{c.abbr}-W")
-                    self.name.append(c.name)
-                    self.country.append(ci)
-                    self.gender.append(g)
-        for ab, nm in W.COMPOSITE_NAMES.items():
-            self.abbr.append(ab)
-            self.name.append(nm)
-            self.country.append(-1)
-            self.gender.append("M")
-        self.index = {a: i for i, a in enumerate(self.abbr)}
+                    self._add(c.abbr if g == "M" else f"{c.abbr}-W", ci, g)
+        for tid in W.COMPOSITE_IDS:
+            self._add(tid, -1, "F" if tid.endswith("-W") else "M")
+        self.index = {a: i for i, a in enumerate(self.team_id)}
+
+    def _add(self, tid: str, ci: int, gender: str) -> None:
+        t = team(tid)
+        seen = [c for c in t.player_codes if c not in t.inferred] or list(t.player_codes)
+        codes = W.ERA_CODES.get(tid, (seen[0], seen[0]))
+        opp = [o for o in t.opposition if o not in t.inferred] or list(t.opposition)
+        self.team_id.append(tid)
+        self.name.append(t.name)
+        self.opposition.append(opp[0])
+        self.country.append(ci)
+        self.gender.append(gender)
+        self._codes.append(codes)
+
+    def code(self, t: int, year: int) -> str:
+        """The side's code in a player cell of a row (or career) of `year`."""
+        old, new = self._codes[t]
+        return old if year < W.SPELLING_YEAR else new
 
     def of_country(self, ci: int, gender: str) -> int:
         ab = W.COUNTRIES[ci].abbr
@@ -175,7 +193,11 @@ class Model:
         for cls, (_fmt, gender, _lab) in W.CLASS_INFO.items():
             first = min(c.starts[cls] for c in W.COUNTRIES if cls in c.starts)
             for year in range(first, LAST_DATE.year + 1):
-                elig = [ci for ci, c in enumerate(W.COUNTRIES) if c.starts.get(cls, 9999) <= year]
+                elig = [
+                    ci
+                    for ci, c in enumerate(W.COUNTRIES)
+                    if c.starts.get(cls, 9999) <= year <= c.ends.get(cls, 9999)
+                ]
                 if len(elig) < 2:
                     continue
                 lam = _rate(cls, year) * (0.37 if year == LAST_DATE.year else 1.0)
@@ -189,6 +211,11 @@ class Model:
                         host = rng.choice(elig)
                     else:
                         host = a if rng.random() < 0.5 else b
+                    if not W.COUNTRIES[host].hosts:  # a touring side: the other side hosts, else England
+                        other = b if host == a else a
+                        host = (
+                            other if W.COUNTRIES[other].hosts else W.COUNTRIES.index(W.COUNTRY_BY_ABBR["ENG"])
+                        )
                     hc = W.COUNTRIES[host]
                     month = rng.choice(MONTHS_NORTH if hc.north else MONTHS_SOUTH)
                     d = dt.date(year, month, rng.randint(1, 28))
@@ -196,35 +223,44 @@ class Model:
                         d = dt.date(year, rng.randint(1, 4), rng.randint(1, 28))
                     ta, tb = T.of_country(a, gender), T.of_country(b, gender)
                     matches.append(Match(0, cls, d, (ta, tb), host, rng.choice(hc.grounds)))
-        # composite sides (ICC World XI, Asia XI, Africa XI)
-        self.composite_matches: list[tuple[int, tuple[str, ...]]] = []
+        # composite sides (ICC World XI, World XI, Asia XI, Africa XI, International XI Women)
+        self.composite_matches: list[tuple[int, int, tuple[str, ...]]] = []  # (match, side, sides drawn from)
         pairs = list(W.COMPOSITE_MATCHES)
-        for i, (ab, _nm, cls, year, month, pool) in enumerate(pairs):
-            if ab == "Asia":  # Afro-Asia Cup: Asia v Africa, paired with the previous entry
-                opp = T.index["AFR"]
+        for i, (tid, cls, year, month, pool) in enumerate(pairs):
+            if tid == "ASIA-XI":  # Afro-Asia Cup: Asia v Africa, paired with the previous entry
+                opp = T.index["AFR-XI"]
                 host = W.COUNTRY_BY_ABBR["SA" if year == 2005 else "IND"]
                 hi = W.COUNTRIES.index(host)
                 for j in range(3 if year == 2007 else 2):
                     d = dt.date(year, month, 6 + 3 * j)
-                    m = Match(0, cls, d, (T.index["Asia"], opp), hi, rng.choice(host.grounds))
+                    m = Match(0, cls, d, (T.index["ASIA-XI"], opp), hi, rng.choice(host.grounds))
                     matches.append(m)
-                    self.composite_matches.append((len(matches) - 1, pool + pairs[i - 1][5]))
+                    self.composite_matches.append((len(matches) - 1, 0, pool))
+                    self.composite_matches.append((len(matches) - 1, 1, pairs[i - 1][4]))
                 continue
-            if ab == "AFR":
+            if tid == "AFR-XI":
                 continue
-            opp_c = {1: "AUS", 2: "AUS", 3: "WI"}[cls]
-            hc = W.COUNTRY_BY_ABBR["AUS" if cls != 3 else "ENG"]
-            d = dt.date(
-                year, month, 5 + 4 * sum(1 for x in matches if x.teams[0] == T.index["ICC"] and x.cls == cls)
-            )
+            opp_id, host_abbr = W.COMPOSITE_OPPONENT[(tid, cls)]
+            if tid == "WORLD-XI" and year == 2018:
+                opp_id, host_abbr = "WI", "ENG"  # the hurricane-relief T20I at Lord's
+            hc = W.COUNTRY_BY_ABBR[host_abbr]
+            n = sum(1 for x in matches if x.teams[0] == T.index[tid] and x.cls == cls and x.date.year == year)
+            d = dt.date(year, month, 5 + 4 * n)
             m = Match(
-                0, cls, d, (T.index["ICC"], T.index[opp_c]), W.COUNTRIES.index(hc), rng.choice(hc.grounds)
+                0, cls, d, (T.index[tid], T.index[opp_id]), W.COUNTRIES.index(hc), rng.choice(hc.grounds)
             )
             matches.append(m)
-            self.composite_matches.append((len(matches) - 1, pool))
+            self.composite_matches.append((len(matches) - 1, 0, pool))
+        # fixed fixtures of the sides that played one tournament (East Africa 1975, the 1973 women's World Cup)
+        for cls, year, month, day, a, b in W.FIXTURES:
+            hc = W.COUNTRY_BY_ABBR["ENG"]
+            teams = (T.index[a], T.index[b])
+            matches.append(
+                Match(0, cls, dt.date(year, month, day), teams, W.COUNTRIES.index(hc), rng.choice(hc.grounds))
+            )
         order = sorted(range(len(matches)), key=lambda i: (matches[i].date, matches[i].cls, i))
         remap = {old: new for new, old in enumerate(order)}
-        self.composite_matches = [(remap[i], pool) for i, pool in self.composite_matches]
+        self.composite_matches = [(remap[i], side, pool) for i, side, pool in self.composite_matches]
         self.matches = [matches[i] for i in order]
         counters: dict[int, int] = {}
         mid = 62_000
@@ -260,6 +296,13 @@ class Model:
         order = sorted(alloc, key=lambda t: (-frac[t], t))
         for i in range(N - sum(alloc.values())):
             alloc[order[i % len(order)]] += 1
+        # every side that plays has a player of its own when there are enough to go round (the rare spellings
+        # of one-tournament sides show up in small worlds too); the busiest sides give them up
+        if N >= 4 * len(alloc):
+            for t in sorted(alloc):
+                if alloc[t] == 0:
+                    alloc[max(alloc, key=lambda x: (alloc[x], -x))] -= 1
+                    alloc[t] = 1
 
         ids = self.nrng.choice(np.arange(100_000, 1_000_000), size=N, replace=False)
         self.pid = ids.astype(np.int64)
@@ -313,7 +356,7 @@ class Model:
             t = self.p_team[p]
             cands = [
                 x
-                for x in range(len(T.abbr))
+                for x in range(len(T.team_id))
                 if T.gender[x] == "M" and T.country[x] >= 0 and x != t and x in team_matches
             ]
             other = rng.choice(cands)
@@ -460,7 +503,7 @@ class Model:
                 continue
             forced.setdefault((a, side), []).append(p)
         self._forced = forced
-        self._comp = dict(self.composite_matches)
+        self._comp = {(i, side): pool for i, side, pool in self.composite_matches}
         T = self.teams
         B: list[int] = []
         BW: list[int] = []
@@ -473,7 +516,7 @@ class Model:
                 extra: list[int] = []
                 t = m.teams[s]
                 if T.country[t] < 0:  # composite: the best active players of the countries it draws on
-                    extra = self._composite_cands(m, self._comp.get(m.idx, ()))
+                    extra = self._composite_cands(m, self._comp.get((m.idx, s), ()))
                 xi, roles, sub = self._xi(m, s, self._forced.get((m.idx, s), []), extra, rng)
                 sides.append((xi, roles, sub))
             if any(p >= 0 for xi, _r, sub in sides for p in xi) or any(
@@ -485,18 +528,24 @@ class Model:
         self._rows = (B, BW, F)
 
     def _composite_cands(self, m: Match, countries: tuple[str, ...]) -> list[int]:
+        """The best active players of the sides a composite draws on: of the match's class first, then (for the
+        early women's XIs, whose class had few players yet) of the other classes of the same gender."""
         T = self.teams
         d = m.date.toordinal()
         best: list[tuple[float, int]] = []
-        for ab in countries:
-            t = T.index.get(ab)
-            arr = self.pool_arr.get((t, m.cls)) if t is not None else None
-            if arr is None:
-                continue
-            ps, st, en, pr = arr
-            mask = (st <= d) & (en >= d)
-            best.extend((float(x), int(p)) for x, p in zip(pr[mask], ps[mask], strict=False))
-        best.sort(reverse=True)
+        same_gender = WOMEN_CLASSES if m.cls in WOMEN_CLASSES else MEN_CLASSES
+        for cl in (m.cls, *(c for c in same_gender if c != m.cls)):
+            for ab in countries:
+                t = T.index.get(ab)
+                arr = self.pool_arr.get((t, cl)) if t is not None else None
+                if arr is None:
+                    continue
+                ps, st, en, pr = arr
+                mask = (st <= d) & (en >= d)
+                best.extend((float(x), int(p)) for x, p in zip(pr[mask], ps[mask], strict=False))
+            if len({p for _x, p in best}) >= 11:
+                break
+        best = sorted(set(best), reverse=True)
         return [p for _x, p in best[:16]]
 
     def _play(self, m: Match, sides, B, BW, F, rng: random.Random) -> None:
@@ -807,7 +856,6 @@ class Model:
 
     # ------------------------------------------------------------------ finish: arrays, identities
     def _finish(self) -> None:
-        T = self.teams
         M = self.matches
         self.m_cls = np.array([m.cls for m in M], dtype=np.int8)
         self.m_date = np.array([m.date.toordinal() for m in M], dtype=np.int32)
@@ -828,6 +876,20 @@ class Model:
             tabs.append(tab)
         self.B, self.BW, self.F = tabs
         del self._rows
+        # the world as of its last day (replica.timeline shows it as of an earlier one): the last match started
+        # by then (the pages' "recent matches" footer) and the corrections made by then, (type, row, column, old,
+        # new) each
+        self.as_of: dt.date | None = None
+        self.last_match_idx = len(M) - 1
+        self.corrections: list[tuple[str, int, str, int, int]] = []
+        self.corrections_per_week = 0
+        self.derive_sides()
+        self._identities()
+
+    def derive_sides(self, until: dt.date | None = None) -> None:
+        """What the row tables say of each player: who has played, the sides of the career lists' player cell
+        (codes of the player's last year, no later than `until`) and the country the contract makes of them."""
+        T = self.teams
         # players who never got a game (their anchor went to a switcher's other side) are kept out of
         # every list, as they would be on the real site; the rest form the published population
         played = np.zeros(self.n, dtype=bool)
@@ -840,16 +902,21 @@ class Model:
             teams_of[p].add(t)
         for p, t in zip(self.B["p"].tolist(), self.B["tm"].tolist(), strict=False):
             teams_of[p].add(t)
-        self.p_teams: list[tuple[str, ...]] = []
+        # the career lists' cell: every side, in the site's order (alphabetical by the code shown), with the
+        # codes of the player's last year; `country` is what the contract's teams make of it
+        self.p_side_sets = teams_of
+        self.p_teams: list[tuple[str, ...]] = []  # codes as the career lists' player cell shows them
+        self.p_team_ids: list[tuple[str, ...]] = []  # the same sides' canonical ids
         self.p_country: list[str] = []
         self.p_gender: list[str] = []
         for p in range(self.n):
-            ab = sorted((T.abbr[t] for t in teams_of[p]), key=str.lower) or [T.abbr[self.p_team[p]]]
-            self.p_teams.append(tuple(ab))
+            sides = teams_of[p] or {self.p_team[p]}
+            year = self.p_end[p].year if until is None else min(self.p_end[p], until).year
+            shown = sorted(((T.code(t, year), t) for t in sides), key=lambda x: x[0].lower())
+            self.p_teams.append(tuple(c for c, _t in shown))
+            self.p_team_ids.append(tuple(T.team_id[t] for _c, t in shown))
             self.p_gender.append(T.gender[self.p_team[p]])
-            real = [a for a in ab if T.country[T.index[a]] >= 0]
-            self.p_country.append((real[0] if real else T.abbr[self.p_team[p]]).removesuffix("-W"))
-        self._identities()
+            self.p_country.append(country_of(self.p_teams[p]) or T.team_id[self.p_team[p]])
 
     def _identities(self) -> None:
         rng = random.Random(self.seed * 7919 + 17)
@@ -900,5 +967,27 @@ class Model:
     def role_name(self, p: int) -> str:
         return ROLES[self.p_role[p]][0]
 
+    def nation_of(self, p: int) -> W.Country:
+        """The country of the player's first side (name pools, profiles)."""
+        return W.COUNTRIES[self.teams.country[self.p_team[p]]]
+
+    def profile_country(self, p: int) -> str:
+        """The country a profile names: the men's code of the player's country whatever the gender (as the athlete
+        JSON names a woman's country by the men's id); a side that is not its country's member side (Young England
+        Women, Jamaica Women) by its own id."""
+        t = team(self.p_country[p])
+        men = side_of_nation(t.nation, "male") if t.nation else None
+        member = side_of_nation(t.nation, t.gender) if t.nation else None
+        return men.team_id if men is not None and member is t else t.team_id
+
     def player_cell(self, p: int) -> str:
+        """The player cell of career lists: every side the player appeared for."""
         return f"{self.p_name[p]} ({'/'.join(self.p_teams[p])})"
+
+    def innings_cell(self, p: int, t: int, year: int) -> str:
+        """The player cell of an innings row: only the side of that innings (`JH Kallis (Afr)`, real 2017 lists)."""
+        return f"{self.p_name[p]} ({self.teams.code(t, year)})"
+
+    def row_country(self, p: int, t: int) -> str:
+        """The `country` of an innings row: the side the player played for, or his country for a composite."""
+        return self.p_country[p] if self.teams.country[t] < 0 else self.teams.team_id[t]

@@ -15,8 +15,20 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cricket_contract.columns import list_headers, player_page_headers
-from cricket_contract.vocabulary import CLASSES_OF_QUERY_CLASS, PAGE_SIZES, QUERY_CLASSES, TYPES
+from cricket_contract.columns import (
+    columns,
+    list_headers,
+    player_innings_headers,
+    player_page_headers,
+    with_untitled,
+)
+from cricket_contract.vocabulary import (
+    CLASSES_OF_QUERY_CLASS,
+    PAGE_SIZES,
+    QUERY_CLASSES,
+    TYPES,
+    WOMEN_CLASSES,
+)
 from replica import world as W
 from replica.model import DISMISSALS, PART_TEXT, PLAYED, Model, season_label
 from replica.stats import (
@@ -110,11 +122,18 @@ INNINGS_TITLES = {
 
 # The columns every page shows come from the one column map (cricket_contract.columns).
 INN_COLS = {t: list_headers(1, t, "innings") for t in TYPES}
+# the cells of an innings row after the player cell, the untitled spacer included (the match link is apart)
+INN_ROW = {t: with_untitled(INN_COLS[t], "innings")[:-1] for t in TYPES}
+OWN_INN_COLS = {t: with_untitled(player_innings_headers(t), "innings")[:-1] for t in TYPES}
 INN_FIELDS = {
-    "batting": ("p", "part", "m", "opp", "inn", "pos", "runs", "no", "bf", "mins", "f4", "f6", "dis"),
-    "bowling": ("p", "part", "m", "opp", "inn", "pos", "balls", "mdns", "runs", "wkts"),
-    "fielding": ("p", "part", "m", "opp", "inn", "ct", "st", "ctwk"),
+    "batting": ("p", "part", "m", "tm", "opp", "inn", "pos", "runs", "no", "bf", "mins", "f4", "f6", "dis"),
+    "bowling": ("p", "part", "m", "tm", "opp", "inn", "pos", "balls", "mdns", "runs", "wkts"),
+    "fielding": ("p", "part", "m", "tm", "opp", "inn", "ct", "st", "ctwk"),
 }
+# Results lists whose averages and rates keep two decimals ("30.00", as the real 2017 women's lists); the
+# men's lists and player pages drop trailing zeros ("104", "0.5", as the real 2017 men's ODI list and 2026 pages).
+FIXED_DECIMAL_CLASSES = frozenset(WOMEN_CLASSES)
+
 # `--drift headers`: the renamed headers (every page kind loses at least one header its parser expects)
 DRIFT = {"Ave": "Avg", "D/I": "Dis/Inn", "Start Date": "Match Date"}
 CLASS_SET = CLASSES_OF_QUERY_CLASS
@@ -128,14 +147,32 @@ def ordinal(n: int) -> str:
     return f"{n}{suffix}"
 
 
-def career_cols(typ: str, cls: int, results_list: bool) -> tuple[str, ...]:
-    """A results list's columns, or a player page's (which show every column a class 11 page can have)."""
-    return list_headers(cls, typ, "career") if results_list else player_page_headers(cls, typ)
+def career_cols(
+    typ: str, cls: int, results_list: bool, no_boundaries: frozenset[int] = frozenset()
+) -> tuple[str, ...]:
+    """A results list's columns, or a player page's (which show every column a class 11 page can have).
+
+    Lists of `no_boundaries` classes leave out the columns the map says some lists lack (`4s`, `6s`: a real
+    2019 ODI career list had neither; which real lists omit them, and why, is not known).
+    """
+    if not results_list:
+        return player_page_headers(cls, typ)
+    cols = list_headers(cls, typ, "career")
+    if cls in no_boundaries:
+        sometimes = {c.header for c in columns("career", typ) if c.sometimes}
+        cols = tuple(c for c in cols if c not in sometimes)
+    return cols
 
 
 def date_text(ordinal_: int) -> str:
     d = dt.date.fromordinal(ordinal_)
     return f"{d.day} {MONTHS[d.month - 1]} {d.year}"
+
+
+def span_text(ordinal_: int) -> str:
+    """A span filter's date as the site's query menu writes it: `01+Jan+2020`."""
+    d = dt.date.fromordinal(ordinal_)
+    return f"{d.day:02d}+{MONTHS[d.month - 1]}+{d.year}"
 
 
 def esc(s: str) -> str:
@@ -206,7 +243,7 @@ _FOOT = """          <table class="engineTable" style="margin:0px;">
 """
 
 
-def _query_tables(typ: str, view_text: str, back_href: str) -> str:
+def _query_tables(typ: str, view_text: str, back_href: str, ordered: str = "default (ascending)") -> str:
     return f"""          <table class="engineTable" style="margin:0px;">
 
             <tr class="data2">
@@ -229,7 +266,7 @@ def _query_tables(typ: str, view_text: str, back_href: str) -> str:
             </tr>
             <tr class="data2">
               <td class="left">
-                <b>Ordered by</b>&nbsp;default (ascending)
+                <b>Ordered by</b>&nbsp;{ordered}
 
               </td>
             </tr>
@@ -249,6 +286,62 @@ def _query_tables(typ: str, view_text: str, back_href: str) -> str:
 """
 
 
+@dataclass(frozen=True)
+class ListQuery:
+    """A results list's date filter and order (`spanmin1=…;spanmax1=…;spanval1=span`, `orderby=start`,
+    `orderbyad=reverse`): matches that started in [first, last] (date ordinals, either end open), by start date."""
+
+    first: int | None = None
+    last: int | None = None
+    by_start: bool = False
+    reverse: bool = False
+
+    @property
+    def filtered(self) -> bool:
+        return self.first is not None or self.last is not None
+
+    def params(self) -> str:
+        """The query's own parameters, `;`-joined with a leading `;` ("" for the default list)."""
+        out = []
+        if self.first is not None:
+            out.append(f"spanmin1={span_text(self.first)}")
+        if self.last is not None:
+            out.append(f"spanmax1={span_text(self.last)}")
+        if self.filtered:
+            out.append("spanval1=span")
+        if self.by_start:
+            out.append("orderby=start")
+        if self.reverse:
+            out.append("orderbyad=reverse")
+        return "".join(";" + x for x in out)
+
+    def ordered(self) -> str:
+        """The "Ordered by" line of the page."""
+        what = "start date" if self.by_start else "default"
+        return f"{what} ({'descending' if self.reverse else 'ascending'})"
+
+    def keep(self, dates: np.ndarray) -> np.ndarray:
+        """Mask of the rows whose match started within the span."""
+        ok = np.ones(len(dates), dtype=bool)
+        if self.first is not None:
+            ok &= dates >= self.first
+        if self.last is not None:
+            ok &= dates <= self.last
+        return ok
+
+    def order(self, default: np.ndarray, key: np.ndarray) -> np.ndarray:
+        """`default` (row indices in the list's default order) sorted by `key[default]` when ordered by start date
+        (ties keep the default order); `orderbyad=reverse` turns the primary order round."""
+        if self.by_start:
+            k = key[default].astype(np.int64)
+            return default[np.argsort(-k if self.reverse else k, kind="stable")]
+        return default[::-1].copy() if self.reverse else default
+
+
+DEFAULT_QUERY = ListQuery()
+FILTERED_CACHE = 256  # filtered or re-ordered lists kept (each a small index array)
+
+
 @dataclass
 class Career:
     """Aggregates of one (class, type) for every player with a row, plus the list order."""
@@ -262,12 +355,15 @@ class Career:
 class Site:
     """Renders pages from a Model; thread-safe lazy caches of aggregates and sort orders."""
 
-    def __init__(self, model: Model, drift: bool = False) -> None:
+    def __init__(
+        self, model: Model, drift: bool = False, no_boundaries: frozenset[int] = frozenset()
+    ) -> None:
         self.m = model
         self.drift = drift
+        self.no_boundaries = frozenset(no_boundaries)
         self._lock = threading.Lock()
-        self._careers: dict[tuple[int, str], Career] = {}
-        self._innings_order: dict[tuple[int, str], np.ndarray] = {}
+        self._careers: dict[tuple, Career] = {}
+        self._innings_order: dict[tuple, np.ndarray] = {}
         M = model.matches
         self.m_year = model.m_year.astype(np.int64)
         self.nm = len(M)
@@ -290,7 +386,7 @@ class Site:
             order = np.argsort(tab["p"], kind="stable")
             bounds = np.searchsorted(tab["p"][order], np.arange(model.n + 1))
             self._by_player[typ] = (order, bounds)
-        self.last_match = M[-1]
+        self.last_match = M[model.last_match_idx]
         self._player_tds: dict[int, str] = {}
         self._tails: dict[tuple[int, int, int], str] = {}
 
@@ -320,15 +416,31 @@ class Site:
         with self._lock:
             value = cache.get(key)
             if value is None:
+                if len(key) > 2:  # a filtered or re-ordered list: keep only the newest few
+                    extra = [k for k in cache if len(k) > 2]
+                    for k in extra[: max(0, len(extra) - FILTERED_CACHE + 1)]:
+                        del cache[k]
                 value = cache[key] = build()
         return value
 
-    def career(self, cls: int, typ: str) -> Career:
-        return self._once(self._careers, (cls, typ), lambda: self._build_career(cls, typ))
+    def career(self, cls: int, typ: str, query: ListQuery = DEFAULT_QUERY) -> Career:
+        if query == DEFAULT_QUERY:
+            return self._once(self._careers, (cls, typ), lambda: self._build_career(cls, typ))
+        default = None if query.filtered else self.career(cls, typ)  # built outside the lock it would need
+        return self._once(
+            self._careers, (cls, typ, query), lambda: self._query_career(cls, typ, query, default)
+        )
 
-    def _build_career(self, cls: int, typ: str) -> Career:
+    def _query_career(self, cls: int, typ: str, query: ListQuery, default: Career | None) -> Career:
+        """A career list over the span's matches (aggregated over them, as the real site does), in its order."""
+        car = default or self._build_career(cls, typ, query)
+        return Career(car.players, car.agg, query.order(car.order, car.agg["start"]))
+
+    def _build_career(self, cls: int, typ: str, query: ListQuery = DEFAULT_QUERY) -> Career:
         tab = self.tabs[typ]
         idx = self.rows_of(typ, CLASS_SET.get(cls, (cls,)))
+        if query.filtered:
+            idx = idx[query.keep(tab["date"][idx])]
         players, g = np.unique(tab["p"][idx], return_inverse=True)
         agg = AGG[typ](tab, idx, g, len(players), self.nm, self.m_year[tab["m"]])
         names = np.array([self.m.p_name[p] for p in players], dtype=object)
@@ -349,17 +461,20 @@ class Site:
         return Career(players, agg, order)
 
     # ------------------------------------------------------------------ results lists
-    def results_page(self, cls: int, typ: str, view: str, page: int, size: int) -> str:
+    def results_page(
+        self, cls: int, typ: str, view: str, page: int, size: int, query: ListQuery = DEFAULT_QUERY
+    ) -> str:
         if view == "innings":
-            order = self.innings_order(cls, typ)
+            order = self.innings_order(cls, typ, query)
             total = len(order)
         else:
-            car = self.career(cls, typ)
+            car = self.career(cls, typ, query)
             total = len(car.order)
         pages = max(1, -(-total // size))
         base = f"/ci/engine/stats/index.html?class={cls};template=results;type={typ}"
         if view == "innings":
             base += ";view=innings"
+        base += query.params()
         title = f"{typ.capitalize()} records | {W.CLASS_TITLE[cls]} | Cricinfo Statsguru | ESPNcricinfo.com"
         out = [
             _HEAD.format(
@@ -371,6 +486,7 @@ class Site:
                 typ,
                 "innings by innings list" if view == "innings" else "overall figures",
                 f"/ci/engine/stats/index.html?class={cls};type={typ}",
+                query.ordered(),
             ),
         ]
         caption = "Innings by innings list" if view == "innings" else "Overall figures"
@@ -383,20 +499,22 @@ class Site:
             )
         else:
             end = min(total, start + size)
-            cols = INN_COLS[typ] if view == "innings" else career_cols(typ, cls, True)
+            cols = INN_ROW[typ] if view == "innings" else career_cols(typ, cls, True, self.no_boundaries)
             out.append(self._pagination(base, page, pages, size, start, end, total, len(cols) + 2))
             out.append(f'          <table class="engineTable">\n            <caption>{caption}</caption>\n')
             out.append(self._results_head(typ, cols, view))
             out.append("            <tbody>\n")
             if view == "innings":
-                out.extend(self.innings_rows_html(typ, order[start:end]))
+                out.extend(self.innings_rows_html(typ, order[start:end], cls))
             else:
-                rows = self._career_rows_html(cls, typ)
+                rows = self._career_rows_html(cls, typ, query)
                 out.extend(rows[start:end])
             out.append("            </tbody>\n          </table>\n")
         out.append(
             _FOOT.format(
-                last_id=self.last_match.match_id, last_label=self.m_label[-1], omni="statsguru results"
+                last_id=self.last_match.match_id,
+                last_label=self.m_label[self.last_match.idx],
+                omni="statsguru results",
             )
         )
         return "".join(out)
@@ -417,9 +535,12 @@ class Site:
             "          </table>\n"
         )
 
-    def _results_head(self, typ: str, cols: tuple[str, ...], view: str) -> str:
-        th = ['              <th class="left" title="sort by player name">Player</th>\n']
+    def _results_head(self, typ: str, cols: tuple[str, ...], view: str, player: bool = True) -> str:
+        th = ['              <th class="left" title="sort by player name">Player</th>\n'] if player else []
         for c in cols:
+            if not c:  # the untitled spacer after Inns
+                th.append("              <th></th>\n")
+                continue
             title = INNINGS_TITLES.get(c) if view == "innings" else TITLES[typ].get(c)
             if view == "innings" and c == "Pos":
                 title = "batting position" if typ == "batting" else "bowling position"
@@ -441,15 +562,16 @@ class Site:
             f'class="data-link">{esc(self.m.player_cell(p))}</a></td>\n'
         )
 
-    def _career_rows_html(self, cls: int, typ: str) -> list[str]:
-        car = self.career(cls, typ)
+    def _career_rows_html(self, cls: int, typ: str, query: ListQuery = DEFAULT_QUERY) -> list[str]:
+        car = self.career(cls, typ, query)
         if car.rows_html is not None:
             return car.rows_html
-        cols = career_cols(typ, cls, True)
+        cols = career_cols(typ, cls, True, self.no_boundaries)
+        fixed = cls in FIXED_DECIMAL_CLASSES
         rows = []
         for i in car.order:
             p = int(car.players[i])
-            cells = self.cells(typ, car.agg, int(i), p)
+            cells = self.cells(typ, car.agg, int(i), p, fixed)
             rows.append(
                 '              <tr class="data1">\n'
                 + self._player_td(p)
@@ -459,16 +581,28 @@ class Site:
         car.rows_html = rows
         return rows
 
-    def cells(self, typ: str, agg: dict, i: int, p: int) -> dict[str, str]:
+    def cells(self, typ: str, agg: dict, i: int, p: int, fixed: bool = False) -> dict[str, str]:
         if typ == "batting":
-            return batting_cells(agg, i, bool(self.has_bf[p]))
+            return batting_cells(agg, i, bool(self.has_bf[p]), fixed)
         if typ == "bowling":
-            return bowling_cells(agg, i)
-        return fielding_cells(agg, i)
+            return bowling_cells(agg, i, fixed)
+        return fielding_cells(agg, i, fixed)
 
     # ------------------------------------------------------------------ innings view
-    def innings_order(self, cls: int, typ: str) -> np.ndarray:
-        return self._once(self._innings_order, (cls, typ), lambda: self._build_innings_order(cls, typ))
+    def innings_order(self, cls: int, typ: str, query: ListQuery = DEFAULT_QUERY) -> np.ndarray:
+        if query == DEFAULT_QUERY:
+            return self._once(self._innings_order, (cls, typ), lambda: self._build_innings_order(cls, typ))
+        order = self.innings_order(cls, typ)  # built outside the lock it would need
+        return self._once(
+            self._innings_order, (cls, typ, query), lambda: self._query_innings(typ, query, order)
+        )
+
+    def _query_innings(self, typ: str, query: ListQuery, order: np.ndarray) -> np.ndarray:
+        """An innings list's rows within the span, in the query's order (ties in the default order)."""
+        dates = self.tabs[typ]["date"]
+        if query.filtered:
+            order = order[query.keep(dates[order])]
+        return query.order(order, dates)
 
     def _build_innings_order(self, cls: int, typ: str) -> np.ndarray:
         tab = self.tabs[typ]
@@ -487,14 +621,16 @@ class Site:
             keys = base + (-dis,)
         return idx[np.lexsort(keys)]
 
-    def innings_cells(self, typ: str, r: int) -> dict[str, str]:
+    def innings_cells(self, typ: str, r: int, fixed: bool = False) -> dict[str, str]:
+        """Every cell of innings row `r` by header, `Pos` and `Dismissal` included (a player's own view shows them)."""
         tab = self.tabs[typ]
         p = int(tab["p"][r])
         part = int(tab["part"][r])
         mi = int(tab["m"][r])
         common = {
             "Inns": str(int(tab["inn"][r])),
-            "Opposition": "v " + self.m.teams.name[int(tab["opp"][r])],
+            "": "",
+            "Opposition": "v " + self.m.teams.opposition[int(tab["opp"][r])],
             "Ground": self.m_ground[mi],
             "Start Date": date_text(int(tab["date"][r])),
         }
@@ -512,7 +648,7 @@ class Site:
                     "BF": str(bf) if hb else "-",
                     "4s": str(int(tab["f4"][r])),
                     "6s": str(int(tab["f6"][r])),
-                    "SR": ratio(runs * 100, bf, 2) if hb else "-",
+                    "SR": ratio(runs * 100, bf, 2, fixed) if hb else "-",
                     "Pos": str(int(tab["pos"][r])),
                     "Dismissal": DISMISSALS[int(tab["dis"][r])] if tab["dis"][r] >= 0 else "not out",
                 }
@@ -527,7 +663,7 @@ class Site:
                     "Mdns": str(int(tab["mdns"][r])),
                     "Runs": str(runs),
                     "Wkts": str(int(tab["wkts"][r])),
-                    "Econ": ratio(runs * 6, balls, 2),
+                    "Econ": ratio(runs * 6, balls, 2, fixed),
                     "Pos": str(int(tab["pos"][r])),
                 }
         else:
@@ -546,71 +682,102 @@ class Site:
         d.update(common)
         return d
 
-    def _innings_row(self, typ: str, r: int) -> str:
+    def _innings_row(self, typ: str, r: int, cls: int = 1, own: bool = False) -> str:
+        """One innings row, cell by cell: the reference the vectorised `innings_rows_html` must equal.
+
+        A results list (`own` False) starts with the player cell of that innings' side and has no Pos and
+        Dismissal; a player's own innings view has no player cell and shows both.
+        """
         tab = self.tabs[typ]
         p = int(tab["p"][r])
         mi = int(tab["m"][r])
-        cells = self.innings_cells(typ, r)
+        cells = self.innings_cells(typ, r, fixed=not own and cls in FIXED_DECIMAL_CLASSES)
+        cols = OWN_INN_COLS[typ] if own else INN_ROW[typ]
+        first = "" if own else self._innings_td(p, int(tab["tm"][r]), int(self.m_year[mi]))
         return (
             '              <tr class="data1">\n'
-            + self._player_td(p)
-            + _tds(cells, INN_COLS[typ], typ)
+            + first
+            + _tds(cells, cols, typ)
             + f'                <td nowrap="nowrap"><a href="/ci/engine/match/{self.m_id[mi]}.html" '
             f'title="view the scorecard for this row">{self.m_label[mi]}</a></td>\n'
             "              </tr>\n"
         )
 
-    def innings_rows_html(self, typ: str, rows: np.ndarray) -> list[str]:
-        """Rows of an innings-view page, vectorised over the page's slice (same HTML as `_innings_row`)."""
+    def _innings_td(self, p: int, t: int, year: int) -> str:
+        pid = int(self.m.pid[p])
+        return (
+            f'                <td class="left" nowrap="nowrap"><a href="/ci/content/player/{pid}.html" '
+            f'class="data-link">{esc(self.m.innings_cell(p, t, year))}</a></td>\n'
+        )
+
+    def innings_rows_html(self, typ: str, rows: np.ndarray, cls: int = 1, own: bool = False) -> list[str]:
+        """Rows of an innings page, vectorised over the page's slice (same HTML as `_innings_row`)."""
         tab = self.tabs[typ]
         cols = [tab[k][rows].tolist() for k in INN_FIELDS[typ]]
         hb = self.has_bf[tab["p"][rows]].tolist()
+        years = self.m_year[tab["m"][rows]].tolist()
+        fixed = not own and cls in FIXED_DECIMAL_CLASSES
         ptd, tails = self._player_tds, self._tails
         out = []
         dash = '                <td nowrap="nowrap">-</td>\n'
         pad2 = '                <td class="padDp2" nowrap="nowrap">-</td>\n'
         row0 = '              <tr class="data1">\n'
+
+        def first(p: int, tm: int, year: int) -> str:
+            if own:
+                return ""
+            key = (p, tm, year >= W.SPELLING_YEAR)
+            return ptd.get(key) or ptd.setdefault(key, self._innings_td(p, tm, year))
+
         if typ == "batting":
             dnb_mid = dash * 4 + pad2
-            for (p, part, m, opp, inn, pos, runs, no, bf, mins, f4, f6, dis), known in zip(
-                zip(*cols, strict=True), hb, strict=True
+            for (p, part, m, tm, opp, inn, pos, runs, no, bf, mins, f4, f6, dis), known, year in zip(
+                zip(*cols, strict=True), hb, years, strict=True
             ):
-                td = ptd.get(p) or ptd.setdefault(p, self._player_td(p))
+                td = first(p, tm, year)
                 tail = tails.get((m, opp, inn)) or tails.setdefault((m, opp, inn), self._tail(m, opp, inn))
                 if part != PLAYED:
-                    out.append(
-                        f"{row0}{td}                <td>{PART_TEXT[part]}</td>\n{dnb_mid}"
-                        f"                <td>{pos}</td>\n{dash}{tail}"
-                    )
+                    mid = f"                <td>{pos}</td>\n{dash}" if own else ""
+                    out.append(f"{row0}{td}                <td>{PART_TEXT[part]}</td>\n{dnb_mid}{mid}{tail}")
                     continue
                 if known:
-                    sr = ratio(runs * 100, bf, 2)
+                    sr = ratio(runs * 100, bf, 2, fixed)
                     srtd = f"                <td>{sr}</td>\n" if sr != "-" else pad2
                     mins_bf = f"                <td>{mins}</td>\n                <td>{bf}</td>\n"
                 else:
                     srtd, mins_bf = pad2, dash * 2
+                mid = (
+                    f"                <td>{pos}</td>\n"
+                    f'                <td class="left" nowrap="nowrap">{DISMISSALS[dis] if dis >= 0 else "not out"}</td>\n'
+                    if own
+                    else ""
+                )
                 out.append(
                     f"{row0}{td}                <td>{runs}{'*' if no else ''}</td>\n{mins_bf}"
-                    f"                <td>{f4}</td>\n                <td>{f6}</td>\n{srtd}                <td>{pos}</td>\n"
-                    f'                <td class="left" nowrap="nowrap">{DISMISSALS[dis] if dis >= 0 else "not out"}</td>\n{tail}'
+                    f"                <td>{f4}</td>\n                <td>{f6}</td>\n{srtd}{mid}{tail}"
                 )
         elif typ == "bowling":
-            dnb_mid = dash * 3 + pad2 + dash
-            for p, part, m, opp, inn, pos, balls, mdns, runs, wkts in zip(*cols, strict=True):
-                td = ptd.get(p) or ptd.setdefault(p, self._player_td(p))
+            dnb_mid = dash * 3 + pad2 + (dash if own else "")
+            for (p, part, m, tm, opp, inn, pos, balls, mdns, runs, wkts), year in zip(
+                zip(*cols, strict=True), years, strict=True
+            ):
+                td = first(p, tm, year)
                 tail = tails.get((m, opp, inn)) or tails.setdefault((m, opp, inn), self._tail(m, opp, inn))
                 if part != PLAYED:
                     out.append(f"{row0}{td}                <td>{PART_TEXT[part]}</td>\n{dnb_mid}{tail}")
                     continue
+                mid = f"                <td>{pos}</td>\n" if own else ""
                 out.append(
                     f"{row0}{td}                <td>{balls // 6}.{balls % 6}</td>\n                <td>{mdns}</td>\n"
                     f"                <td>{runs}</td>\n                <td>{wkts}</td>\n"
-                    f"                <td>{ratio(runs * 6, balls, 2)}</td>\n                <td>{pos}</td>\n{tail}"
+                    f"                <td>{ratio(runs * 6, balls, 2, fixed)}</td>\n{mid}{tail}"
                 )
         else:
             dnb_mid = dash * 4
-            for p, part, m, opp, inn, ct, st, wk in zip(*cols, strict=True):
-                td = ptd.get(p) or ptd.setdefault(p, self._player_td(p))
+            for (p, part, m, tm, opp, inn, ct, st, wk), year in zip(
+                zip(*cols, strict=True), years, strict=True
+            ):
+                td = first(p, tm, year)
                 tail = tails.get((m, opp, inn)) or tails.setdefault((m, opp, inn), self._tail(m, opp, inn))
                 if part != PLAYED:
                     out.append(f"{row0}{td}                <td>{PART_TEXT[part]}</td>\n{dnb_mid}{tail}")
@@ -622,10 +789,12 @@ class Site:
         return out
 
     def _tail(self, mi: int, opp: int, inn: int) -> str:
-        """Inns, Opposition, Ground, Start Date and the match link: shared by every row of a match innings."""
+        """Inns, the untitled spacer, Opposition, Ground, Start Date and the match link: shared by every row of a
+        match innings."""
         return (
             f"                <td>{inn}</td>\n"
-            f'                <td class="left" nowrap="nowrap">{esc("v " + self.m.teams.name[opp])}</td>\n'
+            "                <td></td>\n"
+            f'                <td class="left" nowrap="nowrap">{esc("v " + self.m.teams.opposition[opp])}</td>\n'
             f'                <td class="left" nowrap="nowrap">{esc(self.m_ground[mi])}</td>\n'
             f"                <td>{date_text(int(self.m.m_date[mi]))}</td>\n"
             f'                <td nowrap="nowrap"><a href="/ci/engine/match/{self.m_id[mi]}.html" '
@@ -663,7 +832,10 @@ class Site:
             section(fmt, lambda c: W.SUMMARY_LABEL[c], lambda c: c, lambda c: f"class={c}")
         opp = tab["opp"][rows]
         section(
-            opp, lambda t: "v " + T.name[t], lambda t: T.name[t], lambda t: f"opposition={_team_id(T, t)}"
+            opp,
+            lambda t: "v " + T.opposition[t],
+            lambda t: T.opposition[t],
+            lambda t: f"opposition={_team_id(T, t)}",
         )
         host = self.m_host[mm]
         section(
@@ -713,18 +885,8 @@ class Site:
         tab = self.tabs[typ]
         rows = self.player_rows(typ, p, classes)
         cols = career_cols(typ, cls, False)
-        title = f"{typ.capitalize()} records | {W.CLASS_TITLE[cls]} | Cricinfo Statsguru | ESPNcricinfo.com"
         qs = f"class={cls};template=results;type={typ}"
-        out = [
-            _HEAD.format(
-                title=esc(title),
-                crumb_href=f"/ci/engine/player/{pid}.html",
-                crumb=f"Statistics / Statsguru / {esc(m.p_name[p])} / {esc(W.CLASS_TITLE[cls])}",
-            ),
-            self._player_tabs(p, typ),
-            _query_tables(typ, "career summary", f"/ci/engine/player/{pid}.html?class={cls};type={typ}"),
-            "\n",
-        ]
+        out = [self._player_head(p, cls, typ, "career summary")]
         if len(rows) == 0:
             out.append(
                 '          <table class="engineTable">\n            <caption>Career summary</caption>\n'
@@ -810,13 +972,61 @@ class Site:
                     )
                 out.append("            </tbody>\n")
             out.append("          </table>\n")
-        out.append(
-            _FOOT.format(
-                last_id=self.last_match.match_id,
-                last_label=self.m_label[-1],
-                omni=f"{esc(W.CLASS_TITLE[cls])}:{typ.capitalize()} records:{esc(m.p_full[p])}",
+        out.append(self._player_foot(p, cls, typ))
+        return "".join(out)
+
+    def _player_head(
+        self, p: int, cls: int, typ: str, view_text: str, ordered: str = "default (ascending)"
+    ) -> str:
+        """The chrome of a player page above its tables: head, format tabs, the query description."""
+        pid = int(self.m.pid[p])
+        title = f"{typ.capitalize()} records | {W.CLASS_TITLE[cls]} | Cricinfo Statsguru | ESPNcricinfo.com"
+        return "".join(
+            (
+                _HEAD.format(
+                    title=esc(title),
+                    crumb_href=f"/ci/engine/player/{pid}.html",
+                    crumb=f"Statistics / Statsguru / {esc(self.m.p_name[p])} / {esc(W.CLASS_TITLE[cls])}",
+                ),
+                self._player_tabs(p, typ),
+                _query_tables(
+                    typ, view_text, f"/ci/engine/player/{pid}.html?class={cls};type={typ}", ordered
+                ),
+                "\n",
             )
         )
+
+    def _player_foot(self, p: int, cls: int, typ: str) -> str:
+        omni = f"{esc(W.CLASS_TITLE[cls])}:{typ.capitalize()} records:{esc(self.m.p_full[p])}"
+        return _FOOT.format(
+            last_id=self.last_match.match_id, last_label=self.m_label[self.last_match.idx], omni=omni
+        )
+
+    def player_innings_page(self, p: int, cls: int, typ: str, query: ListQuery = DEFAULT_QUERY) -> str:
+        """A player's own innings view (`...?class=C;template=results;type=T;view=innings`): one row per innings
+        in date order, with `Pos` and `Dismissal` (which multi-player lists do not show) and no player column.
+        The span filter and `orderbyad=reverse` apply as on the results lists."""
+        tab = self.tabs[typ]
+        rows = self.player_rows(typ, p, CLASS_SET.get(cls, (cls,)))
+        rows = rows[np.lexsort((tab["inn"][rows], tab["m"][rows], tab["date"][rows]))]
+        if query != DEFAULT_QUERY:
+            rows = query.order(rows[query.keep(tab["date"][rows])], tab["date"])
+        out = [
+            self._player_head(p, cls, typ, "innings by innings list", query.ordered()),
+            '          <table class="engineTable">\n            <caption>Innings by innings list</caption>\n',
+        ]
+        if len(rows) == 0:
+            out.append(
+                '            <tbody>\n              <tr class="data1">\n'
+                f'                <td class="left"><b>{NO_RECORDS}</b></td>\n'
+                "              </tr>\n            </tbody>\n          </table>\n"
+            )
+        else:
+            out.append(self._results_head(typ, OWN_INN_COLS[typ], "innings", player=False))
+            out.append("            <tbody>\n")
+            out.extend(self.innings_rows_html(typ, rows, cls, own=True))
+            out.append("            </tbody>\n          </table>\n")
+        out.append(self._player_foot(p, cls, typ))
         return "".join(out)
 
     def _player_tabs(self, p: int, typ: str) -> str:

@@ -10,6 +10,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+# cricket-scrape settings for crawling our own replica at full speed (the real site keeps the polite defaults)
+FAST_CRAWL = (
+    "-s",
+    "AUTOTHROTTLE_ENABLED=False",
+    "-s",
+    "CONCURRENT_REQUESTS=32",
+    "-s",
+    "CONCURRENT_REQUESTS_PER_DOMAIN=32",
+    "-s",
+    "DOWNLOAD_DELAY=0",
+)
 
 
 @dataclass

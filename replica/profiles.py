@@ -7,7 +7,7 @@ import hashlib
 import html
 import json
 
-from replica import world as W
+from cricket_contract.teams import team_of_code
 from replica.model import Model
 
 # ESPN position codes for the athlete JSON's `position` (name lower-cased = the playing role)
@@ -45,12 +45,9 @@ def fraction_pick(seed: int, pid: int, salt: str, frac: float) -> bool:
     return int.from_bytes(h, "big") / 2**64 < frac
 
 
-def team_long(abbr: str) -> str:
-    if abbr in W.COMPOSITE_NAMES:
-        return W.COMPOSITE_NAMES[abbr]
-    base = abbr.removesuffix("-W")
-    name = W.COUNTRY_BY_ABBR[base].name
-    return f"{name} Women" if abbr.endswith("-W") else name
+def team_long(code: str) -> str:
+    """A side's long name from the code a player cell shows (`Afr` → Africa XI, `IND-W` → India Women)."""
+    return team_of_code(code).name
 
 
 def player_object(m: Model, p: int) -> dict:
@@ -62,7 +59,7 @@ def player_object(m: Model, p: int) -> dict:
     role = m.role_name(p)
     full = m.p_full[p]
     last = full.split(" ")[-1]
-    ctry = W.COUNTRY_BY_ABBR[m.p_country[p]]
+    ctry = m.nation_of(p)
     return {
         "id": m.p_internal[p],
         "objectId": pid,
@@ -98,7 +95,9 @@ def profile_fields(m: Model, p: int) -> dict[str, str]:
         "batting_style": obj["longBattingStyles"][0],
         "bowling_style": obj["longBowlingStyles"][0] if obj["longBowlingStyles"] else "",
         "playing_role": obj["playingRoles"][0],
-        "country": m.p_country[p],
+        "country": m.profile_country(
+            p
+        ),  # the men's code whatever the gender (a woman's IND is IND-W downstream)
         "gender": "male" if m.p_gender[p] == "M" else "female",
         "teams": ", ".join(m.p_teams[p]),
     }
@@ -135,7 +134,7 @@ def profile_page(m: Model, p: int, *, js_only: bool, broken: bool) -> str:
     pid = int(m.pid[p])
     fields = profile_fields(m, p)
     obj = player_object(m, p)
-    title = f"{html.escape(obj['longName'])} Profile - Cricket Player {html.escape(team_long(m.p_country[p]))} | Stats, Records, Video"
+    title = f"{html.escape(obj['longName'])} Profile - Cricket Player {html.escape(m.nation_of(p).name)} | Stats, Records, Video"
     blob = ""
     if broken:
         # the script dies before rendering: the selector never appears and no data is embedded
@@ -227,7 +226,7 @@ def athlete_json(m: Model, p: int, *, sparse: bool = False) -> dict:
     role = m.role_name(p)
     code = _POSITION[role]
     dob = m.p_dob[p].isoformat() + "T00:00Z"
-    ctry = W.COUNTRY_BY_ABBR[m.p_country[p]]
+    ctry = m.nation_of(p)
     base = "http://core.espnuk.org/v2/sports/cricket"
     age = 2026 - m.p_dob[p].year
     doc = {
@@ -279,7 +278,7 @@ def athlete_json(m: Model, p: int, *, sparse: bool = False) -> dict:
             "href": f"https://a.espncdn.com/i/teamlogos/cricket/500/{ctry.team_id}.png",
             "width": 500,
             "height": 500,
-            "alt": m.p_country[p],
+            "alt": m.profile_country(p),
             "rel": ["full", "default"],
         },
         "team": {"$ref": f"{base}/teams/{ctry.team_id}"},

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import hashlib
 import json
 import socket
@@ -14,9 +15,9 @@ from urllib.parse import unquote_plus
 
 from aiohttp import web
 
-from replica import profiles
+from replica import profiles, timeline
 from replica.model import Model
-from replica.pages import DEFAULT_SIZE, RESULT_CLASSES, SIZES, TYPES, Site
+from replica.pages import DEFAULT_SIZE, MONTHS, RESULT_CLASSES, SIZES, TYPES, ListQuery, Site
 
 HTML = "text/html; charset=utf-8"
 
@@ -52,6 +53,9 @@ class Options:
     drift: str = "none"
     js_only_profiles: float = 0.0
     broken_profiles: float = 0.0
+    no_boundaries: frozenset[int] = frozenset()  # career batting lists of these classes without 4s and 6s
+    as_of: dt.date | None = None  # the world as it stood that day (None: its last day)
+    corrections: int = 0  # innings amended each week (replica.timeline)
 
 
 def parse_query(qs: str) -> dict[str, list[str]]:
@@ -63,6 +67,37 @@ def parse_query(qs: str) -> dict[str, list[str]]:
         k, _, v = part.partition("=")
         out.setdefault(unquote_plus(k).lower(), []).append(unquote_plus(v))
     return out
+
+
+def _site_date(text: str) -> int:
+    """`01 Jan 2020` (the span filter's `01+Jan+2020` after unquoting) → a date ordinal; ValueError otherwise."""
+    parts = text.split()
+    if (
+        len(parts) != 3
+        or parts[1][:3].title() not in MONTHS
+        or not parts[0].isdigit()
+        or not parts[2].isdigit()
+    ):
+        raise ValueError(text)
+    return dt.date(int(parts[2]), MONTHS.index(parts[1][:3].title()) + 1, int(parts[0])).toordinal()
+
+
+def list_query(q: dict[str, list[str]]) -> ListQuery:
+    """The date filter and order of a results-list query (the span applies only with `spanval1=span`, as on the
+    site); `web.HTTPBadRequest` for a date it cannot read."""
+    first = last = None
+    if q.get("spanval1", [""])[0] == "span":
+        try:
+            first = _site_date(q["spanmin1"][0]) if q.get("spanmin1", [""])[0] else None
+            last = _site_date(q["spanmax1"][0]) if q.get("spanmax1", [""])[0] else None
+        except ValueError as exc:
+            raise web.HTTPBadRequest(text=f"unreadable span date {exc} (expected e.g. 01+Jan+2020)") from None
+    return ListQuery(
+        first=first,
+        last=last,
+        by_start=q.get("orderby", [""])[0] == "start",
+        reverse=q.get("orderbyad", [""])[0] == "reverse",
+    )
 
 
 class PageCache:
@@ -123,8 +158,9 @@ class Faults:
 class Replica:
     def __init__(self, opts: Options, model: Model | None = None) -> None:
         self.opts = opts
-        self.model = model or Model(opts.players, opts.seed)
-        self.site = Site(self.model, drift=opts.drift == "headers")
+        model = model or Model(opts.players, opts.seed)
+        self.model = timeline.as_of(model, opts.as_of, opts.corrections)
+        self.site = Site(self.model, drift=opts.drift == "headers", no_boundaries=opts.no_boundaries)
         self.cache = PageCache(512 * 1024 * 1024)
         self.faults = Faults(opts.seed, opts.fault_rate)
         self._match_index = {mid: i for i, mid in enumerate(self.site.m_id)}
@@ -201,10 +237,11 @@ class Replica:
             size = DEFAULT_SIZE
         if size not in SIZES:
             size = DEFAULT_SIZE
-        key = ("results", cls, typ, view, page, size)
+        query = list_query(q)
+        key = ("results", cls, typ, view, page, size, query)
         body = self.cache.get(key)
         if body is None:
-            body = self.site.results_page(cls, typ, view, page, size).encode()
+            body = self.site.results_page(cls, typ, view, page, size, query).encode()
             self.cache.put(key, body)
         return web.Response(body=body, content_type="text/html", charset="utf-8")
 
@@ -218,10 +255,15 @@ class Replica:
         typ = q.get("type", ["batting"])[0]
         if cls not in RESULT_CLASSES or typ not in TYPES:
             raise web.HTTPNotFound(text="unknown class or type")
-        key = ("player", p, cls, typ)
+        innings = q.get("view", [""])[0] == "innings" and q.get("template", [""])[0] == "results"
+        query = list_query(q) if innings else None
+        key = ("player", p, cls, typ, innings, query)
         body = self.cache.get(key)
         if body is None:
-            body = self.site.player_page(p, cls, typ).encode()
+            if innings:
+                body = self.site.player_innings_page(p, cls, typ, query).encode()
+            else:
+                body = self.site.player_page(p, cls, typ).encode()
             self.cache.put(key, body)
         return web.Response(body=body, content_type="text/html", charset="utf-8")
 
@@ -255,7 +297,7 @@ class Replica:
         mid = request.match_info["mid"]
         site = self.site
         i = self._match_index.get(int(mid)) if mid.isdigit() else None
-        if i is None:
+        if i is None or i > self.model.last_match_idx:  # not played yet as of the replica's day
             raise web.HTTPNotFound(text="no such match")
         m = self.model.matches[i]
         T = self.model.teams

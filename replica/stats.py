@@ -13,16 +13,19 @@ from replica.model import PLAYED
 # --------------------------------------------------------------------------- formatting (as the site shows)
 
 
-def ratio(num: int, den: int, places: int) -> str:
-    """num/den truncated (not rounded) to `places` decimals, trailing zeros dropped; "-" when den is 0.
+def ratio(num: int, den: int, places: int, fixed: bool = False) -> str:
+    """num/den truncated (not rounded) to `places` decimals; "-" when den is 0. Trailing zeros dropped (2026
+    player pages, the 2017 men's lists: "128", "0.5"), or with `fixed` kept ("30.00", the 2017 women's lists).
 
-    Integer arithmetic, so 585/27 → "21.66" exactly and 0.5 is "0.5", 128.00 is "128".
+    Integer arithmetic, so 585/27 → "21.66" exactly.
     """
     if den <= 0:
         return "-"
     scale = 10**places
     q = (num * scale) // den
     whole, frac = divmod(q, scale)
+    if fixed and places:
+        return f"{whole}.{frac:0{places}d}"
     if frac == 0 or places == 0:
         return str(whole)
     return f"{whole}.{frac:0{places}d}".rstrip("0")
@@ -166,7 +169,7 @@ def _dash_after_mat(cols: tuple[str, ...], a: dict, i: int) -> dict[str, str]:
 _BAT = ("Inns", "NO", "Runs", "HS", "Ave", "BF", "SR", "100", "50", "0", "4s", "6s")
 
 
-def batting_cells(a: dict, i: int, has_bf: bool) -> dict[str, str]:
+def batting_cells(a: dict, i: int, has_bf: bool, fixed: bool = False) -> dict[str, str]:
     inns, no, runs, bf = int(a["inns"][i]), int(a["no"][i]), int(a["runs"][i]), int(a["bf"][i])
     if inns == 0:
         return _dash_after_mat(_BAT, a, i)
@@ -178,9 +181,9 @@ def batting_cells(a: dict, i: int, has_bf: bool) -> dict[str, str]:
         "NO": str(no),
         "Runs": str(runs),
         "HS": f"{hs // 2}{'*' if hs % 2 else ''}",
-        "Ave": ratio(runs, inns - no, 2),
+        "Ave": ratio(runs, inns - no, 2, fixed),
         "BF": str(bf) if has_bf else "-",
-        "SR": ratio(runs * 100, bf, 2) if has_bf else "-",
+        "SR": ratio(runs * 100, bf, 2, fixed) if has_bf else "-",
         "100": str(a["100"][i]),
         "50": str(a["50"][i]),
         "0": str(a["0"][i]),
@@ -218,7 +221,7 @@ def _bb(k: int) -> str:
     return "-" if b is None or b[0] == 0 else f"{b[0]}/{b[1]}"
 
 
-def bowling_cells(a: dict, i: int) -> dict[str, str]:
+def bowling_cells(a: dict, i: int, fixed: bool = False) -> dict[str, str]:
     inns, balls, runs, wk = int(a["inns"][i]), int(a["balls"][i]), int(a["runs"][i]), int(a["wkts"][i])
     if inns == 0:
         cols = ("Inns", "Overs", "Mdns", "Runs", "Wkts", "BBI", "BBM", "Ave", "Econ", "SR", "4", "5", "10")
@@ -233,9 +236,9 @@ def bowling_cells(a: dict, i: int) -> dict[str, str]:
         "Wkts": str(wk),
         "BBI": _bb(int(a["bbi"][i])),
         "BBM": _bb(int(a["bbm"][i])),
-        "Ave": ratio(runs, wk, 2),
-        "Econ": ratio(runs * 6, balls, 2),
-        "SR": ratio(balls, wk, 1),
+        "Ave": ratio(runs, wk, 2, fixed),
+        "Econ": ratio(runs * 6, balls, 2, fixed),
+        "SR": ratio(balls, wk, 1, fixed),
         "4": str(a["4"][i]),
         "5": str(a["5"][i]),
         "10": str(a["10"][i]),
@@ -269,7 +272,7 @@ def bowling_truth(a: dict, i: int, tests: bool) -> dict:
     }
 
 
-def fielding_cells(a: dict, i: int) -> dict[str, str]:
+def fielding_cells(a: dict, i: int, fixed: bool = False) -> dict[str, str]:
     inns, dis = int(a["inns"][i]), int(a["dis"][i])
     if inns == 0:
         return _dash_after_mat(("Inns", "Dis", "Ct", "St", "Ct Wk", "Ct Fi", "MD", "D/I"), a, i)
@@ -285,7 +288,7 @@ def fielding_cells(a: dict, i: int) -> dict[str, str]:
         "Ct Wk": str(a["ctwk"][i]),
         "Ct Fi": str(a["ct"][i] - a["ctwk"][i]),
         "MD": f"{d} ({c}ct {d - c}st)" if d else "0",
-        "D/I": ratio(dis, inns, 3),
+        "D/I": ratio(dis, inns, 3, fixed),
     }
 
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 from collections.abc import Iterator
 from pathlib import Path
 
 from cricket_contract.vocabulary import FORMAT_CLASSES, PLAYED_BY_TYPE, TEST_CLASSES
 from replica import world as W
-from replica.model import DISMISSALS, PART_TRUTH, PLAYED, Model
+from replica.model import PART_TRUTH, PLAYED, Model
 from replica.pages import Site
 from replica.stats import batting_truth, bowling_truth, exact, fielding_truth
 from transform.schemas import TABLES, TRUTH_TABLES
@@ -26,7 +27,7 @@ def players_rows(site: Site) -> Iterator[dict]:
             "name": m.p_name[p],
             "full_name": m.p_full[p],
             "country": m.p_country[p],
-            "teams": list(m.p_teams[p]),
+            "teams": list(m.p_team_ids[p]),  # canonical ids, in the career lists' cell order
             "gender": "male" if m.p_gender[p] == "M" else "female",
             "date_of_birth": m.p_dob[p].isoformat(),
             "batting_style": m.p_batstyle[p][1],
@@ -46,6 +47,8 @@ def career_rows(site: Site, typ: str) -> Iterator[dict]:
             key = {"player_id": int(m.pid[p]), "name": m.p_name[p], "country": m.p_country[p], "format": fmt}
             if typ == "batting":
                 vals = batting_truth(car.agg, i, bool(site.has_bf[p]))
+                if cls in site.no_boundaries:  # the list has no 4s and 6s columns
+                    vals["fours"] = vals["sixes"] = None
             elif typ == "bowling":
                 vals = bowling_truth(car.agg, i, cls in TEST_CLASSES)
             else:
@@ -66,12 +69,12 @@ def innings_rows(site: Site, typ: str) -> Iterator[dict]:
             row = {
                 "player_id": int(m.pid[p]),
                 "name": m.p_name[p],
-                "country": m.p_country[p],
+                "country": m.row_country(p, int(tab["tm"][r])),
                 "format": fmt,
                 "match_id": site.m_id[mi],
                 "match_date": dt.date.fromordinal(int(tab["date"][r])).isoformat(),
                 "innings_number": int(tab["inn"][r]),
-                "opposition": m.teams.name[int(tab["opp"][r])],
+                "opposition": m.teams.team_id[int(tab["opp"][r])],
                 "ground": site.m_ground[mi],
                 "participation": PLAYED_BY_TYPE[typ] if part == PLAYED else PART_TRUTH[part],
             }
@@ -87,8 +90,9 @@ def innings_rows(site: Site, typ: str) -> Iterator[dict]:
                     "fours": int(tab["f4"][r]) if ok else None,
                     "sixes": int(tab["f6"][r]) if ok else None,
                     "strike_rate": exact(runs, bf, 100) if ok and hb else None,
-                    "position": int(tab["pos"][r]),
-                    "dismissal": DISMISSALS[int(tab["dis"][r])] if ok else None,
+                    # results lists show neither (only a player's own innings view does)
+                    "position": None,
+                    "dismissal": None,
                 }
             elif typ == "bowling":
                 balls, runs = int(tab["balls"][r]), int(tab["runs"][r])
@@ -98,7 +102,7 @@ def innings_rows(site: Site, typ: str) -> Iterator[dict]:
                     "runs_conceded": runs if ok else None,
                     "wickets": int(tab["wkts"][r]) if ok else None,
                     "economy": exact(runs, balls, 6) if ok else None,
-                    "position": int(tab["pos"][r]) if ok else None,
+                    "position": None,
                 }
             else:
                 ct, st, wk = int(tab["ct"][r]), int(tab["st"][r]), int(tab["ctwk"][r])
@@ -119,10 +123,11 @@ def table_rows(site: Site, table: str) -> Iterator[dict]:
     return career_rows(site, kind) if what == "career" else innings_rows(site, kind)
 
 
-def write_truth(model: Model, out: Path) -> dict[str, int]:
-    """Write DIR/<table>.jsonl for every table in TRUTH_TABLES; returns row counts."""
+def write_truth(model: Model, out: Path, no_boundaries: frozenset[int] = frozenset()) -> dict[str, int]:
+    """Write DIR/<table>.jsonl for every table in TRUTH_TABLES; returns row counts. `no_boundaries`: as the
+    served site's `--no-boundary-columns`."""
     out.mkdir(parents=True, exist_ok=True)
-    site = Site(model)
+    site = Site(model, no_boundaries=no_boundaries)
     counts: dict[str, int] = {}
     for table in TRUTH_TABLES:
         names = TABLES[table].names
@@ -140,4 +145,36 @@ def write_truth(model: Model, out: Path) -> dict[str, int]:
     return counts
 
 
-__all__ = ["write_truth", "table_rows"]
+def _cell(v):
+    return v.isoformat() if hasattr(v, "isoformat") else v
+
+
+def _same(got, want) -> bool:
+    if isinstance(got, float) or isinstance(want, float):
+        return got is not None and want is not None and math.isclose(got, want, rel_tol=1e-9, abs_tol=1e-9)
+    return got == want
+
+
+def differences(table: str, got: list[dict], want: list[dict], columns: list[str] | None = None) -> list[str]:
+    """What differs between curated rows and the truth's rows of `table`, keyed by the natural key: one line per
+    missing row, extra row and differing cell (floats to 1e-9: the curated values are recomputed from counts)."""
+    from transform.schemas import NATURAL_KEYS
+
+    key = NATURAL_KEYS[table]
+    cols = columns or TABLES[table].names
+    g = {tuple(r[k] for k in key): r for r in got}
+    w = {tuple(r[k] for k in key): r for r in want}
+    out = []
+    if len(g) != len(got):
+        out.append(f"{table}: {len(got) - len(g)} duplicate keys in the curated rows")
+    out += [f"{table} {k}: missing" for k in sorted(w.keys() - g.keys())]
+    out += [f"{table} {k}: not in the truth" for k in sorted(g.keys() - w.keys())]
+    for k in sorted(w.keys() & g.keys()):
+        for c in cols:
+            a, b = _cell(g[k][c]), w[k][c]
+            if not _same(a, b):
+                out.append(f"{table} {k} {c}: curated {a!r}, truth {b!r}")
+    return out
+
+
+__all__ = ["differences", "write_truth", "table_rows"]

@@ -34,7 +34,7 @@ CONTINENTS = ("Africa", "Americas", "Asia", "Europe", "Oceania")
 
 @dataclass(frozen=True)
 class Country:
-    abbr: str  # Statsguru team abbreviation of the men's side
+    abbr: str  # canonical team_id of the men's side (cricket_contract/teams.csv); the women's is abbr + "-W"
     name: str  # "Australia", used in "v Australia" and "in Australia"
     continent: str
     north: bool  # northern-hemisphere summer season ("season 2019" rather than "season 2019/20")
@@ -43,6 +43,8 @@ class Country:
     starts: dict[int, int] = field(default_factory=dict)
     weight: float = 1.0  # how busy its schedule is
     team_id: int = 0  # Statsguru team id (opposition=N filter)
+    ends: dict[int, int] = field(default_factory=dict)  # last year of a class it played (absent: still plays)
+    hosts: bool = True  # False: a touring side only (its matches are played in the other side's country)
 
 
 COUNTRIES: tuple[Country, ...] = (
@@ -176,7 +178,7 @@ COUNTRIES: tuple[Country, ...] = (
         40,
     ),
     Country(
-        "SCOT",
+        "SCO",
         "Scotland",
         "Europe",
         True,
@@ -210,27 +212,84 @@ COUNTRIES: tuple[Country, ...] = (
         0.25,
         11,
     ),
-    Country("OMAN", "Oman", "Asia", False, ("Al Amerat",), {2: 2019, 3: 2015}, 0.25, 37),
+    Country("OMA", "Oman", "Asia", False, ("Al Amerat",), {2: 2019, 3: 2015}, 0.25, 37),
     Country("CAN", "Canada", "Americas", True, ("King City", "Toronto"), {2: 1979, 3: 2008}, 0.2, 17),
     Country("HKG", "Hong Kong", "Asia", False, ("Mong Kok",), {2: 2004, 3: 2014, 10: 2019}, 0.15, 19),
     Country("PNG", "P.N.G.", "Oceania", False, ("Port Moresby",), {2: 2014, 3: 2015}, 0.15, 20),
-    Country("KENYA", "Kenya", "Africa", False, ("Nairobi (Gym)", "Mombasa"), {2: 1996, 3: 2007}, 0.2, 26),
-    Country("THAI", "Thailand", "Asia", False, ("Bangkok",), {9: 2022, 10: 2018}, 0.2, 33),
+    Country("KEN", "Kenya", "Africa", False, ("Nairobi (Gym)", "Mombasa"), {2: 1996, 3: 2007}, 0.2, 26),
+    Country("THA", "Thailand", "Asia", False, ("Bangkok",), {9: 2022, 10: 2018}, 0.2, 156),
+    Country("BER", "Bermuda", "Americas", True, ("Hamilton",), {2: 2006, 3: 2008}, 0.1, 12, {2: 2009}),
+    Country("EAF", "East Africa", "Africa", False, ("Nairobi",), {2: 1975}, 0.0, 14, {2: 1975}, False),
+    # women's sides of the 1970s-90s with their own codes (DnWmn, YEWmn, TTWmn, JamWn)
+    Country("DNK", "Denmark", "Europe", True, ("Copenhagen", "Brondby"), {9: 1989}, 0.5, 13, {9: 1999}),
+    Country("YEN", "Young England", "Europe", True, ("Hove",), {9: 1973}, 0.6, 0, {9: 1973}, False),
+    Country(
+        "TT",
+        "Trinidad and Tobago",
+        "Americas",
+        False,
+        ("Port of Spain",),
+        {9: 1973},
+        0.6,
+        0,
+        {9: 1973},
+        False,
+    ),
+    Country("JAM", "Jamaica", "Americas", False, ("Kingston",), {9: 1973}, 0.5, 0, {9: 1973}, False),
 )
 COUNTRY_BY_ABBR = {c.abbr: c for c in COUNTRIES}
 
-# Composite sides (never a player's `country`): (abbr, long name, class, year, month, countries drawn from).
+# Composite sides (never a player's `country`): (team_id, class, year, month, sides drawn from).
 COMPOSITE_MATCHES = (
-    ("ICC", "ICC World XI", 1, 2005, 10, ("SA", "IND", "PAK", "SL", "WI", "NZ", "ENG")),
-    ("ICC", "ICC World XI", 2, 2005, 10, ("SA", "IND", "PAK", "SL", "WI", "NZ", "ENG")),
-    ("ICC", "ICC World XI", 2, 2005, 10, ("SA", "IND", "PAK", "SL", "WI", "NZ", "ENG")),
-    ("ICC", "ICC World XI", 3, 2018, 5, ("AFG", "BAN", "PAK", "SL", "IND", "NZ", "SA", "ENG")),
-    ("AFR", "Africa XI", 2, 2005, 8, ("SA", "ZIM", "KENYA")),
-    ("Asia", "Asia XI", 2, 2005, 8, ("IND", "PAK", "SL", "BAN")),
-    ("AFR", "Africa XI", 2, 2007, 6, ("SA", "ZIM", "KENYA")),
-    ("Asia", "Asia XI", 2, 2007, 6, ("IND", "PAK", "SL", "BAN")),
+    ("ICC-XI", 1, 2005, 10, ("SA", "IND", "PAK", "SL", "WI", "NZ", "ENG")),
+    ("ICC-XI", 2, 2005, 10, ("SA", "IND", "PAK", "SL", "WI", "NZ", "ENG")),
+    ("ICC-XI", 2, 2005, 10, ("SA", "IND", "PAK", "SL", "WI", "NZ", "ENG")),
+    *(("WORLD-XI", 3, 2017, 9, ("SA", "AUS", "SL", "WI", "NZ", "ENG", "BAN")),) * 3,  # the Independence Cup
+    ("WORLD-XI", 3, 2018, 5, ("AFG", "BAN", "PAK", "SL", "IND", "NZ", "SA", "ENG")),
+    ("AFR-XI", 2, 2005, 8, ("SA", "ZIM", "KEN")),
+    ("ASIA-XI", 2, 2005, 8, ("IND", "PAK", "SL", "BAN")),
+    ("AFR-XI", 2, 2007, 6, ("SA", "ZIM", "KEN")),
+    ("ASIA-XI", 2, 2007, 6, ("IND", "PAK", "SL", "BAN")),
+    ("INT-W", 9, 1973, 6, ("ENG-W", "AUS-W", "NZ-W", "YEN-W", "TT-W", "JAM-W")),
+    ("INT-W", 9, 1982, 1, ("ENG-W", "AUS-W", "NZ-W", "IND-W")),
 )
-COMPOSITE_NAMES = {"ICC": "ICC World XI", "AFR": "Africa XI", "Asia": "Asia XI"}
+# One-tournament sides, played in England: (class, year, month, day, side, opponent).
+FIXTURES = (
+    (2, 1975, 6, 7, "EAF", "NZ"),
+    (2, 1975, 6, 11, "EAF", "IND"),
+    (2, 1975, 6, 14, "EAF", "ENG"),
+    (9, 1973, 6, 23, "YEN-W", "NZ-W"),
+    (9, 1973, 6, 23, "TT-W", "ENG-W"),
+    (9, 1973, 6, 30, "YEN-W", "AUS-W"),
+    (9, 1973, 6, 30, "JAM-W", "NZ-W"),
+    (9, 1973, 7, 7, "TT-W", "JAM-W"),
+    (9, 1973, 7, 7, "YEN-W", "ENG-W"),
+    (9, 1973, 7, 14, "JAM-W", "AUS-W"),
+    (9, 1973, 7, 14, "TT-W", "NZ-W"),
+    (9, 1973, 7, 18, "YEN-W", "TT-W"),
+    (9, 1973, 7, 21, "JAM-W", "ENG-W"),
+    (9, 1973, 7, 21, "TT-W", "AUS-W"),
+    (9, 1973, 7, 28, "YEN-W", "JAM-W"),
+)
+COMPOSITE_IDS = ("ICC-XI", "WORLD-XI", "AFR-XI", "ASIA-XI", "INT-W")
+# Composite fixtures: side -> (opponent, host country) by class
+COMPOSITE_OPPONENT = {
+    ("ICC-XI", 1): ("AUS", "AUS"),
+    ("ICC-XI", 2): ("AUS", "AUS"),
+    ("WORLD-XI", 3): ("PAK", "PAK"),
+    ("INT-W", 9): ("ENG-W", "ENG"),
+}
+
+# The site's player-cell code for a side changed over the years (2017 lists: INDIA, BDESH, SCOT; 2025: BAN,
+# 2026 notes: IND). The replica shows the older code on rows (and careers) that end before SPELLING_YEAR.
+SPELLING_YEAR = 2019
+ERA_CODES = {
+    "IND": ("INDIA", "IND"),
+    "BAN": ("BDESH", "BAN"),
+    "SCO": ("SCOT", "SCO"),
+    "BAN-W": ("BD-W", "BAN-W"),
+    "DNK-W": ("DnWmn", "DNK-W"),
+}
 
 BATTING_STYLES = (("rhb", "right-hand bat"), ("lhb", "left-hand bat"))
 PACE_STYLES = (

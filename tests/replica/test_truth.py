@@ -10,7 +10,7 @@ import sys
 import pyarrow as pa
 import pyarrow.json as paj
 
-from cricket_contract.teams import country_of, is_composite
+from cricket_contract.teams import team, teams
 from tests.replica.conftest import REPO
 from transform.schemas import TABLES, TRUTH_TABLES
 
@@ -68,10 +68,11 @@ def test_truth_is_consistent(truth_300):
     players = {r["player_id"]: r for r in truth_300["players"]}
     assert len(str(min(players))) == 6 and len(str(max(players))) == 6
     for p in players.values():
-        assert not is_composite(p["country"]) and not p["country"].endswith("-W")
-        assert p["country"] == country_of(p["teams"])
+        # canonical ids of cricket_contract/teams.csv: the country is one of the player's sides, never a composite
+        country = team(p["country"])
+        assert not country.composite and country.gender == p["gender"] and p["country"] in p["teams"]
         assert p["gender"] in ("male", "female")
-        assert all(t.endswith("-W") for t in p["teams"]) == (p["gender"] == "female")
+        assert all(team(t).gender == p["gender"] for t in p["teams"])
         dt.date.fromisoformat(p["date_of_birth"])
     assert any(not p["full_name"].isascii() for p in players.values())
     assert any(len(p["teams"]) > 1 for p in players.values())
@@ -117,6 +118,18 @@ def test_truth_is_consistent(truth_300):
         if r["wickets"]:
             assert abs(r["average"] - r["runs_conceded"] / r["wickets"]) < 1e-12
             assert abs(r["strike_rate"] - r["balls"] / r["wickets"]) < 1e-12
+
+
+def test_truth_teams_are_canonical(truth_300):
+    """`python -m replica truth` names every side by its canonical team_id, whatever the page spells."""
+    ids = {t.team_id for t in teams()}
+    for table, rows in truth_300.items():
+        for r in rows:
+            assert r["country"] in ids and not team(r["country"]).composite, (table, r)
+            if "opposition" in r:
+                assert r["opposition"] in ids, (table, r)
+    opp = {r["opposition"] for r in truth_300["batting_innings"]}
+    assert {"UAE", "PNG", "BAN-W", "NL-W"} <= opp
 
 
 def test_natural_keys_are_unique(truth_300):
