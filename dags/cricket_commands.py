@@ -20,6 +20,7 @@ RENDER_MODES = ("auto", "always", "never")
 EXIT_BLOCKED = 2
 EXIT_DRIFT = 3
 EXIT_TOO_MANY_REJECTS = 4
+EXIT_SHRINK = 5
 _SCRAPE_VERDICTS = {
     EXIT_BLOCKED: "blocked by the site (robots.txt, 403 or an 'Access Denied' page)",
     EXIT_DRIFT: "layout drift (a table header the parser does not know)",
@@ -27,7 +28,10 @@ _SCRAPE_VERDICTS = {
 FINAL_EXITS: dict[str, dict[int, str]] = {
     "scrape": _SCRAPE_VERDICTS,
     "profiles": _SCRAPE_VERDICTS,
-    "transform": {EXIT_TOO_MANY_REJECTS: "too many rejected rows; nothing was published"},
+    "transform": {
+        EXIT_TOO_MANY_REJECTS: "too many rejected rows; nothing was published",
+        EXIT_SHRINK: "the run has no rows or would shrink the published tables (--allow-shrink); nothing was published",
+    },
     "publish": {},
 }
 

@@ -64,7 +64,16 @@ def skip_pandas_probe() -> None:
 def _run(args) -> int:
     from transform.job import Job
 
-    job = Job(args.raw, args.curated, args.raw_run, args.run_id, args.max_reject_ratio, args.keep)
+    job = Job(
+        args.raw,
+        args.curated,
+        args.raw_run,
+        args.run_id,
+        args.max_reject_ratio,
+        args.keep,
+        max_row_drop=args.max_row_drop,
+        allow_shrink=args.allow_shrink,
+    )
     res = job.run()
     print(res.summary, flush=True)
     return res.exit_code
@@ -108,7 +117,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--raw-run",
         action="append",
         metavar="ID",
-        help="raw run id to read (repeatable); default: newest finished run per (spider, arguments)",
+        help="raw run id to read (repeatable); default: the snapshot {raw}/_state/refresh.json names (the latest "
+        "full runs and every delta since), else the newest finished run per (spider, arguments)",
     )
     r.add_argument("--run-id", help="id of this transform run (default: UTC timestamp)")
     r.add_argument(
@@ -118,6 +128,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="fail (exit 4, nothing published) when rejects/rows exceeds this (default 0.01)",
     )
     r.add_argument("--keep", type=int, default=5, help="published runs to keep for rollback (default 5)")
+    r.add_argument(
+        "--max-row-drop",
+        type=float,
+        default=0.2,
+        help="refuse (exit 5, nothing published) when a table loses more than this fraction of the published "
+        "run's rows (default 0.2), or when the run has no rows at all",
+    )
+    r.add_argument(
+        "--allow-shrink", action="store_true", help="publish even when tables shrink (see --max-row-drop)"
+    )
     r.set_defaults(fn=_run)
     p = sub.add_parser("publish", help="point Glue tables at the current curated run (creates db/tables)")
     p.add_argument("--curated", default=default_curated())

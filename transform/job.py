@@ -9,18 +9,18 @@ from dataclasses import dataclass, field
 
 import pyarrow as pa
 
-from cricket_contract.layout import check_run_id, default_run_id, rejects_path
-from cricket_contract.vocabulary import EXIT_OK, EXIT_TOO_MANY_REJECTS
+from cricket_contract.layout import AttemptDir, check_run_id, default_run_id, rejects_path
+from cricket_contract.vocabulary import EXIT_OK, EXIT_SHRINK, EXIT_TOO_MANY_REJECTS
 from cricket_storage import Location
+from cricket_storage.rawruns import RawRun, discover_runs, read_state, snapshot_runs, state_location
 from transform.dq import DQ
 from transform.flow import Progress, prefetch
 from transform.mapper import Mapper
 from transform.players import Players, Profiles
-from transform.publish import publish, remove_stale, summarize
+from transform.publish import current, discard_attempt, publish, shrink_problems, summarize
 from transform.read import read_parts
 from transform.rejects import Rejects
-from transform.runs import RawRun, bucket_count, discover_runs
-from transform.stage import Stage
+from transform.stage import Stage, bucket_count
 from transform.write import TableWriter
 
 PARSE_WORKERS = 2
@@ -51,9 +51,14 @@ class Job:
         max_reject_ratio: float = 0.01,
         keep: int = 5,
         progress: Progress | None = None,
+        *,
+        max_row_drop: float = 0.2,
+        allow_shrink: bool = False,
     ) -> None:
         if not 0 <= max_reject_ratio <= 1:
             raise ValueError("--max-reject-ratio must be between 0 and 1")
+        if not 0 <= max_row_drop <= 1:
+            raise ValueError("--max-row-drop must be between 0 and 1")
         if keep < 1:
             raise ValueError("--keep must be at least 1")
         self.raw_uri, self.curated_uri = raw, curated
@@ -61,6 +66,8 @@ class Job:
         self.raw_run_ids = raw_runs or None
         self.run_id = check_run_id(run_id or default_run_id())
         self.max_reject_ratio, self.keep = max_reject_ratio, keep
+        self.max_row_drop, self.allow_shrink = max_row_drop, allow_shrink
+        self.attempt = AttemptDir.new().attempt  # this run's own files: never any earlier attempt's
         self.progress = progress or Progress()
         self.rejects = Rejects()
         self.dq = DQ()
@@ -68,9 +75,25 @@ class Job:
         self.profiles = Profiles(self.rejects)
         self.lines = 0
 
+    def raw_runs(self) -> tuple[list[RawRun], dict | None]:
+        """The runs to read and what the refresh state said of them: the runs named by `--raw-run`; else the
+        snapshot `{raw}/_state/refresh.json` names (the latest full runs and every delta since), when a refresh
+        wrote one; else the newest finished run per (spider, arguments)."""
+        state = None if self.raw_run_ids else read_state(self.raw)
+        if state is None:
+            return discover_runs(self.raw, self.raw_run_ids), None
+        runs = snapshot_runs(self.raw, state)
+        return runs, {
+            "state": state_location(self.raw).uri,
+            "watermark": state.watermark.isoformat() if state.watermark else None,
+            "last_full": state.last_full,
+            "snapshot_runs": len(runs),
+        }
+
     def read(self, runs: list[RawRun], stage: Stage) -> None:
         """Read every part, type each block and stage it by table and bucket."""
         parts = [p for r in runs for p in r.parts]
+        verify = {uri: info for r in runs for uri, info in r.verify.items()}
         t0 = time.monotonic()
         done = [0]
 
@@ -80,7 +103,7 @@ class Job:
         # Reading (gunzip + Arrow's JSON parser) runs ahead of typing on other threads: parsing is the longest
         # step (~3 CPU-s a million rows against ~1.7 for typing and staging), so two blocks parse at once. All
         # three spend their time in Arrow kernels or zlib, which release the GIL.
-        reader = read_parts(parts, self.rejects, on_part, workers=PARSE_WORKERS)
+        reader = read_parts(parts, self.rejects, on_part, workers=PARSE_WORKERS, verify=verify)
         # Staging (bucket split + IPC write) of block N runs on its own thread while block N+1 is typed; one
         # thread keeps the staged files in the same order, and typing N+2 waits until N is staged: memory stays flat.
         staged: collections.deque[Future] = collections.deque()
@@ -90,8 +113,13 @@ class Job:
                     self.lines += block.lines
                     for item in block.profiles:
                         self.profiles.add(item)
+                    for header, (n, url) in block.unknown_headers.items():
+                        # a header the column map does not know: its cells stay in raw, the run reports it
+                        self.dq.count(
+                            "raw", f"unknown_header:{header}", n, {"header": header, "source_url": url}
+                        )
                     if block.table is not None and block.table.num_rows:
-                        typed = self.mapper.map(block.table)
+                        typed = self.mapper.map(block.table, block.origin)
                         staged.append(stager.submit(_stage_all, stage, typed))
                         while len(staged) > 1 or (staged and staged[0].done()):
                             staged.popleft().result()
@@ -111,7 +139,7 @@ class Job:
 
     def run(self) -> Result:
         t0 = time.monotonic()
-        runs = discover_runs(self.raw, self.raw_run_ids)
+        runs, refresh = self.raw_runs()
         if not runs:
             raise FileNotFoundError(f"no finished raw runs (with _manifest.json) under {self.raw}")
         self.progress.tick(
@@ -121,22 +149,41 @@ class Job:
         try:
             self.read(runs, stage)
             stage.finish_writes()
+            players = Players(stage, self.profiles)
             writer = TableWriter(
-                self.curated, self.run_id, Players(stage, self.profiles), self.dq, self.rejects, self.progress
+                self.curated, self.run_id, self.attempt, players, self.dq, self.rejects, self.progress
             )
             tables = writer.write(stage)
+            writer.verify(tables)
+        except BaseException:
+            discard_attempt(self.curated, self.run_id, self.attempt)  # nothing may point at half an attempt
+            raise
         finally:
             stage.cleanup()
-        remove_stale(self.curated, self.run_id, tables)
         ratio = self.rejects.count / self.lines if self.lines else 0.0
         over = ratio > self.max_reject_ratio
-        rejects_loc = self.curated.child(rejects_path(self.run_id))
+        refused = (
+            [] if self.allow_shrink else shrink_problems(current(self.curated), tables, self.max_row_drop)
+        )
+        if over:
+            status, code = "rejected: too many rejects", EXIT_TOO_MANY_REJECTS
+        elif refused:
+            status, code = (
+                "refused: it would shrink the published tables (--allow-shrink to publish)",
+                EXIT_SHRINK,
+            )
+        else:
+            status, code = "published", EXIT_OK
+        rejects_loc = self.curated.child(rejects_path(self.run_id, self.attempt))
         rejects_loc.write_bytes(self.rejects.data())
         report = {
             "run_id": self.run_id,
+            "attempt": self.attempt,
             "published_at": None,
-            "status": "rejected: too many rejects" if over else "published",
+            "status": status,
+            "refused": refused,
             "raw_runs": [r.describe() for r in runs],
+            "refresh": refresh,
             "rows_read": self.lines,
             "rejects": self.rejects.count,
             "reject_ratio": ratio,
@@ -145,6 +192,8 @@ class Job:
             "rejects_summary": self.rejects.summary(),
             "tables": tables,
             "dq": self.dq.summary(),
+            # careers against the innings they were computed from (transform/reconcile.py): a missed innings
+            "reconciliation": writer.reconciliation,
             "stats": {
                 "duplicates_dropped": writer.duplicates_dropped,
                 "duplicate_conflicts": writer.duplicate_conflicts,
@@ -152,10 +201,10 @@ class Job:
                 "seconds": round(time.monotonic() - t0, 3),
             },
         }
-        published = publish(self.curated, report, self.keep, publish_it=not over)
+        published = publish(self.curated, report, self.keep, publish_it=code == EXIT_OK)
+        if not published:
+            discard_attempt(self.curated, self.run_id, self.attempt)
         self.rejects.close()
-        res = Result(
-            self.run_id, EXIT_TOO_MANY_REJECTS if over else EXIT_OK, report, published, tables=tables
-        )
+        res = Result(self.run_id, code, report, published, tables=tables)
         res.summary = summarize(report, published, self.curated)
         return res

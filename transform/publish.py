@@ -5,9 +5,18 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from cricket_contract.layout import CURRENT, read_current, rejects_path, report_dir, table_run_path
+from cricket_contract.layout import (
+    CURRENT,
+    REJECTS_DIR,
+    AttemptDir,
+    RunDir,
+    attempt_path,
+    read_current,
+    report_dir,
+    table_run_path,
+)
 from cricket_storage import Location
-from transform.schemas import TABLES
+from transform.schemas import REFERENCE_TABLES, TABLES
 
 
 def load_current(curated: str | Location) -> dict:
@@ -31,13 +40,35 @@ def current(curated: Location) -> dict | None:
         return None
 
 
-def remove_stale(curated: Location, run_id: str, tables: dict) -> None:
-    """A re-run of the same id replaces its output: files of an earlier attempt not written now go."""
-    for table, meta in tables.items():
-        keep = set(meta["files"])
-        for f in curated.child(table_run_path(table, run_id)).walk():
-            if f.uri not in keep:
-                f.delete()
+def shrink_problems(previous: dict | None, tables: dict, max_row_drop: float) -> list[str]:
+    """Why this run's tables must not replace the published ones: no rows at all, or a table that lost more
+    than `max_row_drop` of its published rows (a crawl that quietly fetched less)."""
+    total = sum(meta["rows"] for table, meta in tables.items() if table not in REFERENCE_TABLES)
+    if not total:
+        return ["the run has no rows at all"]
+    problems = []
+    for table, old in ((previous or {}).get("tables") or {}).items():
+        was = int(old.get("rows") or 0)
+        now = tables.get(table, {}).get("rows", 0)
+        if was and now < was * (1 - max_row_drop):
+            problems.append(f"{table} would fall from {was:,} to {now:,} rows ({1 - now / was:.0%} fewer)")
+    return problems
+
+
+def discard_attempt(curated: Location, run_id: str, attempt: str) -> None:
+    """Delete an attempt's table data (nothing references it); its rejects and report stay for diagnosis."""
+    for table in TABLES:
+        curated.child(attempt_path(table, run_id, attempt)).delete_tree()
+
+
+def _other_attempts(curated: Location, run_id: str, published: str) -> None:
+    """Attempts at `run_id` other than the published one (killed or refused before): nothing references them."""
+    for table in TABLES:
+        run = curated.child(table_run_path(table, run_id))
+        for entry in run.list():
+            attempt = AttemptDir.parse(entry.name)
+            if entry.is_dir and attempt is not None and attempt.attempt != published:
+                run.child(entry.name).delete_tree()
 
 
 def prune(curated: Location, dropped: list[str], run_id: str) -> None:
@@ -47,28 +78,34 @@ def prune(curated: Location, dropped: list[str], run_id: str) -> None:
             continue
         for table in TABLES:
             curated.child(table_run_path(table, rid)).delete_tree()
-        curated.child(rejects_path(rid)).parent.delete_tree()
+        curated.child(REJECTS_DIR, RunDir(rid).name()).delete_tree()
         curated.child(report_dir(rid)).delete_tree()
 
 
 def publish(curated: Location, report: dict, keep: int, publish_it: bool) -> bool:
-    """Write the run's report; when `publish_it`, switch `_current.json` to the run and prune beyond `keep`."""
-    run_id = report["run_id"]
+    """Write the attempt's report; when `publish_it`, switch `_current.json` to the attempt and prune beyond `keep`.
+
+    Published data is never written again: each attempt has its own files, and `_current.json` is the one
+    object that changes. Attempts nothing references any more are deleted afterwards.
+    """
+    run_id, attempt = report["run_id"], report["attempt"]
     previous = current(curated)
     dropped: list[str] = []
     if publish_it:
         report["published_at"] = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
         history = [run_id] + [r for r in (previous or {}).get("history", []) if r != run_id]
         report["history"], dropped = history[:keep], history[keep:]
-    report_loc = curated.child(report_dir(run_id), "report.json")
+    report_loc = curated.child(report_dir(run_id, attempt), "report.json")
     report_loc.write_bytes(json.dumps(report, indent=2, default=str).encode())
     if not publish_it:
         return False
-    cur = {k: report[k] for k in ("run_id", "published_at", "tables", "rejects", "rows_read", "history")}
+    keys = ("run_id", "attempt", "published_at", "tables", "rejects", "rows_read", "history")
+    cur = {k: report[k] for k in keys}
     cur["dq"] = {"findings": report["dq"]["findings"], "checks": report["dq"]["checks"]}
     cur["report"] = report_loc.uri
     # The publish: every part and the report exist; this one write makes them what readers see.
     curated.child(CURRENT).write_bytes(json.dumps(cur, indent=2).encode())
+    _other_attempts(curated, run_id, attempt)
     prune(curated, dropped, run_id)
     return True
 
@@ -104,5 +141,6 @@ def summarize(report: dict, published: bool, curated: Location) -> str:
     if published:
         lines.append(f"published: {curated.child(CURRENT).uri}")
     else:
-        lines.append("NOT published: reject ratio over the limit; readers still see the previous run")
+        why = "; ".join(report.get("refused") or ["reject ratio over the limit"])
+        lines.append(f"NOT published: {why}; readers still see the previous run")
     return "\n".join(lines)

@@ -45,14 +45,26 @@ class Rejects:
             if len(self.samples) < 10:
                 self.samples.append({k: v for k, v in rec.items() if k != "raw"})
 
-    def add_rows(self, raw_rows: pa.Table, reasons: list[str], table_of: list[str | None]) -> None:
-        """Reject rows of a raw Arrow table (rows that parsed as JSON but cannot be typed)."""
-        for row, reason, table in zip(raw_rows.to_pylist(), reasons, table_of, strict=True):
+    def add_rows(
+        self,
+        raw_rows: pa.Table,
+        reasons: list[str],
+        table_of: list[str | None],
+        where: list[tuple[str, int]] | None = None,
+    ) -> None:
+        """Reject rows of a raw Arrow table (rows that parsed as JSON but cannot be typed); `where` gives each
+        row's part and line (else the row's source URL stands in)."""
+        places = where or [(None, None)] * raw_rows.num_rows
+        for row, reason, table, (part, line) in zip(
+            raw_rows.to_pylist(), reasons, table_of, places, strict=True
+        ):
             code, _, detail = reason.partition(":")
             row = {k: v for k, v in row.items() if v is not None}
             if isinstance(row.get("cells"), dict):
                 row["cells"] = {k: v for k, v in row["cells"].items() if v is not None}
-            self.add(code, detail or code, raw=row, table=table, source=row.get("source_url"))
+            self.add(
+                code, detail or code, raw=row, table=table, source=part or row.get("source_url"), line=line
+            )
 
     def data(self) -> bytes:
         self._file.flush()

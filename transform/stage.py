@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import resource
 import shutil
@@ -11,7 +12,10 @@ from collections.abc import Iterator
 import numpy as np
 import pyarrow as pa
 
-NO_FORMAT = "_"  # the partition of a table without a format column
+from cricket_storage.rawruns import RawRun
+
+ROWS_PER_BUCKET = 400_000  # rows of one dedupe bucket of one table: comfortably in memory
+GZIP_BYTES_PER_ROW = 45  # a gzipped Statsguru JSON line, for runs whose manifest has no count
 
 
 def _raise_nofile() -> None:
@@ -88,3 +92,12 @@ class Stage:
 
     def cleanup(self) -> None:
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def bucket_count(runs: list[RawRun]) -> int:
+    """Hash buckets for the dedupe stage, so one bucket of one table fits comfortably in memory."""
+    est_rows = 0.0
+    for r in runs:
+        count = r.manifest.get("item_count")  # the crawler's manifest counts records; else estimate from size
+        est_rows += count if isinstance(count, int) else r.bytes / GZIP_BYTES_PER_ROW
+    return int(min(32, max(1, math.ceil(est_rows / ROWS_PER_BUCKET))))

@@ -12,13 +12,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from cricket_contract.layout import NO_FORMAT, CuratedPartName, partition_path, table_run_path
+from cricket_contract.layout import NO_FORMAT, CuratedPartName, attempt_path, partition_path
+from cricket_contract.teams import teams
 from cricket_storage import FILE_MODE, Location
 from transform import checks
 from transform.dedupe import dedupe_order
 from transform.dq import DQ
 from transform.flow import Progress, prefetch
 from transform.players import Players
+from transform.reconcile import Reconciler
 from transform.rejects import Rejects
 from transform.schemas import NATURAL_KEYS, PARTITIONED, TABLES, curated_schema
 from transform.stage import Stage
@@ -109,15 +111,24 @@ class TableWriter:
     """Writes every curated table of a run from the stage: dedupe per bucket, DQ checks, Parquet by format."""
 
     def __init__(
-        self, curated: Location, run_id: str, players: Players, dq: DQ, rejects: Rejects, progress: Progress
+        self,
+        curated: Location,
+        run_id: str,
+        attempt: str,
+        players: Players,
+        dq: DQ,
+        rejects: Rejects,
+        progress: Progress,
     ) -> None:
-        self.curated, self.run_id, self.players = curated, run_id, players
+        self.curated, self.run_id, self.attempt, self.players = curated, run_id, attempt, players
         self.dq, self.rejects, self.progress = dq, rejects, progress
         self.duplicates_dropped = 0
         self.duplicate_conflicts = 0
+        self.reconciler = Reconciler()
+        self.reconciliation: dict = {}
 
     def location(self, table: str) -> Location:
-        return self.curated.child(table_run_path(table, self.run_id))
+        return self.curated.child(attempt_path(table, self.run_id, self.attempt))
 
     def write(self, stage: Stage) -> dict:
         """{table: {location, files, rows[, partitions]}} of what was written."""
@@ -125,7 +136,7 @@ class TableWriter:
         def deduped() -> Iterator[tuple[str, pa.Table, pa.Array, pa.Array, int]]:
             for table in TABLES:
                 keys = dedupe_keys(table)
-                for p in stage.buckets_of(table) if table != "players" else ():
+                for p in stage.buckets_of(table) if table not in ("players", "teams") else ():
                     tb = Stage.read(p)
                     yield (p, tb, *dedupe_order(tb, keys))
 
@@ -137,15 +148,32 @@ class TableWriter:
             for table in TABLES:
                 if table == "players":
                     out[table] = self._players()
+                elif table == "teams":
+                    out[table] = self._teams()
                 else:
                     out[table] = self._table(table, stage, ready)
                 meta = out[table]
                 self.progress.tick(
                     f"wrote {table}: {meta['rows']:,} rows in {len(meta['files'])} files", True
                 )
+            self.reconciliation = self.reconciler.finish(self.dq)
             return out
         finally:
             ready.close()
+
+    @staticmethod
+    def verify(tables: dict) -> None:
+        """Every written file is where it should be and holds the rows counted for it (its Parquet footer says)."""
+        for table, meta in tables.items():
+            stored = 0
+            for uri in meta["files"]:
+                fs, path = Location.parse(uri).arrow()
+                try:
+                    stored += pq.read_metadata(fs.open_input_file(path)).num_rows
+                except (OSError, pa.ArrowInvalid) as exc:
+                    raise OSError(f"{table}: written file {uri} cannot be read back: {exc}") from exc
+            if stored != meta["rows"]:
+                raise OSError(f"{table}: {meta['rows']} rows were written but the stored files hold {stored}")
 
     def _players(self) -> dict:
         tb = self.players.table()
@@ -153,6 +181,28 @@ class TableWriter:
         w = PartWriter(self.location("players"), file_schema("players"))
         w.write(tb)
         return {"location": self.location("players").uri + "/", "files": w.close(), "rows": w.rows}
+
+    def _teams(self) -> dict:
+        """The team dimension from cricket_contract/teams.csv, written whole by every run."""
+        rows = [
+            {
+                "team_id": t.team_id,
+                "name": t.name,
+                "gender": t.gender,
+                "kind": t.kind,
+                "nation": t.nation,
+                "player_codes": list(t.player_codes),
+                "opposition": list(t.opposition),
+                "statsguru_id": t.statsguru_id,
+                "espn_country_id": t.espn_country_id,
+                "run_id": self.run_id,
+            }
+            for t in teams()
+        ]
+        loc = self.location("teams")
+        w = PartWriter(loc, file_schema("teams"))
+        w.write(pa.Table.from_pylist(rows, schema=curated_schema("teams")))
+        return {"location": loc.uri + "/", "files": w.close(), "rows": w.rows}
 
     def _table(self, table: str, stage: Stage, ready: Iterator) -> dict:
         # Buckets come in one by one, each holding every format; a format's findings and conflicts are kept
@@ -173,6 +223,7 @@ class TableWriter:
                     found[fmt] = DQ()
                 part = self.players.fill_names(part)
                 checks.run(found[fmt], table, part)
+                self.reconciler.add(table, fmt, part)
                 writers[fmt].write(part)
         files: list[str] = []
         partitions: dict[str, int] = {}

@@ -7,7 +7,9 @@ import json
 
 import pytest
 
-from crawler.rawread import RawRunError, player_ids_from_raw, resolve_run
+from crawler.rawread import RawRunError, iter_items, player_ids_from_raw
+from cricket_contract.manifest import part_entries, part_info
+from cricket_storage.rawruns import resolve_run
 
 
 def write_run(root, run_id, player_ids, *, manifest=True, written_at="2026-11-26T03:04:05Z"):
@@ -16,9 +18,11 @@ def write_run(root, run_id, player_ids, *, manifest=True, written_at="2026-11-26
     lines = "".join(
         json.dumps({"record": "career", "player_id": pid, "cells": {}}) + "\n" for pid in player_ids
     )
-    (run / "part-00001.jsonl.gz").write_bytes(gzip.compress(lines.encode()))
+    data = gzip.compress(lines.encode())
+    (run / "part-00001.jsonl.gz").write_bytes(data)
     if manifest:
-        doc = {"run_id": run_id, "parts": ["part-00001.jsonl.gz"], "written_at": written_at}
+        parts = part_entries([part_info("part-00001.jsonl.gz", data, len(player_ids))])
+        doc = {"run_id": run_id, **parts, "written_at": written_at}
         (run / "_manifest.json").write_text(json.dumps(doc))
     return run.as_uri()
 
@@ -46,10 +50,20 @@ def test_a_spider_directory_means_its_newest_finished_run(tmp_path):
     write_run(tmp_path, "a-newer", [2], written_at="2026-11-02T00:00:00Z")
     write_run(tmp_path, "c-unfinished", [3], manifest=False)
     spider_dir = (tmp_path / "statsguru").as_uri()
-    assert resolve_run(spider_dir).name == "run_id=a-newer"
+    assert resolve_run(spider_dir).run_id == "a-newer"
     assert player_ids_from_raw(spider_dir) == [2]
     with pytest.raises(RawRunError, match="not a finished raw run"):
         resolve_run((tmp_path / "nothing").as_uri())
+
+
+def test_a_damaged_part_is_an_error_not_fewer_players(tmp_path):
+    run = write_run(tmp_path, "a", [1, 2, 3])
+    part = tmp_path / "statsguru" / "run_id=a" / "part-00001.jsonl.gz"
+    part.write_bytes(
+        gzip.compress(b'{"record": "career", "player_id": 1, "cells": {}}\n').ljust(len(part.read_bytes()))
+    )
+    with pytest.raises(RawRunError, match="not the one its manifest"):
+        list(iter_items(run))
 
 
 def test_cli_joins_repeated_from_raw():

@@ -117,6 +117,11 @@ def test_exit_verdicts():
     )
     assert cc.exit_verdict("profiles", 2)[0] is False
     assert cc.exit_verdict("transform", 4)[0] is False
+    assert cc.exit_verdict("transform", 5) == (
+        False,
+        "transform stopped: the run has no rows or would shrink the published tables (--allow-shrink); "
+        "nothing was published (exit 5); not retried",
+    )
     assert cc.exit_verdict("scrape", 1) == (True, "scrape failed with exit 1")
     assert cc.exit_verdict("transform", 3)[0] is True  # only the scraper's 3 means drift
     assert cc.exit_verdict("publish", 2)[0] is True

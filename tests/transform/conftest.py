@@ -18,13 +18,20 @@ from transform.schemas import PARTITIONED
 def transform_run():
     """transform_run(raw, curated, **kw) → Result (progress lines captured, not printed)."""
 
-    def run(raw, curated, run_id="t1", raw_runs=None, max_reject_ratio=0.01, keep=5):
-        job = Job(
-            str(raw), str(curated), raw_runs, run_id, max_reject_ratio, keep, Progress(out=io.StringIO())
-        )
+    def run(raw, curated, run_id="t1", raw_runs=None, max_reject_ratio=0.01, keep=5, **kw):
+        progress = Progress(out=io.StringIO())
+        job = Job(str(raw), str(curated), raw_runs, run_id, max_reject_ratio, keep, progress, **kw)
         return job.run()
 
     return run
+
+
+def attempt_file(curated: Path | str, kind: str, run_id: str) -> Path:
+    """The newest attempt's `_rejects/run_id=R/attempt=A/rejects.jsonl` (kind "rejects") or report.json ("reports")."""
+    name = "rejects.jsonl" if kind == "rejects" else "report.json"
+    attempts = sorted((Path(curated) / f"_{kind}" / f"run_id={run_id}").glob(f"attempt=*/{name}"))
+    assert attempts, f"no {kind} for run {run_id} under {curated}"
+    return attempts[-1]
 
 
 def read_table(curated: Path | str, table: str) -> list[dict]:

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import lxml.html
 
+from cricket_contract.manifest import part_entries, part_info
+
 SCRAPED_AT = "2026-11-26T03:04:05Z"
 
 
@@ -71,11 +73,14 @@ def write_run(
     parts = []
     for i in range(0, max(len(items), 1), per_part):
         chunk = items[i : i + per_part]
-        name = f"part-{i // per_part:05d}.jsonl.gz"
+        name = f"part-{i // per_part + 1:05d}.jsonl.gz"
         lines = [it if isinstance(it, bytes) else json.dumps(it).encode() for it in chunk]
-        (d / name).write_bytes(gzip.compress(b"\n".join(lines) + b"\n"))
-        parts.append(name)
-    if manifest:  # shaped like the crawler's: records per kind (bad lines under "unknown") and in all
+        data = gzip.compress(b"\n".join(lines) + b"\n") if lines else gzip.compress(b"")
+        (d / name).write_bytes(data)
+        parts.append(part_info(name, data, len(lines)))
+    if (
+        manifest
+    ):  # shaped like the crawler's: parts with rows, bytes, sha256; records per kind (bad lines "unknown")
         kinds: dict[str, int] = {}
         for it in items:
             kind = it.get("record", "unknown") if isinstance(it, dict) else "unknown"
@@ -87,9 +92,8 @@ def write_run(
                     "spider": spider,
                     "arguments": arguments or {},
                     "finish_reason": "finished",
-                    "parts": parts,
+                    **part_entries(parts),
                     "items": kinds,
-                    "item_count": len(items),
                 }
             )
         )

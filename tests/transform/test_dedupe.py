@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from tests.transform.conftest import read_table
+from tests.transform.conftest import attempt_file, read_table
 from tests.transform.rawgen import write_run
 from tests.transform.test_rejects import INNINGS, item
 
@@ -107,8 +107,7 @@ def test_many_buckets_keep_the_format_by_format_order(tmp_path, transform_run, m
     write_run(raw, "statsguru", "a", rows)
     res = transform_run(raw, tmp_path / "cur", run_id="b", max_reject_ratio=1)
     conflicts = [
-        json.loads(line)
-        for line in (tmp_path / "cur" / "_rejects" / "run_id=b" / "rejects.jsonl").read_text().splitlines()
+        json.loads(line) for line in attempt_file(tmp_path / "cur", "rejects", "b").read_text().splitlines()
     ]
     assert [(r["reason"], json.loads(r["raw"])["player_id"]) for r in conflicts] == [
         ("duplicate_conflict", pid) for pid in (3, 1, 4, 2, 3, 1, 4, 2)

@@ -7,17 +7,17 @@ import json
 
 import pytest
 
+from cricket_storage.rawruns import RawRunError
 from tests.transform.conftest import read_table
 from tests.transform.rawgen import write_run
 from tests.transform.test_rejects import GOOD, item
-from transform.runs import RawRunError
 
 
 def test_parts_beside_the_manifest_that_it_does_not_list_are_not_read(tmp_path, transform_run):
     raw = tmp_path / "raw"
     run = write_run(raw, "statsguru", "r1", [item(GOOD, pid=1), item(GOOD, pid=2)])
     # A re-run under the same id was killed after storing a part: the old manifest does not list it.
-    (run / "part-00001.jsonl.gz").write_bytes(gzip.compress(json.dumps(item(GOOD, pid=99)).encode() + b"\n"))
+    (run / "part-00002.jsonl.gz").write_bytes(gzip.compress(json.dumps(item(GOOD, pid=99)).encode() + b"\n"))
     transform_run(raw, tmp_path / "cur", raw_runs=["r1"])
     assert sorted(r["player_id"] for r in read_table(tmp_path / "cur", "batting_career")) == [1, 2]
 
@@ -25,8 +25,8 @@ def test_parts_beside_the_manifest_that_it_does_not_list_are_not_read(tmp_path, 
 def test_a_listed_part_that_is_missing_is_an_error(tmp_path, transform_run):
     raw = tmp_path / "raw"
     run = write_run(raw, "statsguru", "r1", [item(GOOD, pid=1)])
-    (run / "part-00000.jsonl.gz").unlink()
-    with pytest.raises(RawRunError, match="manifest lists part-00000.jsonl.gz but the file is missing"):
+    (run / "part-00001.jsonl.gz").unlink()
+    with pytest.raises(RawRunError, match="manifest lists part-00001.jsonl.gz but the file is missing"):
         transform_run(raw, tmp_path / "cur", raw_runs=["r1"])
 
 

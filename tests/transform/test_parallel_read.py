@@ -38,9 +38,9 @@ def parts(tmp_path, monkeypatch):
         lines = [_line(p * 100 + i) for i in range(60)]
         if p == 2:
             lines[7] = "{not json"
-        data = gzip.compress(("\n".join(lines) + "\n").encode())
         if p == 4:
-            data = data[: len(data) // 2]  # truncated gzip stream: a reject after the rows it still holds
+            lines[30] = json.dumps({"record": "innings", "player_id": "430"})  # a reject of another kind
+        data = gzip.compress(("\n".join(lines) + "\n").encode())
         (tmp_path / f"part-{p:05d}.jsonl.gz").write_bytes(data)
     loc = Location.parse(tmp_path)
     return [loc.child(f"part-{p:05d}.jsonl.gz") for p in range(6)]
@@ -63,7 +63,8 @@ def test_a_pool_of_parsers_gives_what_one_thread_gives(parts):
         assert _read(parts, workers) == (rows, seen, rejected)
     assert rows[:3] == [1, 2, 3]
     assert 208 not in rows and 209 in rows  # line 8 of part 2 (player 208) is not JSON
-    assert [json.loads(r)["reason"] for r in rejected.splitlines()] == ["malformed_json", "truncated_gzip"]
+    assert [json.loads(r)["reason"] for r in rejected.splitlines()] == ["malformed_json", "missing_key"]
+    assert 431 not in rows and 432 in rows
     assert [s for s in seen if s[0] == "part"] == [
         ("part", 1, 0),
         ("part", 2, 0),

@@ -91,19 +91,22 @@ def test_rerun_same_id_replaces_its_output_and_keep_prunes(tmp_path, transform_r
     raw, cur = tmp_path / "raw", tmp_path / "cur"
     write_run(raw, "statsguru", "a", [item(pid=i, **{"class": 1 + (i % 3)}) for i in range(1, 31)])
     write_run(raw, "statsguru", "b", [item(pid=i) for i in range(1, 6)])
-    assert transform_run(raw, cur, run_id="r1", raw_runs=["a"]).exit_code == 0
-    assert sorted((cur / "batting_career" / "run_id=r1").iterdir()) == [
-        cur / "batting_career" / "run_id=r1" / f"format={f}" for f in ("odi", "t20i", "test")
+    first = transform_run(raw, cur, run_id="r1", raw_runs=["a"])
+    assert first.exit_code == 0
+    run_dir = cur / "batting_career" / "run_id=r1"
+    attempt = run_dir / f"attempt={first.report['attempt']}"
+    assert sorted(run_dir.iterdir()) == [attempt]
+    assert sorted(attempt.iterdir()) == [attempt / f"format={f}" for f in ("odi", "t20i", "test")]
+    # same id, input with Test rows only: a new attempt is published; the first one's files go afterwards
+    second = transform_run(raw, cur, run_id="r1", raw_runs=["b"], max_row_drop=1.0)
+    assert second.exit_code == 0 and second.report["attempt"] != first.report["attempt"]
+    parts = sorted(p.relative_to(cur).as_posix() for p in run_dir.rglob("*.parquet"))
+    assert parts == [
+        f"batting_career/run_id=r1/attempt={second.report['attempt']}/format=test/part-00000.parquet"
     ]
-    # same id, input with Test rows only: the odi/t20i partitions of the first attempt go
-    assert transform_run(raw, cur, run_id="r1", raw_runs=["b"]).exit_code == 0
-    parts = sorted(
-        p.relative_to(cur).as_posix() for p in (cur / "batting_career" / "run_id=r1").rglob("*.parquet")
-    )
-    assert parts == ["batting_career/run_id=r1/format=test/part-00000.parquet"]
     assert len(read_table(cur, "batting_career")) == 5
     for rid in ("r2", "r3", "r4"):
-        assert transform_run(raw, cur, run_id=rid, raw_runs=["b"], keep=2).exit_code == 0
+        assert transform_run(raw, cur, run_id=rid, raw_runs=["b"], keep=2, max_row_drop=1.0).exit_code == 0
     current = json.loads((cur / "_current.json").read_text())
     assert current["history"] == ["r4", "r3"]
     assert sorted(p.name for p in (cur / "batting_career").iterdir()) == ["run_id=r3", "run_id=r4"]

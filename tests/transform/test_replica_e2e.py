@@ -11,22 +11,12 @@ from pathlib import Path
 import boto3
 import pytest
 
+from replica.process import FAST_CRAWL
 from transform.schemas import NATURAL_KEYS, TABLES, TRUTH_TABLES
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
-FAST = [
-    "-s",
-    "AUTOTHROTTLE_ENABLED=False",
-    "-s",
-    "CONCURRENT_REQUESTS=32",
-    "-s",
-    "CONCURRENT_REQUESTS_PER_DOMAIN=32",
-    "-s",
-    "DOWNLOAD_DELAY=0",
-    "-s",
-    "DOWNLOAD_TIMEOUT=3",
-]
+FAST = [*FAST_CRAWL, "-s", "DOWNLOAD_TIMEOUT=3"]
 BUCKET = "example-cricket-bucket-transform-e2e"  # own bucket: the moto server is shared by the session
 
 
