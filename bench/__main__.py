@@ -14,7 +14,14 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 SECTIONS = HERE / "results"
 # Module name under bench/ → its section. Each module has `run(work: Path) -> str` (markdown).
-ORDER = ["replica_bench", "crawl_bench", "profiles_bench", "transform_bench", "images_bench"]
+ORDER = [
+    "replica_bench",
+    "crawl_bench",
+    "profiles_bench",
+    "transform_bench",
+    "images_bench",
+    "refresh_cost_bench",
+]
 
 
 def machine() -> str:

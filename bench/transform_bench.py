@@ -67,7 +67,11 @@ def _raw(work: Path, rows: int) -> Path:
     raw = work / f"raw_{rows}"
     run = raw / "statsguru" / "run_id=bench"
     manifest = run / "_manifest.json"
-    if not manifest.exists() or json.loads(manifest.read_text()).get("items") != rows:
+    if (
+        not manifest.exists()
+        or json.loads(manifest.read_text()).get("part_sha256") is None
+        or json.loads(manifest.read_text()).get("item_count") != rows
+    ):
         shutil.rmtree(raw, ignore_errors=True)
         t0 = time.monotonic()
         # in a child process: a child's ru_maxrss starts from its parent's RSS at fork, so this process stays small

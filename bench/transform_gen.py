@@ -9,6 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
+from cricket_contract.manifest import part_entries, part_info
+
 TEAMS = ("ENG", "AUS", "IND", "PAK", "SA", "NZ", "SL", "WI", "BAN", "ZIM", "AFG", "IRE")
 OPPS = (
     "Australia",
@@ -169,9 +171,10 @@ def generate(raw: Path, rows: int, run_id: str = "bench", seed: int = 7, per_par
     dumps = json.JSONEncoder(separators=(",", ":")).encode
 
     def flush() -> None:
-        name = f"part-{len(parts):05d}.jsonl.gz"
-        (d / name).write_bytes(gzip.compress(("\n".join(buf) + "\n").encode(), compresslevel=1))
-        parts.append(name)
+        name = f"part-{len(parts) + 1:05d}.jsonl.gz"
+        data = gzip.compress(("\n".join(buf) + "\n").encode(), compresslevel=1)
+        (d / name).write_bytes(data)
+        parts.append(part_info(name, data, len(buf)))
         buf.clear()
 
     by_record: dict[str, int] = {}
@@ -183,15 +186,14 @@ def generate(raw: Path, rows: int, run_id: str = "bench", seed: int = 7, per_par
             flush()
     if buf:
         flush()
-    # Shaped like the crawler's manifest: records per kind and in all (the transformer sizes its buckets by it).
+    # Shaped like the crawler's manifest: every part's rows, bytes and sha256, records per kind and in all.
     manifest = {
         "run_id": run_id,
         "spider": "statsguru",
         "arguments": {"bench": True},
         "finish_reason": "finished",
-        "parts": parts,
+        **part_entries(parts),
         "items": by_record,
-        "item_count": n,
     }
     (d / "_manifest.json").write_text(json.dumps(manifest))
     return d

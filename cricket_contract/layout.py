@@ -104,8 +104,39 @@ REPORTS_DIR = "_reports"
 
 
 def table_run_path(table: str, run_id: str) -> str:
-    """`{table}/run_id={run_id}`, relative to the curated root."""
+    """`{table}/run_id={run_id}`, relative to the curated root: every attempt at that run lives below it."""
     return f"{table}/{RunDir(run_id).name()}"
+
+
+class AttemptDir(NamedTuple):
+    """`attempt=A`: one attempt at a curated run. Each `cricket-transform run` writes a new one, so a published
+    run's files are never written again; `_current.json` names the attempt readers see."""
+
+    attempt: str
+
+    PREFIX = "attempt="
+
+    @classmethod
+    def parse(cls, name: str) -> AttemptDir | None:
+        if not name.startswith(cls.PREFIX) or len(name) == len(cls.PREFIX):
+            return None
+        return cls(name[len(cls.PREFIX) :])
+
+    @classmethod
+    def new(cls, now: dt.datetime | None = None) -> AttemptDir:
+        """A fresh attempt id: UTC time to the microsecond and a random suffix (sorts by time, never reused)."""
+        import secrets
+
+        stamp = (now or dt.datetime.now(dt.timezone.utc)).strftime("%Y%m%dT%H%M%S%fZ")
+        return cls(f"{stamp}-{secrets.token_hex(3)}")
+
+    def name(self) -> str:
+        return f"{self.PREFIX}{self.attempt}"
+
+
+def attempt_path(table: str, run_id: str, attempt: str) -> str:
+    """`{table}/run_id={run_id}/attempt={attempt}`: where one attempt writes a table."""
+    return f"{table_run_path(table, run_id)}/{AttemptDir(attempt).name()}"
 
 
 def partition_path(fmt: str) -> str:
@@ -129,22 +160,30 @@ class CuratedPartName(NamedTuple):
         return f"part-{self.number:05d}.parquet"
 
 
-def rejects_path(run_id: str) -> str:
-    return f"{REJECTS_DIR}/{RunDir(run_id).name()}/rejects.jsonl"
+def rejects_path(run_id: str, attempt: str) -> str:
+    return f"{REJECTS_DIR}/{RunDir(run_id).name()}/{AttemptDir(attempt).name()}/rejects.jsonl"
 
 
-def report_dir(run_id: str) -> str:
-    return f"{REPORTS_DIR}/{RunDir(run_id).name()}"
+def report_dir(run_id: str, attempt: str | None = None) -> str:
+    """`_reports/run_id=R` (the published run's report), or one attempt's `_reports/run_id=R/attempt=A`."""
+    run = f"{REPORTS_DIR}/{RunDir(run_id).name()}"
+    return run if attempt is None else f"{run}/{AttemptDir(attempt).name()}"
 
 
-def read_current(data: bytes | str, where: str = CURRENT) -> dict[str, Any]:
-    """A published `_current.json`, checked for what every reader relies on; ValueError naming `where` if not."""
+def json_object(data: bytes | str, where: str) -> dict[str, Any]:
+    """`data` parsed as a JSON object; ValueError naming `where` if it is not one."""
     try:
         doc = json.loads(data)
     except ValueError as exc:
         raise ValueError(f"{where} is not valid JSON: {exc}") from None
     if not isinstance(doc, dict):
         raise ValueError(f"{where} is not a JSON object")
+    return doc
+
+
+def read_current(data: bytes | str, where: str = CURRENT) -> dict[str, Any]:
+    """A published `_current.json`, checked for what every reader relies on; ValueError naming `where` if not."""
+    doc = json_object(data, where)
     if not isinstance(doc.get("run_id"), str) or not doc["run_id"]:
         raise ValueError(f"{where} names no run_id")
     tables = doc.get("tables")
