@@ -7,6 +7,7 @@ import os
 import threading
 from typing import Any
 
+from cricket_contract.manifest import PartInfo
 from cricket_storage import FILE_MODE, Location
 
 LEDGER = "cricket_ledger.jsonl"
@@ -45,11 +46,43 @@ class JobLedger:
                     out.append(entry)
         return out
 
-    def append(self, part: str, rows: int, by_record: dict[str, int], pages: list[str]) -> None:
+    def parts_for(self, run_uri: str) -> list[tuple[PartInfo, dict[str, int]]]:
+        """The parts this run id stored at `run_uri`, as the manifest will list them, with rows per record kind.
+
+        ValueError when the ledger's parts of this run id were stored somewhere else (a JOBDIR reused with
+        another --raw: its pages would be skipped and their rows be missing here) or cannot be verified.
+        """
+        out = []
+        for entry in self.entries():
+            where = entry.get("raw")
+            if where != run_uri:
+                raise ValueError(
+                    f"JOBDIR {os.path.dirname(self.path or '')} holds run {self.run_id} stored at {where or 'an unrecorded location'}"
+                    f", not {run_uri}: resume with the same --raw, or start with a new JOBDIR"
+                )
+            if not isinstance(entry.get("sha256"), str) or not isinstance(entry.get("bytes"), int):
+                raise ValueError(
+                    f"JOBDIR {os.path.dirname(self.path or '')}: part {entry.get('part')} of run {self.run_id} was "
+                    "recorded by an older crawler (no size or sha256): start with a new JOBDIR"
+                )
+            info = PartInfo(entry["part"], entry["items"], entry["bytes"], entry["sha256"])
+            out.append((info, entry.get("by_record", {})))
+        return out
+
+    def append(self, run_uri: str, part: PartInfo, by_record: dict[str, int], pages: list[str]) -> None:
         """Record a stored part (fsynced before it returns: the pages it names are then never fetched again)."""
         if self.path is None:
             return
-        entry = {"run_id": self.run_id, "part": part, "items": rows, "by_record": by_record, "pages": pages}
+        entry = {
+            "run_id": self.run_id,
+            "raw": run_uri,
+            "part": part.name,
+            "items": part.rows,
+            "bytes": part.size,
+            "sha256": part.sha256,
+            "by_record": by_record,
+            "pages": pages,
+        }
         line = (json.dumps(entry, separators=(",", ":")) + "\n").encode()
         with self._lock:
             Location.parse(os.path.dirname(self.path)).makedirs()

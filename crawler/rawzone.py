@@ -21,6 +21,7 @@ from crawler.items import RawRows, json_lines
 from crawler.ledger import JobLedger, PageTracker
 from crawler.spiders.base import run_id_of
 from cricket_contract.layout import MANIFEST, RawPartName, part_numbers, raw_run_path
+from cricket_contract.manifest import PartInfo, part_entries, part_info
 from cricket_storage import Location
 
 logger = logging.getLogger(__name__)
@@ -100,7 +101,7 @@ class RawRunWriter:
         self.sealed = 0  # parts of this process sealed so far (numbered 1, 2, … in the tracker)
         self.offset = 0  # the highest part number in the run directory before this process
         self.stores: set[asyncio.Future] = set()
-        self.part_rows: dict[str, int] = {}
+        self.parts: dict[str, PartInfo] = {}  # every part this run stored (this process and resumed ones)
         self.items_by_record: Counter[str] = Counter()
         self.resumed_parts = 0
         self.failed_stores = 0
@@ -132,10 +133,15 @@ class RawRunWriter:
         self.spider_name, self.run_id = spider.name, spider.run_id
         self.run = self.raw.child(raw_run_path(spider.name, spider.run_id))
         self.ledger = JobLedger.from_settings(self.crawler.settings, spider.run_id)
-        for entry in self.ledger.entries():
+        try:
+            resumed = self.ledger.parts_for(self.run.uri)
+        except ValueError as exc:  # a JOBDIR of this run id that wrote somewhere else: its pages are not here
+            logger.error("%s", exc)
+            raise CloseSpider("jobdir_mismatch") from exc
+        for info, by_record in resumed:
             self.resumed_parts += 1
-            self.part_rows[entry["part"]] = entry["items"]
-            self.items_by_record.update(entry.get("by_record", {}))
+            self.parts[info.name] = info
+            self.items_by_record.update(by_record)
         if self.resumed_parts:
             logger.info("resuming run %s: %d parts already stored", spider.run_id, self.resumed_parts)
         try:
@@ -205,11 +211,12 @@ class RawRunWriter:
             logger.error("could not store raw part %s (%d rows): %s", loc.uri, part.rows, exc)
             return
         self.stats.inc_value("cricket/parts_stored")
-        self.part_rows[name] = part.rows
+        info = part_info(name, data, part.rows)
+        self.parts[name] = info
         self.items_by_record.update(part.by_record)
         durable = self.tracker.part_stored(part.number)
         try:
-            await asyncio.to_thread(self.ledger.append, name, part.rows, dict(part.by_record), durable)
+            await asyncio.to_thread(self.ledger.append, self.run.uri, info, dict(part.by_record), durable)
         except OSError as exc:  # the part is stored; only a resume would fetch its pages again
             logger.error("could not record raw part %s in the JOBDIR ledger: %s", name, exc)
         logger.info("stored raw part %s (%d rows)", loc.uri, part.rows)
@@ -241,8 +248,11 @@ class RawRunWriter:
             return
         loc = self.run.child(MANIFEST)
         try:
-            listed = await asyncio.to_thread(self.run.list)
-            manifest = self._manifest(spider, reason, [e.name for e in listed if not e.is_dir])
+            problems = await asyncio.to_thread(self._verify_stored)
+            if problems:
+                logger.error("no manifest for run %s: %s", self.run_id, "; ".join(problems))
+                return
+            manifest = self._manifest(spider, reason)
             await asyncio.to_thread(loc.write_bytes, json.dumps(manifest, indent=2).encode())
         except OSError as exc:
             logger.error("no manifest for run %s: could not write it: %s", self.run_id, exc)
@@ -250,9 +260,35 @@ class RawRunWriter:
         logger.info("wrote %s (%d parts, %d items)", loc.uri, len(manifest["parts"]), manifest["item_count"])
         self.crawler.signals.send_catch_log(cricket_signals.manifest_written, location=loc, manifest=manifest)
 
-    def _manifest(self, spider, reason: str, names: list[str]) -> dict[str, Any]:
-        """The manifest (docs/contracts.md §4-5): the parts in the run directory, counts, drops, key stats."""
-        parts = [n for n in names if RawPartName.parse(n)]
+    def _verify_stored(self) -> list[str]:
+        """What is wrong with the run directory as the manifest would describe it (empty: nothing).
+
+        The manifest lists the parts this run stored, never whatever files happen to be there: each must be
+        present with the size that was written (a store that lost objects, a directory emptied mid-crawl), and
+        no part this run did not write may have appeared beside them since it opened (another crawl writing
+        the same run id would interleave its parts with ours).
+        """
+        present = {e.name: e for e in self.run.list() if not e.is_dir and RawPartName.parse(e.name)}
+        problems = []
+        for name, info in sorted(self.parts.items()):
+            entry = present.get(name)
+            if entry is None:
+                problems.append(f"part {name} ({info.rows} rows) is no longer at {self.run.uri}")
+            elif entry.size is not None and entry.size != info.size:
+                problems.append(
+                    f"part {name} is {entry.size} bytes at {self.run.uri}, {info.size} were written"
+                )
+        foreign = [n for n in present if n not in self.parts and RawPartName.parse(n).number > self.offset]
+        if foreign:
+            problems.append(
+                f"{len(foreign)} parts this crawl did not write appeared in the run (e.g. {foreign[0]})"
+            )
+        return problems
+
+    def _manifest(self, spider, reason: str) -> dict[str, Any]:
+        """The manifest (docs/contracts.md §4-5): the parts this run stored with their rows, bytes and sha256,
+        counts, drops, key stats."""
+        parts = [self.parts[n] for n in sorted(self.parts, key=lambda n: RawPartName.parse(n).number)]
         stats = self.stats.get_stats()
         return {
             "run_id": self.run_id,
@@ -261,10 +297,8 @@ class RawRunWriter:
             "finish_reason": reason,
             "written_at": _utcnow(),
             "raw": self.run.uri,
-            "parts": parts,
-            "part_items": {n: self.part_rows.get(n) for n in parts},
+            **part_entries(parts),
             "items": dict(sorted(self.items_by_record.items())),
-            "item_count": sum(self.items_by_record.values()),
             "drops": {k: v for k, v in sorted(stats.items()) if k.startswith("drop_item/")},
             "duplicates": {k: v for k, v in sorted(stats.items()) if k.startswith("dedupe/")},
             "resumed_parts": self.resumed_parts,

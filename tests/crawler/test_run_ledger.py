@@ -91,7 +91,7 @@ def test_failed_store_makes_nothing_durable(tmp_path):
     (raw / "statsguru").mkdir(parents=True)
     (raw / "statsguru" / "run_id=r1").write_text("a file where the run directory should be")
     writer = _crawl(tmp_path, [("u1", _rows(2))], raw=raw)
-    assert _durable(tmp_path) == [] and writer.part_rows == {}
+    assert _durable(tmp_path) == [] and writer.parts == {}
     assert writer.failed_stores == 1 and writer.stats.get_value("cricket/parts_failed") == 1
 
 
