@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -26,6 +27,7 @@ KINDS = {
     "choice": "one value out of `allowed`",
     "int": "a positive integer",
     "run_id": "letters, digits and . _ : - (at most 128)",
+    "date": "an ISO date YYYY-MM-DD",
     "text": "any text",
 }
 _JSON_TYPE = {int: "integer", str: "string"}
@@ -78,6 +80,13 @@ class Param:
             return int(text)
         if kind == "run_id":
             return check_run_id(text)
+        if kind == "date":
+            if isinstance(value, dt.date):
+                return value
+            try:
+                return dt.date.fromisoformat(text)
+            except ValueError:
+                raise ValueError(f"{name}={value!r}: expected an ISO date YYYY-MM-DD") from None
         return text
 
     def _parse_list(self, value: Any) -> tuple[Any, ...]:
@@ -104,6 +113,8 @@ class Param:
         """`value` as it is typed on a command line (`1,2,3` for a list)."""
         if isinstance(value, (tuple, list)):
             return ",".join(map(str, value))
+        if isinstance(value, dt.date):
+            return value.isoformat()
         return str(value)
 
     def schema(self) -> dict[str, Any]:
@@ -125,6 +136,8 @@ class Param:
             out["type"] = "string"
             if self.kind == "run_id":
                 out["pattern"] = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$"
+            elif self.kind == "date":
+                out["format"] = "date"
         if self.default is not None:
             out["default"] = list(self.default) if isinstance(self.default, tuple) else self.default
         return out
@@ -143,6 +156,26 @@ CLASSES = Param(
 TYPES_PARAM = Param("types", "str_list", "batting,bowling,fielding", default=TYPES, allowed=TYPES, cli=True)
 VIEW = Param("view", "choice", "results-list view", default="career", allowed=VIEWS, cli=True)
 SIZE = Param("size", "choice", "rows per results page", default=DEFAULT_PAGE_SIZE, allowed=PAGE_SIZES)
+SINCE = Param(
+    "since",
+    "date",
+    "innings lists: only matches that started on or after this ISO date (the site's span filter)",
+    cli=True,
+)
+UNTIL = Param(
+    "until",
+    "date",
+    "innings lists: only matches that started on or before this ISO date (the site's span filter)",
+    cli=True,
+)
+PLAYER_VIEW = Param(
+    "view",
+    "choice",
+    "player pages: `career` (Career averages/summary) or `innings` (the player's own innings list)",
+    default="career",
+    allowed=VIEWS,
+    cli=True,
+)
 PLAYER_IDS = Param("player_ids", "id_list", "comma list of player ids", cli=True)
 FROM_RAW = Param(
     "from_raw",
@@ -163,10 +196,11 @@ ATHLETE_BASE_URL = Param(
 
 COMMON: tuple[Param, ...] = (BASE_URL, RUN_ID)
 SPIDERS: dict[str, tuple[Param, ...]] = {
-    "statsguru": (CLASSES, TYPES_PARAM, VIEW, SIZE),
+    "statsguru": (CLASSES, TYPES_PARAM, VIEW, SIZE, SINCE, UNTIL),
     "player_stats": (
         PLAYER_IDS,
         FROM_RAW,
+        PLAYER_VIEW,
         TYPES_PARAM,
         replace(CLASSES, default=(ALL_MEN_CLASS,), help=CLASSES.help + "; women's pages are under 8, 9, 10"),
     ),
@@ -199,7 +233,14 @@ def parse_arguments(spider: str, given: Mapping[str, Any]) -> dict[str, Any]:
     for a, b in EXCLUSIVE:
         if given.get(a) is not None and given.get(b) is not None and a in declared and b in declared:
             raise ValueError(f"give {a} or {b}, not both")
-    return {name: p.parse(given.get(name)) for name, p in declared.items()}
+    out = {name: p.parse(given.get(name)) for name, p in declared.items()}
+    since, until = out.get("since"), out.get("until")
+    if since is not None and until is not None and since > until:
+        raise ValueError(f"since={since} is after until={until}")
+    if (since or until) and out.get("view") != "innings":
+        # a career list over a span aggregates only the span's matches: never what a refresh wants
+        raise ValueError("since/until filter innings lists only (view=innings)")
+    return out
 
 
 def recorded_arguments(spider: str, given: Mapping[str, Any]) -> dict[str, Any]:

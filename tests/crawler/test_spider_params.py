@@ -47,6 +47,7 @@ def test_recorded_arguments_as_given_or_the_defaults_text():
     }
     assert spider(PlayerStatsSpider, from_raw="file:///r").arguments == {
         "from_raw": "file:///r",
+        "view": "career",
         "types": "batting,bowling,fielding",
         "classes": "11",
     }
