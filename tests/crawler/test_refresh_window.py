@@ -95,3 +95,40 @@ def test_innings_window_equals_the_truth_restricted_to_it(replica_factory, truth
                 assert int(r["cells"]["Runs"].rstrip("*")) == want[key]["runs"]
             if type_ == "bowling" and r["cells"]["Wkts"].isdigit():
                 assert int(r["cells"]["Wkts"]) == want[key]["wickets"]
+
+
+def test_players_own_innings_views(replica_factory, truth_as_of, tmp_path):
+    """`player_stats --view innings`: each player's own innings list of a class and type, every innings of the
+    truth as of the day (corrections included), with the `Pos` the multi-player lists (and so the truth) do not
+    show."""
+    want = [r for r in read_truth(truth_as_of, "bowling_innings") if r["format"] == "odi"]
+    ids = sorted({r["player_id"] for r in want})[:4]
+    srv = replica_factory(*WORLD)
+    res = scrape(
+        "player_stats",
+        "--base-url",
+        srv.url,
+        "--view",
+        "innings",
+        "--player-ids",
+        ",".join(map(str, ids)),
+        "--classes",
+        "2",
+        "--types",
+        "bowling",
+        "--raw",
+        str(tmp_path),
+        "--run-id",
+        "own",
+        *FAST,
+    )
+    assert res.returncode == 0, res.stderr[-3000:]
+    manifest, rows = read_run(tmp_path / "player_stats" / "run_id=own")
+    assert manifest["arguments"]["view"] == "innings" and manifest["items"] == {"innings": len(rows)}
+    truth = {(r["player_id"], r["match_id"], r["innings_number"]): r for r in want if r["player_id"] in ids}
+    got = {innings_key(r): r for r in rows}
+    assert got.keys() == truth.keys()
+    for key, r in got.items():
+        assert r["player_cell"] is None and r["class"] == 2 and "Pos" in r["cells"]
+        if r["cells"]["Wkts"].isdigit():
+            assert int(r["cells"]["Wkts"]) == truth[key]["wickets"]
