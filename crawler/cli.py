@@ -114,6 +114,11 @@ def crawl(process, spider_cls, spargs: dict[str, str]) -> tuple[Outcome, object]
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in ("plan", "refresh"):  # cricket-scrape plan|refresh (crawler/refresh.py)
+        from crawler import refresh
+
+        return refresh.main(argv[0], argv[1:])
     args = build_parser().parse_args(argv)
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
 

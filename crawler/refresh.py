@@ -1,0 +1,350 @@
+"""`cricket-scrape plan|refresh`: cost and run a refresh spider after spider, then advance `{raw}/_state/refresh.json`."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import logging
+import os
+import sys
+from collections import Counter
+from typing import Any
+
+from crawler import plan as P
+from crawler.plan import Decision, Estimate, PlannedRun
+from crawler.rawread import iter_items
+from cricket_contract import params
+from cricket_contract.layout import raw_run_path
+from cricket_contract.refresh import RunRef
+from cricket_contract.vocabulary import EXIT_FAILED, EXIT_OK
+from cricket_storage import Location
+from cricket_storage.rawruns import RawRunError, load_run, read_state
+
+logger = logging.getLogger(__name__)
+# The totals of a career row its innings rows must add up to (a correction moves one of them).
+SUM_CELLS = {"batting": ("Runs",), "bowling": ("Wkts", "Runs"), "fielding": ("Ct", "St")}
+OWN_ONLY = frozenset({"Pos", "Dismissal"})  # cells of a player's own view the multi-player lists do not show
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def _n(cell: str | None) -> int | None:
+    text = (cell or "").rstrip("*")
+    return int(text) if text.isdigit() else None
+
+
+def start_date(cell: str) -> dt.date | None:
+    """`25 Apr 2021` → a date (the month names are the site's, not the locale's)."""
+    parts = (cell or "").split()
+    if len(parts) != 3 or parts[1][:3] not in MONTHS or not (parts[0].isdigit() and parts[2].isdigit()):
+        return None
+    return dt.date(int(parts[2]), MONTHS.index(parts[1][:3]) + 1, int(parts[0]))
+
+
+# ------------------------------------------------------------------------------------------ raw rows
+
+
+def run_location(raw: Location, ref: RunRef) -> Location:
+    return raw.child(*raw_run_path(ref.spider, ref.run_id).split("/"))
+
+
+def finished(raw: Location, ref: RunRef) -> bool:
+    """The run has a manifest whose parts are all there at their sizes."""
+    try:
+        load_run(run_location(raw, ref), ref.spider, ref.run_id)
+    except RawRunError:
+        return False
+    return True
+
+
+def items(raw: Location, ref: RunRef):
+    return iter_items(run_location(raw, ref).uri)
+
+
+def _view(run) -> str:
+    return str((run.manifest.get("arguments") or {}).get("view") or "career")
+
+
+def careers(rows) -> dict[tuple[int, str, int], dict[str, str]]:
+    """(class, type, player) → career cells, later rows winning."""
+    return {(r["class"], r["type"], r["player_id"]): r["cells"] for r in rows if r.get("record") == "career"}
+
+
+def innings_by_player(rows, keep: set[tuple[int, str, int]], into: dict | None = None) -> dict:
+    """(class, type, player) → {(match id, innings number): cells} for the players in `keep`, later rows winning."""
+    out = into if into is not None else {}
+    for r in rows:
+        if r.get("record") != "innings":
+            continue
+        key = (r["class"], r["type"], r["player_id"])
+        if key in keep:
+            out.setdefault(key, {})[(r.get("match_id"), r["cells"].get("Inns"))] = r["cells"]
+    return out
+
+
+def disagrees(kind: str, career: dict[str, str], innings: dict) -> bool:
+    """Whether the career's totals differ from the sums of its innings (an innings was amended or missed)."""
+    for col in SUM_CELLS[kind]:
+        want = _n(career.get(col))
+        if want is None:
+            continue
+        if want != sum(_n(c.get(col)) or 0 for c in innings.values()):
+            return True
+    return False
+
+
+def same(a: str | None, b: str | None) -> bool:
+    """Two cells say the same: equal text, or equal numbers (a player's own view writes `112.5`, the lists
+    `112.50`)."""
+    if a == b:
+        return True
+    try:
+        return float(a or "") == float(b or "")
+    except ValueError:
+        return False
+
+
+def amended_days(own_rows, stored: dict, since: dt.date) -> tuple[set[tuple[int, str, dt.date]], set]:
+    """The (class, type, day) of every innings in the players' own views that differs from (or is missing in)
+    what is stored, before the window; and the players whose views showed one."""
+    days, located = set(), set()
+    for r in own_rows:
+        if r.get("record") != "innings":
+            continue
+        day = start_date(r["cells"].get("Start Date", ""))
+        if day is None or day >= since:
+            continue
+        key = (r["class"], r["type"], r["player_id"])
+        have = stored.get(key, {}).get((r.get("match_id"), r["cells"].get("Inns")))
+        mine = {h: v for h, v in r["cells"].items() if h not in OWN_ONLY}
+        if have is None or any(not same(have[h], v) for h, v in mine.items() if h in have):
+            days.add((r["class"], r["type"], day))
+            located.add(key)
+    return days, located
+
+
+# ------------------------------------------------------------------------------------------ the job
+
+
+class RefreshJob:
+    """One refresh of the raw zone `raw` up to `until` (see cricket_contract.refresh for the state it keeps)."""
+
+    def __init__(
+        self,
+        raw: str,
+        until: dt.date,
+        *,
+        full: bool = False,
+        base_url: str,
+        overlap_days: int = P.OVERLAP_DAYS,
+        max_requests: int | None = None,
+    ):
+        self.raw = Location.parse(raw)
+        self.base_url = base_url.rstrip("/")
+        self.state = read_state(self.raw)
+        self.decision: Decision = P.decide(self.state, until, full, overlap_days)
+        self.max_requests = max_requests
+        self.stats_host = P.host(self.base_url)
+        self.prof_host = P.profile_host(self.base_url)
+        self.requests: Counter[str] = Counter()
+        self.runs: list[PlannedRun] = []  # every run of this refresh, in order
+        self.counts: dict[str, Any] = {"kind": self.decision.kind}
+
+    @property
+    def rid(self) -> str:
+        return self.decision.refresh_id
+
+    # -------------------------------------------------------------------------------- planning
+
+    def estimate(self, user_agent: str, delay: float) -> Estimate:
+        if self.decision.kind == "delta" and self.state is not None:
+            return P.from_history(self.state, self.decision)
+        return P.probe_full(self.base_url, user_agent, delay)
+
+    def planned(self, est: Estimate) -> list[PlannedRun]:
+        """Every run this refresh needs, the later stages' runs from the estimate (their players are only
+        known once the lists are read)."""
+        d = self.decision
+        if d.kind == "none":
+            return []
+        bf = (self.state.backfill or {}) if self.state else {}
+        if d.continuing and bf.get("remaining"):
+            return [PlannedRun.from_json(r) for r in bf["remaining"]]
+        runs = P.list_runs(d, self.stats_host, est.pages)
+        if d.kind == "full":
+            return runs + P.estimated_player_runs(
+                self.rid,
+                est.men,
+                est.players,
+                self.stats_host,
+                self.prof_host,
+                self.max_requests,
+            )
+        extra = [
+            PlannedRun(
+                "player_stats",
+                "own innings views",
+                {"run_id": f"{self.rid}.own-*", "view": "innings"},
+                {self.stats_host: est.own_views},
+                stage=2,
+                snapshot=False,
+            ),
+            PlannedRun(
+                "statsguru",
+                "one-day lists",
+                {"run_id": f"{self.rid}.day-*", "view": "innings"},
+                {self.stats_host: est.one_day},
+                stage=3,
+            ),
+            PlannedRun(
+                "player_stats",
+                "player pages",
+                {"run_id": f"{self.rid}.players"},
+                {self.stats_host: est.men * 3},
+                stage=2,
+            ),
+            PlannedRun(
+                "profiles",
+                "profiles",
+                {"run_id": f"{self.rid}.profiles"},
+                {self.prof_host: est.players},
+                stage=2,
+            ),
+        ]
+        return runs + extra
+
+    def plan_lines(self, settings) -> list[dict[str, Any]]:
+        """The JSON lines of `cricket-scrape plan`: one per run, then the total and the ETA per host."""
+        ua = settings.get("USER_AGENT")
+        default = settings.getfloat("DOWNLOAD_DELAY")
+        delays: dict[str, float] = {}
+        from crawler.spiders.profiles import athlete_base_for
+
+        for h, base in ((self.stats_host, self.base_url), (self.prof_host, athlete_base_for(self.base_url))):
+            if h not in delays:
+                obey = settings.getbool("ROBOTSTXT_OBEY")
+                delays[h] = P.crawl_delay(base, ua, default) if obey else default
+        runs = self.planned(self.estimate(ua, delays[self.stats_host]))
+        total: Counter[str] = Counter()
+        for r in runs:
+            total.update(r.requests)
+        d = self.decision
+        bf = (self.state.backfill or {}) if self.state else {}
+        summary = {
+            "kind": d.kind,
+            "refresh_id": d.refresh_id,
+            "reason": d.reason,
+            "since": d.since.isoformat() if d.since else None,
+            "until": d.until.isoformat(),
+            "runs": len(runs),
+            "requests": dict(total),
+            "crawl_delay": delays,
+            "eta_hours": {h: round(n * delays.get(h, default) / 3600, 2) for h, n in total.items()},
+        }
+        summary["eta_hours_max"] = max(summary["eta_hours"].values(), default=0.0)
+        if d.kind == "full":
+            done = bf.get("done") or []
+            summary["backfill"] = {
+                "done": len(done),
+                "remaining": len(runs),
+                "requests_done": sum(sum((r.get("requests") or {}).values()) for r in done),
+                "requests_remaining": sum(total.values()),
+            }
+        return [*(r.to_json() for r in runs), {"total": summary}]
+
+
+# ------------------------------------------------------------------------------------------ command line
+
+
+def build_parser(command: str) -> argparse.ArgumentParser:
+    what = {
+        "plan": "print, as JSON lines, the runs a refresh needs and their estimated requests per host, then the "
+        "total and the ETA at each host's Crawl-delay",
+        "refresh": "run the plan in-process, spider after spider, then advance {raw}/_state/refresh.json "
+        "(only when every run finished). Exit codes as cricket-scrape: 0, 1, 2 blocked, 3 layout drift",
+    }[command]
+    ap = argparse.ArgumentParser(prog=f"cricket-scrape {command}", description=what)
+    ap.add_argument("--raw", required=True, help="raw location (file://, path or s3://)")
+    ap.add_argument(
+        "--until", type=dt.date.fromisoformat, help="last match day to read (ISO; default today UTC)"
+    )
+    ap.add_argument("--full", action="store_true", help="a full re-crawl even when a state exists")
+    ap.add_argument("--base-url", help="site root (default CRICKET_BASE_URL or the real site)")
+    ap.add_argument(
+        "--overlap-days", type=int, default=P.OVERLAP_DAYS, help="days before the watermark read again"
+    )
+    ap.add_argument(
+        "--max-requests",
+        type=int,
+        help="backfill: stop after about this many requests; the next refresh continues (state: backfill)",
+    )
+    ap.add_argument(
+        "-a",
+        dest="spargs",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="spider argument (given to every spider that declares it)",
+    )
+    ap.add_argument(
+        "-s",
+        dest="settings",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="Scrapy setting (-s JOBDIR=D: one JOBDIR per run below D)",
+    )
+    return ap
+
+
+def main(command: str, argv: list[str]) -> int:
+    from crawler.cli import _pairs
+
+    args = build_parser(command).parse_args(argv)
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
+    from scrapy.utils.project import get_project_settings
+
+    settings = get_project_settings()
+    settings.setdict(_pairs(args.settings, "-s"), priority="cmdline")
+    settings.set("CRICKET_RAW_URI", args.raw, priority="cmdline")
+    spargs = _pairs(args.spargs, "-a")
+    until = args.until or dt.datetime.now(dt.timezone.utc).date()
+    base = args.base_url or settings.get("CRICKET_BASE_URL")
+    try:
+        job = RefreshJob(
+            args.raw,
+            until,
+            full=args.full,
+            base_url=base,
+            overlap_days=args.overlap_days,
+            max_requests=args.max_requests,
+        )
+    except (RawRunError, ValueError) as exc:
+        print(f"cricket-scrape {command}: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    if command == "plan":
+        try:
+            lines = job.plan_lines(settings)
+        except OSError as exc:
+            print(f"cricket-scrape plan: cannot cost the crawl from {base}: {exc}", file=sys.stderr)
+            return EXIT_FAILED
+        for line in lines:
+            print(json.dumps(line, sort_keys=True))
+        return EXIT_OK
+    if job.decision.kind == "none":
+        print(f"cricket-scrape refresh: nothing to do ({job.decision.reason})", file=sys.stderr)
+        return EXIT_OK
+    from crawler.refresh_run import Executor
+
+    for name in spargs:
+        if not any(name in params.spider_params(s) for s in params.SPIDERS):
+            print(f"cricket-scrape refresh: no spider declares -a {name}", file=sys.stderr)
+            return EXIT_FAILED
+    code = Executor(job, settings, spargs).execute()
+    state = read_state(job.raw)
+    print(
+        f"cricket-scrape refresh: {job.decision.kind} {job.rid} exit {code}; requests {dict(job.requests)}; "
+        f"state watermark {state.watermark if state else None}",
+        file=sys.stderr,
+    )
+    return code
