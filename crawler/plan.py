@@ -74,10 +74,15 @@ class Decision:
 
 
 def decide(
-    state: RefreshState | None, until: dt.date, full: bool, overlap_days: int = OVERLAP_DAYS
+    state: RefreshState | None,
+    until: dt.date,
+    full: bool,
+    overlap_days: int = OVERLAP_DAYS,
+    full_every_weeks: int | None = None,
 ) -> Decision:
-    """Full without a state (or a snapshot), with --full, or while a backfill is unfinished; else the delta
-    since the watermark minus the overlap; `none` when the refresh up to `until` has already finished."""
+    """Full without a state (or a snapshot), with --full, every `full_every_weeks` weeks, or while a backfill is
+    unfinished; else the delta since the watermark minus the overlap; `none` when the refresh up to `until`
+    has already finished."""
     if state is not None and state.backfill:
         bf = state.backfill
         day = dt.date.fromisoformat(bf["until"])
@@ -85,11 +90,20 @@ def decide(
     if state is None or not state.snapshot or state.watermark is None:
         return Decision("full", f"full-{until.isoformat()}", until, reason="no refresh state: the backfill")
     last = state.refreshes[-1] if state.refreshes else {}
+    last_full = (state.last_full or {}).get("until")
+    why = "--full"
+    if (
+        not full
+        and full_every_weeks
+        and last_full
+        and until.toordinal() - dt.date.fromisoformat(last_full).toordinal() >= 7 * full_every_weeks
+    ):
+        full, why = True, f"the last full crawl read up to {last_full}, {full_every_weeks} weeks or more ago"
     if full:
         rid = f"full-{until.isoformat()}"
         if last.get("refresh_id") == rid:
             return Decision("none", rid, until, reason=f"{rid} already finished")
-        return Decision("full", rid, until, reason="--full")
+        return Decision("full", rid, until, reason=why)
     rid = f"delta-{until.isoformat()}"
     if last.get("refresh_id") in (rid, f"full-{until.isoformat()}") or until <= state.watermark:
         return Decision("none", rid, until, reason=f"the raw zone is complete up to {state.watermark}")
@@ -146,23 +160,32 @@ def _args(run_id: str, **kwargs: Any) -> dict[str, Any]:
 
 
 def list_runs(d: Decision, stats_host: str, pages: dict[str, dict[str, int]]) -> list[PlannedRun]:
-    """Stage 1: every career list, and the innings lists (all of them for a full crawl, the window for a delta).
-    `pages`: estimated pages per list (`class/type`) of each view."""
+    """Stage 1: every career list, and the innings lists: for a delta the window (one run), for a full crawl
+    one run per class and type (the longest a few hours at Crawl-delay 15, so a backfill can stop between
+    them). `pages`: estimated pages per list (`class/type`) of each view."""
     rid = d.refresh_id
-    since = d.since if d.kind == "delta" else None
-    return [
-        PlannedRun(
+    career = PlannedRun(
+        "statsguru",
+        "career lists",
+        _args(f"{rid}.career", view="career"),
+        {stats_host: sum(pages["career"].values())},
+    )
+    if d.kind == "delta":
+        window = PlannedRun(
             "statsguru",
-            "career lists",
-            _args(f"{rid}.career", view="career"),
-            {stats_host: sum(pages["career"].values())},
-        ),
-        PlannedRun(
-            "statsguru",
-            "innings window" if since else "innings lists",
-            _args(f"{rid}.innings", view="innings", since=since, until=d.until),
+            "innings window",
+            _args(f"{rid}.innings", view="innings", since=d.since, until=d.until),
             {stats_host: sum(pages["innings"].values())},
-        ),
+        )
+        return [career, window]
+    return [career] + [
+        PlannedRun(
+            "statsguru",
+            "innings lists",
+            _args(f"{rid}.innings-{c}-{t}", view="innings", classes=(c,), types=(t,), until=d.until),
+            {stats_host: pages["innings"].get(f"{c}/{t}", 1)},
+        )
+        for c, t in LISTS
     ]
 
 

@@ -17,7 +17,7 @@ from crawler.rawread import iter_items
 from cricket_contract import params
 from cricket_contract.layout import raw_run_path
 from cricket_contract.refresh import RunRef
-from cricket_contract.vocabulary import EXIT_FAILED, EXIT_OK
+from cricket_contract.vocabulary import EXIT_FAILED, EXIT_OK, MEN_CLASSES
 from cricket_storage import Location
 from cricket_storage.rawruns import RawRunError, load_run, read_state
 
@@ -123,6 +123,13 @@ def amended_days(own_rows, stored: dict, since: dt.date) -> tuple[set[tuple[int,
     return days, located
 
 
+def player_runs_of(job: RefreshJob, career_rows) -> list[PlannedRun]:
+    """A full crawl's player pages (the men of the career lists) and profiles (everyone on them)."""
+    men = sorted({r["player_id"] for r in career_rows if r["class"] in MEN_CLASSES})
+    everyone = sorted({r["player_id"] for r in career_rows})
+    return P.player_runs(job.rid, men, everyone, job.stats_host, job.prof_host, job.max_requests)
+
+
 # ------------------------------------------------------------------------------------------ the job
 
 
@@ -138,11 +145,12 @@ class RefreshJob:
         base_url: str,
         overlap_days: int = P.OVERLAP_DAYS,
         max_requests: int | None = None,
+        full_every_weeks: int | None = None,
     ):
         self.raw = Location.parse(raw)
         self.base_url = base_url.rstrip("/")
         self.state = read_state(self.raw)
-        self.decision: Decision = P.decide(self.state, until, full, overlap_days)
+        self.decision: Decision = P.decide(self.state, until, full, overlap_days, full_every_weeks)
         self.max_requests = max_requests
         self.stats_host = P.host(self.base_url)
         self.prof_host = P.profile_host(self.base_url)
@@ -157,6 +165,8 @@ class RefreshJob:
     # -------------------------------------------------------------------------------- planning
 
     def estimate(self, user_agent: str, delay: float) -> Estimate:
+        if self.decision.kind == "none":
+            return Estimate({"career": {}, "innings": {}}, source="nothing to do")
         if self.decision.kind == "delta" and self.state is not None:
             return P.from_history(self.state, self.decision)
         return P.probe_full(self.base_url, user_agent, delay)
@@ -168,8 +178,19 @@ class RefreshJob:
         if d.kind == "none":
             return []
         bf = (self.state.backfill or {}) if self.state else {}
-        if d.continuing and bf.get("remaining"):
-            return [PlannedRun.from_json(r) for r in bf["remaining"]]
+        if d.continuing:
+            runs = [PlannedRun.from_json(r) for r in bf.get("remaining") or []]
+            known = [
+                r for r in [*(bf.get("done") or []), *(bf.get("remaining") or [])] if r.get("stage") == 2
+            ]
+            career = P.list_runs(d, self.stats_host, est.pages)[0].ref()
+            if not known and finished(self.raw, career):
+                runs += player_runs_of(self, list(items(self.raw, career)))
+            elif not known:
+                runs += P.estimated_player_runs(
+                    self.rid, est.men, est.players, self.stats_host, self.prof_host, self.max_requests
+                )
+            return runs
         runs = P.list_runs(d, self.stats_host, est.pages)
         if d.kind == "full":
             return runs + P.estimated_player_runs(
@@ -274,6 +295,11 @@ def build_parser(command: str) -> argparse.ArgumentParser:
         "--overlap-days", type=int, default=P.OVERLAP_DAYS, help="days before the watermark read again"
     )
     ap.add_argument(
+        "--full-every-weeks",
+        type=int,
+        help="a full re-crawl when the last one read up to this many weeks before --until (the DAG: 13)",
+    )
+    ap.add_argument(
         "--max-requests",
         type=int,
         help="backfill: stop after about this many requests; the next refresh continues (state: backfill)",
@@ -318,6 +344,7 @@ def main(command: str, argv: list[str]) -> int:
             base_url=base,
             overlap_days=args.overlap_days,
             max_requests=args.max_requests,
+            full_every_weeks=args.full_every_weeks,
         )
     except (RawRunError, ValueError) as exc:
         print(f"cricket-scrape {command}: {exc}", file=sys.stderr)

@@ -112,7 +112,10 @@ class Executor:
         d = job.decision
         bf = (job.state.backfill or {}) if job.state else {}
         lists = P.list_runs(d, job.stats_host, {"career": {}, "innings": {}})
-        code = yield from self.run_all(lists)
+        code = yield from self.run_all(lists, budget=True)
+        if code is None:  # the budget is spent: the next refresh continues from here
+            self._save_backfill(lists, [])
+            return EXIT_OK
         if code != EXIT_OK:
             return code
         # a continued backfill: its player runs as the first invocation planned them (finished ones are skipped)
@@ -121,22 +124,18 @@ class Executor:
             for r in [*(bf.get("done") or []), *(bf.get("remaining") or [])]
             if r.get("stage") == 2
         ]
-        if not remaining or any("player_ids" not in r.arguments for r in remaining):
-            career = list(R.items(job.raw, lists[0].ref()))
-            men = sorted({r["player_id"] for r in career if r["class"] in MEN_CLASSES})
-            everyone = sorted({r["player_id"] for r in career})
-            remaining = P.player_runs(job.rid, men, everyone, job.stats_host, job.prof_host, job.max_requests)
-            job.counts.update(self._list_counts(career, None))
+        career = list(R.items(job.raw, lists[0].ref()))
+        if not remaining:
+            remaining = R.player_runs_of(job, career)
+        job.counts.update(self._list_counts(career, None))
         code = yield from self.run_all(remaining, budget=True)
-        if code is None:  # the budget is spent: the next refresh continues from here
+        if code is None:
             self._save_backfill(lists, remaining)
             return EXIT_OK
         if code != EXIT_OK:
             return code
-        if "career_pages" not in job.counts:
-            job.counts.update(self._list_counts(R.items(job.raw, lists[0].ref()), None))
         snapshot = [r.ref() for r in job.runs if r.snapshot]
-        self._finish(snapshot, last_full=True)
+        self._finish(list(dict.fromkeys(snapshot)), last_full=True)
         return EXIT_OK
 
     def delta(self):
@@ -237,13 +236,15 @@ class Executor:
     def _save_backfill(self, lists: list[PlannedRun], remaining: list[PlannedRun]) -> None:
         job = self.job
         state = job.state or RefreshState()
-        done = [r for r in [*lists, *remaining] if R.finished(job.raw, r.ref())]
+        runs = [*lists, *remaining]
+        done = [r for r in runs if R.finished(job.raw, r.ref())]
         state.backfill = {
             "refresh_id": job.rid,
             "until": job.decision.until.isoformat(),
             "started_at": (state.backfill or {}).get("started_at") or _now(),
             "done": [r.to_json() for r in done],
-            "remaining": [r.to_json() for r in remaining if r not in done],
+            "remaining": [r.to_json() for r in runs if r not in done],
+            "requests": int((state.backfill or {}).get("requests") or 0) + sum(job.requests.values()),
         }
         self._write_state(state, f"{job.rid}.chunk-{len(done)}")
         logger.info(

@@ -38,7 +38,7 @@ def _plan(raw, until: dt.date, url: str, *extra: str) -> tuple[list[dict], dict]
     return lines[:-1], lines[-1]["total"]
 
 
-def _refresh_cmd(raw, until: dt.date, url: str) -> list[str]:
+def _refresh_cmd(raw, until: dt.date, url: str, *extra: str) -> list[str]:
     return [
         sys.executable,
         "-m",
@@ -53,11 +53,12 @@ def _refresh_cmd(raw, until: dt.date, url: str) -> list[str]:
         *FAST,
         "-a",
         "render=never",
+        *extra,
     ]
 
 
-def _refresh(raw, until: dt.date, url: str) -> subprocess.CompletedProcess:
-    cmd = _refresh_cmd(raw, until, url)
+def _refresh(raw, until: dt.date, url: str, *extra: str) -> subprocess.CompletedProcess:
+    cmd = _refresh_cmd(raw, until, url, *extra)
     return subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=600)
 
 
@@ -99,13 +100,13 @@ def test_plan_without_state_is_the_full_crawl(replica_factory, tmp_path):
     runs, total = _plan(tmp_path / "raw", DAY0, srv.url)
     assert total["kind"] == "full" and total["backfill"] == {
         "done": 0,
-        "remaining": 4,
+        "remaining": 21,
         "requests_done": 0,
         "requests_remaining": sum(total["requests"].values()),
     }
     assert [(r["spider"], r["purpose"], r["stage"]) for r in runs] == [
         ("statsguru", "career lists", 1),
-        ("statsguru", "innings lists", 1),
+        *[("statsguru", "innings lists", 1)] * 18,
         ("player_stats", "player pages", 2),
         ("profiles", "profiles", 2),
     ]
@@ -127,7 +128,7 @@ def test_full_then_weekly_refreshes_equal_each_weeks_truth(replica_factory, worl
     assert res.returncode == 0, res.stderr[-3000:]
     state = _state(raw)
     assert state["watermark"] == "2026-04-17" and state["backfill"] is None
-    assert state["last_full"]["refresh_id"] == "full-2026-04-17" and len(state["snapshot"]) == 4
+    assert state["last_full"]["refresh_id"] == "full-2026-04-17" and len(state["snapshot"]) == 21
     made = sum(state["refreshes"][-1]["requests"].values())
     assert abs(made - sum(planned["requests"].values())) <= 0.05 * made  # the plan's estimate ± 5 %
     assert (raw / "_state" / "refresh.full-2026-04-17.json").read_bytes() == (
