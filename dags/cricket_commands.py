@@ -14,6 +14,13 @@ CLASSES = (1, 2, 3, 8, 9, 10)
 TYPES = ("batting", "bowling", "fielding")
 VIEWS = ("career", "innings")
 RENDER_MODES = ("auto", "always", "never")
+# `refresh`: the scheduled run, `cricket-scrape refresh` (a full crawl without state or every
+# `full_every_weeks`, else the week's delta); `lists`: the classes × views asked for, crawled whole.
+MODES = ("refresh", "lists")
+OVERLAP_DAYS = 7
+FULL_EVERY_WEEKS = 13
+# A backfill chunk: about 6 days at Crawl-delay 15, inside the scrape task's timeout; the next run continues.
+MAX_REQUESTS = 34_000
 
 # Exit codes that are verdicts, not transient faults: a retry would only ask the site again for the
 # same answer (cricket-scrape, issue 3) or re-read the same bad input (cricket-transform, issue 5).
@@ -38,6 +45,7 @@ FINAL_EXITS: dict[str, dict[int, str]] = {
 # What a deploy triggers to prove itself: one small class (women's Tests, a few results pages), one
 # type, no profiles, published to the smoke target so the weekly run's tables stay as they are.
 SMOKE_PARAMS: dict = {
+    "mode": "lists",
     "classes": [8],
     "types": ["batting"],
     "views": ["career"],
@@ -70,6 +78,16 @@ def safe_run_id(dag_run_id: str) -> str:
     if not out:
         raise ValueError(f"DAG run id {dag_run_id!r} has no usable characters")
     return out[:100].rstrip("-.")
+
+
+def until_of(data_interval_end) -> str:
+    """The last day a run's data interval covers (its end is exclusive), as an ISO date; today (UTC) for a run
+    without one."""
+    import datetime as dt
+
+    if data_interval_end is None:
+        return dt.datetime.now(dt.timezone.utc).date().isoformat()
+    return (data_interval_end - dt.timedelta(microseconds=1)).date().isoformat()
 
 
 def raw_run_uri(raw: str, spider: str, run_id: str) -> str:
@@ -136,11 +154,44 @@ def profiles_command(
     return argv + _settings_args(settings or {})
 
 
-def transform_command(
-    *, raw: str, curated: str, raw_runs: Sequence[str], run_id: str, max_reject_ratio: float
+def refresh_command(
+    *,
+    raw: str,
+    until: str,
+    full: bool = False,
+    max_requests: int = 0,
+    full_every_weeks: int = 0,
+    overlap_days: int = OVERLAP_DAYS,
+    render: str = "auto",
+    base_url: str | None = None,
+    settings: Mapping[str, str] | None = None,
 ) -> list[str]:
-    """`cricket-transform run` over exactly this DAG run's raw runs."""
-    if not raw_runs:
+    """`cricket-scrape refresh` up to `until` (ISO): its runs one after another, then the refresh state."""
+    argv = ["cricket-scrape", "refresh", "--raw", raw, "--until", until, "--overlap-days", str(overlap_days)]
+    if full:
+        argv.append("--full")
+    if full_every_weeks:
+        argv += ["--full-every-weeks", str(full_every_weeks)]
+    if max_requests:
+        argv += ["--max-requests", str(max_requests)]
+    argv += ["-a", f"render={render}"]
+    if base_url:
+        argv += ["--base-url", base_url]
+    return argv + _settings_args(settings or {})
+
+
+def transform_command(
+    *,
+    raw: str,
+    curated: str,
+    raw_runs: Sequence[str],
+    run_id: str,
+    max_reject_ratio: float,
+    snapshot: bool = False,
+) -> list[str]:
+    """`cricket-transform run` over exactly this DAG run's raw runs, or (`snapshot`) over the runs the refresh
+    state `{raw}/_state/refresh.json` names."""
+    if not raw_runs and not snapshot:
         raise ValueError("transform needs at least one raw run")
     argv = ["cricket-transform", "run", "--raw", raw, "--curated", curated]
     for rid in raw_runs:
@@ -174,6 +225,11 @@ class Request:
     render: str = "auto"
     max_reject_ratio: float = 0.01
     smoke: bool = False
+    mode: str = "refresh"
+    full: bool = False
+    max_requests: int = MAX_REQUESTS
+    full_every_weeks: int = FULL_EVERY_WEEKS
+    overlap_days: int = OVERLAP_DAYS
 
     @classmethod
     def from_params(cls, params: Mapping) -> Request:
@@ -191,9 +247,25 @@ class Request:
         ratio = float(params.get("max_reject_ratio", 0.01))
         if not 0 <= ratio <= 1:
             bad.append(f"max_reject_ratio {ratio}")
+        mode = str(params.get("mode", "refresh"))
+        if mode not in MODES:
+            bad.append(f"mode {mode!r}")
+        counts = {}
+        for name, default in (
+            ("max_requests", MAX_REQUESTS),
+            ("full_every_weeks", FULL_EVERY_WEEKS),
+            ("overlap_days", OVERLAP_DAYS),
+        ):
+            value = params.get(name, default)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                bad.append(f"{name} {value!r}")
+            counts[name] = value
         if bad:
             raise ValueError("unknown " + ", ".join(bad))
         return cls(
+            mode=mode,
+            full=bool(params.get("full", False)),
+            **counts,
             classes=tuple(dict.fromkeys(classes)),
             types=tuple(dict.fromkeys(types)),
             views=tuple(dict.fromkeys(views)),
@@ -206,6 +278,8 @@ class Request:
     def expected_tables(self) -> list[str]:
         """Curated tables this request must fill (rows > 0 in the check)."""
         # players is built from the list rows' player cells, profiles only enrich it.
+        if self.mode == "refresh":  # the snapshot holds every list of every type
+            return ["players"] + [f"{t}_{v}" for v in VIEWS for t in TYPES]
         return ["players"] + [f"{t}_{v}" for v in self.views for t in self.types]
 
 
@@ -253,14 +327,49 @@ def plan(
     glue_database: str,
     base_url: str | None = None,
     scrape_settings: Mapping[str, str] | None = None,
+    until: str | None = None,
 ) -> Plan:
-    """Raw runs `<run>-c<class>-<view>` and `<run>-profiles`; the curated run is `<run>`."""
+    """Lists mode: raw runs `<run>-c<class>-<view>` and `<run>-profiles`. Refresh mode: one `cricket-scrape
+    refresh` up to `until` (the data interval's last day), whose run ids are the refresh's own, and a transform
+    of the snapshot the state names. The curated run is `<run>`."""
     for name, uri in (("raw", raw), ("curated", curated)):
         if not uri:
             raise ValueError(f"the {name} location is not set (Airflow Variable CRICKET_{name.upper()}_URI)")
     if not glue_database:
         raise ValueError("the Glue database is not set (Airflow Variable CRICKET_GLUE_DATABASE)")
     run = safe_run_id(dag_run_id)
+    if request.mode == "refresh":
+        if not until:
+            raise ValueError("a refresh needs the day it reads up to (the data interval's end)")
+        return Plan(
+            run_id=run,
+            scrape=[
+                refresh_command(
+                    raw=raw,
+                    until=until,
+                    full=request.full,
+                    max_requests=request.max_requests,
+                    full_every_weeks=request.full_every_weeks,
+                    overlap_days=request.overlap_days,
+                    render=request.render,
+                    base_url=base_url,
+                    settings=scrape_settings,
+                )
+            ],
+            scrape_runs=[],
+            profiles=[],
+            profile_runs=[],
+            transform=transform_command(
+                raw=raw,
+                curated=curated,
+                raw_runs=[],
+                run_id=run,
+                max_reject_ratio=request.max_reject_ratio,
+                snapshot=True,
+            ),
+            publish=publish_command(curated=curated, glue_database=glue_database),
+            expected_tables=request.expected_tables(),
+        )
     scrape, runs = [], []
     profile_source: dict[int, str] = {}
     for cls in request.classes:

@@ -1,13 +1,22 @@
 """
 ### cricket_stats — weekly ESPNcricinfo Statsguru crawl into Athena
 
-`plan` → `scrape` (one task per requested class × view, in parallel) → `profiles` (player ids of
-those scrape runs; skipped when the `profiles` param is off) → `transform` (raw JSONL → typed
-Parquet, published atomically by `_current.json`) → `publish` (Glue tables pointed at the new run)
-→ `check` (rows > 0 per expected table, rejects under the threshold, DQ report in the log).
+`plan` → `scrape` (mapped over the planned crawls) → `profiles` (lists mode only) → `transform` (raw
+JSONL → typed Parquet, published atomically by `_current.json`) → `publish` (Glue tables pointed at
+the new run) → `check` (rows > 0 per expected table, rejects under the threshold, DQ report in the log).
 
-Every raw run and the curated run are named after this DAG run's id, so a re-run of a task
-rewrites only its own output. A scrape that the site **blocked** (exit 2) or whose pages no longer
+**Refresh mode** (the default, the weekly run): one `cricket-scrape refresh` up to the last day of the
+run's data interval. Without a refresh state it is the full crawl (the backfill, split into chunks
+of `max_requests` that the next runs continue); with one, the week's delta (innings since the
+watermark less `overlap_days`, the career lists, the players whose figures moved; see README
+"Weekly refresh"); every `full_every_weeks` weeks, or with `full: true`, a full re-crawl. The
+transform reads the snapshot the state names. A re-run of the same DAG run is idempotent: a refresh
+that already finished does nothing, a half-done one continues (finished crawls are not repeated).
+**Lists mode** (`mode: lists`, the deploy's smoke run): one crawl per class × view asked for,
+each raw run named after the DAG run's id, and a profiles crawl over their players.
+
+At most one scrape (and one profiles crawl) runs at a time across all runs of the DAG: the site's
+Crawl-delay holds per host, and parallel crawls would break it in aggregate. A scrape that the site **blocked** (exit 2) or whose pages no longer
 match the parser (**layout drift**, exit 3) fails at once with the reason in the log and is not
 retried: retrying would hit the site again for the same answer.
 
@@ -27,7 +36,16 @@ import logging
 import os
 
 from airflow.sdk import Param, dag, task
-from cricket_commands import CLASSES, TYPES, VIEWS, resolve_backend
+from cricket_commands import (
+    CLASSES,
+    FULL_EVERY_WEEKS,
+    MAX_REQUESTS,
+    MODES,
+    OVERLAP_DAYS,
+    TYPES,
+    VIEWS,
+    resolve_backend,
+)
 
 log = logging.getLogger(__name__)
 
@@ -45,13 +63,15 @@ DEFAULT_ARGS = {
 }
 # A polite crawl of the real site (AutoThrottle, crawl delays) is slow; a hung one must still end.
 TIMEOUTS = {
-    "scrape": dt.timedelta(hours=6),
+    # a weekly refresh is ~750 requests (3 h at Crawl-delay 15); a backfill chunk is max_requests (~6 days)
+    "scrape": dt.timedelta(days=6, hours=20),
     "profiles": dt.timedelta(hours=6),
     "transform": dt.timedelta(hours=2),
     "publish": dt.timedelta(minutes=15),
 }
-# At most this many scrape containers per run hit the site at once (each crawl is polite on its own).
-PARALLEL = {"scrape": 4, "profiles": 2}
+# At most this many scrape containers hit a host at once, over every run of the DAG: each crawl keeps
+# the host's Crawl-delay on its own, so a second one at the same time would halve it.
+PARALLEL = {"scrape": 1, "profiles": 1}
 
 
 @task
@@ -62,7 +82,14 @@ def plan() -> list:
     return value); every other value is pushed under its own XCom key.
     """
     from airflow.sdk import get_current_context
-    from cricket_commands import Request, backend_settings, launch_payload, parse_settings, publish_target
+    from cricket_commands import (
+        Request,
+        backend_settings,
+        launch_payload,
+        parse_settings,
+        publish_target,
+        until_of,
+    )
     from cricket_commands import plan as build_plan
 
     ctx = get_current_context()
@@ -88,6 +115,7 @@ def plan() -> list:
         glue_database=glue_database,
         base_url=var("CRICKET_BASE_URL") or None,
         scrape_settings=parse_settings(var("CRICKET_SCRAPE_SETTINGS")),
+        until=until_of(ctx.get("data_interval_end")),
     )
     out: dict = {
         "run_id": p.run_id,
@@ -148,11 +176,11 @@ def check(spec: dict) -> dict:
 def _local_tasks(p, launches):
     from cricket_local import run_step
 
-    @task(max_active_tis_per_dagrun=PARALLEL["scrape"], execution_timeout=TIMEOUTS["scrape"])
+    @task(max_active_tis_per_dag=PARALLEL["scrape"], execution_timeout=TIMEOUTS["scrape"])
     def scrape(argv: list[str]) -> None:
         run_step("scrape", argv)
 
-    @task(max_active_tis_per_dagrun=PARALLEL["profiles"], execution_timeout=TIMEOUTS["profiles"])
+    @task(max_active_tis_per_dag=PARALLEL["profiles"], execution_timeout=TIMEOUTS["profiles"])
     def profiles(argv: list[str]) -> None:
         run_step("profiles", argv)
 
@@ -204,13 +232,13 @@ def _kubernetes_tasks(p, launches):
     scrape = CricketPodOperator.partial(
         task_id="scrape",
         image=p["scraper_image"],
-        max_active_tis_per_dagrun=PARALLEL["scrape"],
+        max_active_tis_per_dag=PARALLEL["scrape"],
         **kw("scrape"),
     ).expand(cmds=p)
     profiles = CricketPodOperator.partial(
         task_id="profiles",
         image=p["scraper_image"],
-        max_active_tis_per_dagrun=PARALLEL["profiles"],
+        max_active_tis_per_dag=PARALLEL["profiles"],
         **kw("profiles"),
     ).expand(cmds=launches)
     transform = CricketPodOperator(
@@ -241,10 +269,10 @@ def _ecs_tasks(p, launches):
         }
 
     scrape = CricketEcsOperator.partial(
-        task_id="scrape", max_active_tis_per_dagrun=PARALLEL["scrape"], **kw("scrape", "scraper")
+        task_id="scrape", max_active_tis_per_dag=PARALLEL["scrape"], **kw("scrape", "scraper")
     ).expand(overrides=p)
     profiles = CricketEcsOperator.partial(
-        task_id="profiles", max_active_tis_per_dagrun=PARALLEL["profiles"], **kw("profiles", "scraper")
+        task_id="profiles", max_active_tis_per_dag=PARALLEL["profiles"], **kw("profiles", "scraper")
     ).expand(overrides=launches)
     transform = CricketEcsOperator(
         task_id="transform",
@@ -286,6 +314,31 @@ def _ecs_tasks(p, launches):
         ),
         "image_tag": Param("", type="string", description="image tag (empty: Variable CRICKET_IMAGE_TAG)"),
         "max_reject_ratio": Param(0.01, type="number", minimum=0, maximum=1),
+        "mode": Param(
+            "refresh",
+            type="string",
+            enum=list(MODES),
+            description="refresh: the weekly refresh (full crawl when there is no state); lists: the classes × views given",
+        ),
+        "full": Param(False, type="boolean", description="refresh: a full re-crawl now"),
+        "full_every_weeks": Param(
+            FULL_EVERY_WEEKS,
+            type="integer",
+            minimum=0,
+            description="refresh: a full re-crawl this often (0: never)",
+        ),
+        "overlap_days": Param(
+            OVERLAP_DAYS,
+            type="integer",
+            minimum=0,
+            description="refresh: days before the watermark read again",
+        ),
+        "max_requests": Param(
+            MAX_REQUESTS,
+            type="integer",
+            minimum=0,
+            description="refresh: a backfill stops after about this many requests, the next run continues (0: no limit)",
+        ),
         "smoke": Param(
             False,
             type="boolean",

@@ -111,8 +111,10 @@ def test_plan_without_state_is_the_full_crawl(replica_factory, tmp_path):
         ("profiles", "profiles", 2),
     ]
     assert runs[1]["arguments"] == {
-        "run_id": "full-2026-04-17.innings",
+        "run_id": "full-2026-04-17.innings-1-batting",
         "view": "innings",
+        "classes": "1",
+        "types": "batting",
         "until": "2026-04-17",
     }
     host = next(iter(total["requests"]))

@@ -33,7 +33,9 @@ def test_resolve_backend_env_wins_then_variable_then_default():
 
 
 def test_request_from_params_validates():
-    req = cc.Request.from_params({"classes": [1, 2, 2], "types": "batting,bowling", "views": ["career"]})
+    req = cc.Request.from_params(
+        {"mode": "lists", "classes": [1, 2, 2], "types": "batting,bowling", "views": ["career"]}
+    )
     assert req.classes == (1, 2) and req.types == ("batting", "bowling") and req.views == ("career",)
     assert req.profiles is True and req.render == "auto" and req.max_reject_ratio == 0.01
     assert req.expected_tables() == ["players", "batting_career", "bowling_career"]
@@ -44,7 +46,9 @@ def test_request_from_params_validates():
 
 
 def test_plan_builds_every_command_line():
-    req = cc.Request.from_params({"classes": [1, 9], "views": ["career", "innings"], "render": "never"})
+    req = cc.Request.from_params(
+        {"mode": "lists", "classes": [1, 9], "views": ["career", "innings"], "render": "never"}
+    )
     p = cc.plan(
         dag_run_id="manual__2026-11-26T11:00:00+00:00",
         request=req,
@@ -82,12 +86,51 @@ def test_plan_builds_every_command_line():
 
 
 def test_plan_without_profiles_and_with_missing_locations():
-    req = cc.Request.from_params({"classes": [3], "profiles": False})
+    req = cc.Request.from_params({"mode": "lists", "classes": [3], "profiles": False})
     p = cc.plan(dag_run_id="r1", request=req, raw=RAW, curated=CURATED, glue_database="cricket")
     assert p.profiles == [] and p.profile_runs == []
     assert "--base-url" not in p.scrape[0]
     with pytest.raises(ValueError, match="CRICKET_RAW_URI"):
         cc.plan(dag_run_id="r1", request=req, raw="", curated=CURATED, glue_database="cricket")
+
+
+def test_refresh_plan_is_one_refresh_up_to_the_intervals_last_day_and_a_snapshot_transform():
+    import datetime as dt
+
+    req = cc.Request.from_params({})
+    assert (req.mode, req.full, req.max_requests, req.full_every_weeks, req.overlap_days) == (
+        "refresh", False, 34_000, 13, 7,
+    )  # fmt: skip
+    assert req.expected_tables() == [
+        "players", "batting_career", "bowling_career", "fielding_career",
+        "batting_innings", "bowling_innings", "fielding_innings",
+    ]  # fmt: skip
+    end = dt.datetime(2026, 4, 19, tzinfo=dt.timezone.utc)  # @weekly: the interval [12 Apr, 19 Apr)
+    assert cc.until_of(end) == "2026-04-18"
+    p = cc.plan(
+        dag_run_id="scheduled__2026-04-19T00:00:00+00:00",
+        request=cc.Request.from_params({"full": True, "max_requests": 0, "render": "never"}),
+        raw=RAW,
+        curated=CURATED,
+        glue_database="cricket",
+        base_url="http://127.0.0.1:8765",
+        scrape_settings={"DOWNLOAD_DELAY": "0"},
+        until=cc.until_of(end),
+    )
+    assert p.scrape == [[
+        "cricket-scrape", "refresh", "--raw", RAW, "--until", "2026-04-18", "--overlap-days", "7", "--full",
+        "--full-every-weeks", "13", "-a", "render=never", "--base-url", "http://127.0.0.1:8765",
+        "-s", "DOWNLOAD_DELAY=0",
+    ]]  # fmt: skip
+    assert p.profiles == [] and p.scrape_runs == []
+    # the transform reads the snapshot the refresh state names: no --raw-run
+    assert "--raw-run" not in p.transform and p.transform[:6] == [
+        "cricket-transform", "run", "--raw", RAW, "--curated", CURATED,
+    ]  # fmt: skip
+    with pytest.raises(ValueError, match="the day it reads up to"):
+        cc.plan(dag_run_id="r", request=req, raw=RAW, curated=CURATED, glue_database="cricket")
+    with pytest.raises(ValueError, match=r"unknown mode 'weekly', max_requests -1"):
+        cc.Request.from_params({"mode": "weekly", "max_requests": -1})
 
 
 def test_parse_settings():

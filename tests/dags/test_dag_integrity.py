@@ -58,9 +58,10 @@ def test_dag_imports_with_graph_and_mapping(monkeypatch, backend):
         assert t.retries >= 2, t.task_id
         assert t.retry_exponential_backoff
     hours = {t.task_id: t.execution_timeout / dt.timedelta(hours=1) for t in dag.tasks}
-    assert hours == {"plan": 0.25, "scrape": 6, "profile_launches": 0.25, "profiles": 6,
+    assert hours == {"plan": 0.25, "scrape": 164, "profile_launches": 0.25, "profiles": 6,
                      "transform": 2, "publish": 0.25, "check": 0.25}  # fmt: skip
-    assert (scrape.max_active_tis_per_dagrun, profiles.max_active_tis_per_dagrun) == (4, 2)
+    # one crawl per host at a time over every run of the DAG: parallel crawls would break the Crawl-delay
+    assert (scrape.max_active_tis_per_dag, profiles.max_active_tis_per_dag) == (1, 1)
     assert backend in dag.tags
     if backend != "local":  # the triggerer waits for tasks and pods: no worker slot held for hours
         for step in STEPS:
@@ -94,6 +95,11 @@ def test_dag_settings_and_params(monkeypatch):
         "render": "auto",
         "image_tag": "",
         "max_reject_ratio": 0.01,
+        "mode": "refresh",
+        "full": False,
+        "full_every_weeks": 13,
+        "overlap_days": 7,
+        "max_requests": 34_000,
         "smoke": False,
     }
     from airflow.sdk.exceptions import ParamValidationError
@@ -107,7 +113,7 @@ def test_dag_settings_and_params(monkeypatch):
     params = ParamsDict(dag.params)
     params.update({**SMOKE_PARAMS, "image_tag": "c0ffee"})
     resolved = params.validate()
-    assert resolved["smoke"] is True and resolved["profiles"] is False
+    assert resolved["smoke"] is True and resolved["profiles"] is False and resolved["mode"] == "lists"
     assert Request.from_params(resolved).expected_tables() == ["players", "batting_career"]
 
 
