@@ -126,8 +126,8 @@ def profile_host(base_url: str) -> str:
     return host(athlete_base_for(base_url))
 
 
-def crawl_delay(base: str, user_agent: str, default: float) -> float:
-    """The host's robots.txt Crawl-delay for our user agent, else `default` (DOWNLOAD_DELAY)."""
+def robots(base: str, user_agent: str):
+    """The host's robots.txt (a RobotFileParser), or None when it cannot be read."""
     from urllib.robotparser import RobotFileParser
 
     rp = RobotFileParser()
@@ -136,9 +136,18 @@ def crawl_delay(base: str, user_agent: str, default: float) -> float:
         with urllib.request.urlopen(req, timeout=20) as resp:
             rp.parse(resp.read().decode("utf-8", "replace").splitlines())
     except OSError:
-        return default
-    delay = rp.crawl_delay(user_agent)
+        return None
+    return rp
+
+
+def crawl_delay(rp, user_agent: str, default: float) -> float:
+    """The robots.txt Crawl-delay for our user agent, else `default` (DOWNLOAD_DELAY)."""
+    delay = rp.crawl_delay(user_agent) if rp is not None else None
     return max(float(delay), default) if delay else default
+
+
+class ProbeBlocked(PermissionError):
+    """robots.txt forbids a page the plan would read to cost a full crawl (the crawl would be blocked too)."""
 
 
 # ---------------------------------------------------------------------------------------------- runs
@@ -295,7 +304,7 @@ def _pages(rows: int) -> int:
     return max(1, math.ceil(rows / SIZE))
 
 
-def probe_full(base_url: str, user_agent: str, delay: float, sleep=None) -> Estimate:
+def probe_full(base_url: str, user_agent: str, delay: float, rp=None, sleep=None) -> Estimate:
     """Cost a full crawl from the site itself: page 1 of every list (its "Page 1 of N"), and the last page of
     the fielding career lists of class 11 and the women's classes (everyone who played is on them) to count
     the players: about 40 requests, spaced by `delay` (the host's Crawl-delay)."""
@@ -309,6 +318,8 @@ def probe_full(base_url: str, user_agent: str, delay: float, sleep=None) -> Esti
     first = [True]
 
     def fetch(url: str):
+        if rp is not None and not rp.can_fetch(user_agent, url):
+            raise ProbeBlocked(f"robots.txt disallows {url}: a full crawl would be blocked (exit 2)")
         if not first[0] and delay:
             sleep(delay)
         first[0] = False

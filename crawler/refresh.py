@@ -17,7 +17,7 @@ from crawler.rawread import iter_items
 from cricket_contract import params
 from cricket_contract.layout import raw_run_path
 from cricket_contract.refresh import RunRef
-from cricket_contract.vocabulary import EXIT_FAILED, EXIT_OK, MEN_CLASSES
+from cricket_contract.vocabulary import EXIT_BLOCKED, EXIT_FAILED, EXIT_OK, MEN_CLASSES
 from cricket_storage import Location
 from cricket_storage.rawruns import RawRunError, load_run, read_state
 
@@ -164,12 +164,12 @@ class RefreshJob:
 
     # -------------------------------------------------------------------------------- planning
 
-    def estimate(self, user_agent: str, delay: float) -> Estimate:
+    def estimate(self, user_agent: str, delay: float, rp=None) -> Estimate:
         if self.decision.kind == "none":
             return Estimate({"career": {}, "innings": {}}, source="nothing to do")
         if self.decision.kind == "delta" and self.state is not None:
             return P.from_history(self.state, self.decision)
-        return P.probe_full(self.base_url, user_agent, delay)
+        return P.probe_full(self.base_url, user_agent, delay, rp)
 
     def planned(self, est: Estimate) -> list[PlannedRun]:
         """Every run this refresh needs, the later stages' runs from the estimate (their players are only
@@ -241,11 +241,13 @@ class RefreshJob:
         delays: dict[str, float] = {}
         from crawler.spiders.profiles import athlete_base_for
 
+        obey = settings.getbool("ROBOTSTXT_OBEY")
+        parsers = {}
         for h, base in ((self.stats_host, self.base_url), (self.prof_host, athlete_base_for(self.base_url))):
             if h not in delays:
-                obey = settings.getbool("ROBOTSTXT_OBEY")
-                delays[h] = P.crawl_delay(base, ua, default) if obey else default
-        runs = self.planned(self.estimate(ua, delays[self.stats_host]))
+                parsers[h] = P.robots(base, ua) if obey else None
+                delays[h] = P.crawl_delay(parsers[h], ua, default)
+        runs = self.planned(self.estimate(ua, delays[self.stats_host], parsers[self.stats_host]))
         total: Counter[str] = Counter()
         for r in runs:
             total.update(r.requests)
@@ -352,6 +354,9 @@ def main(command: str, argv: list[str]) -> int:
     if command == "plan":
         try:
             lines = job.plan_lines(settings)
+        except P.ProbeBlocked as exc:
+            print(f"cricket-scrape plan: {exc}", file=sys.stderr)
+            return EXIT_BLOCKED
         except OSError as exc:
             print(f"cricket-scrape plan: cannot cost the crawl from {base}: {exc}", file=sys.stderr)
             return EXIT_FAILED

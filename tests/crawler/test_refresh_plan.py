@@ -7,6 +7,7 @@ import json
 
 from crawler.plan import chunks, decide
 from cricket_contract.refresh import RefreshState, RunRef
+from tests.crawler.test_crawl_replica import FAST
 from tests.crawler.test_refresh_crawl import _plan, _refresh, _state
 
 D = dt.date(2026, 4, 24)
@@ -81,3 +82,13 @@ def test_a_backfill_split_by_max_requests_continues_until_complete(replica_facto
     for ref in state["snapshot"]:
         assert (raw / ref["spider"] / f"run_id={ref['run_id']}" / "_manifest.json").exists(), ref
     assert planned > 0 and len(state["snapshot"]) == len(set(map(json.dumps, state["snapshot"])))
+
+
+def test_plan_obeys_robots_txt_when_it_costs_a_full_crawl(replica_factory, tmp_path):
+    from tests.crawler.test_crawl_replica import scrape
+
+    srv = replica_factory("--players", "30", "--seed", "7", "--robots", "strict")
+    res = scrape(
+        "plan", "--raw", str(tmp_path / "raw"), "--until", "2026-04-17", "--base-url", srv.url, *FAST
+    )
+    assert res.returncode == 2 and "robots.txt disallows" in res.stderr and not res.stdout
