@@ -127,17 +127,16 @@ def profile_host(base_url: str) -> str:
 
 
 def robots(base: str, user_agent: str):
-    """The host's robots.txt (a RobotFileParser), or None when it cannot be read."""
-    from urllib.robotparser import RobotFileParser
+    """The host's robots.txt parsed by Protego (Scrapy's parser: `*` and `$` patterns, as the site's file
+    uses), or None when there is none to read."""
+    from protego import Protego
 
-    rp = RobotFileParser()
     try:
         req = urllib.request.Request(f"{base.rstrip('/')}/robots.txt", headers={"User-Agent": user_agent})
         with urllib.request.urlopen(req, timeout=20) as resp:
-            rp.parse(resp.read().decode("utf-8", "replace").splitlines())
+            return Protego.parse(resp.read().decode("utf-8", "replace"))
     except OSError:
         return None
-    return rp
 
 
 def crawl_delay(rp, user_agent: str, default: float) -> float:
@@ -318,7 +317,7 @@ def probe_full(base_url: str, user_agent: str, delay: float, rp=None, sleep=None
     first = [True]
 
     def fetch(url: str):
-        if rp is not None and not rp.can_fetch(user_agent, url):
+        if rp is not None and not rp.can_fetch(url, user_agent):
             raise ProbeBlocked(f"robots.txt disallows {url}: a full crawl would be blocked (exit 2)")
         if not first[0] and delay:
             sleep(delay)
