@@ -15,6 +15,7 @@ from crawler.pages.tables import (
     data_rows,
     header_row,
     header_texts,
+    link_columns,
     match_link,
     page_root,
     query,
@@ -157,9 +158,7 @@ def parse_player_innings(response) -> PlayerPage:
     out = PlayerPage(
         headers=player_innings_policy(klass, type_).check(url, f"player innings view type={type_}", headers)
     )
-    blank_cols = [i for i, h in enumerate(headers) if not h]
-    if not blank_cols:
-        raise LayoutDrift(url, "innings view without its untitled match-link column", headers)
+    link_cols = link_columns(url, headers)
     n = len(headers)
     for tr in data_rows(table):
         tds = tr.findall("td")
@@ -168,7 +167,7 @@ def parse_player_innings(response) -> PlayerPage:
                 continue
             raise LayoutDrift(url, f"an innings row has {len(tds)} cells for {n} headers", headers)
         texts = [cell_text(td) for td in tds]
-        match_id, label = match_link(tds, texts, blank_cols)
+        match_id, label = match_link(tds, texts, link_cols)
         out.rows.append(
             {
                 "record": INNINGS,

@@ -17,6 +17,7 @@ from crawler.pages.tables import (
     data_rows,
     header_row,
     header_texts,
+    link_columns,
     link_id,
     match_link,
     plain_root,
@@ -105,10 +106,8 @@ def parse_results(response) -> ResultsPage:
 def _rows(url: str, table, headers: list[str], page: ResultsPage) -> list[dict[str, Any]]:
     """The raw rows of a results table whose headers were checked."""
     player_col = headers.index("Player")
-    blank_cols = [i for i, h in enumerate(headers) if not h]
     innings = page.view == "innings"
-    if innings and not blank_cols:
-        raise LayoutDrift(url, "innings list without its untitled match-link column", headers)
+    link_cols = link_columns(url, headers) if innings else []
     record = INNINGS if innings else CAREER
     n = len(headers)
     data_cols = [(i, h) for i, h in enumerate(headers) if h and h != "Player"]
@@ -134,6 +133,6 @@ def _rows(url: str, table, headers: list[str], page: ResultsPage) -> list[dict[s
             "page": page.page,
         }
         if innings:
-            row["match_id"], row["match_label"] = match_link(tds, texts, blank_cols)
+            row["match_id"], row["match_label"] = match_link(tds, texts, link_cols)
         rows.append(row)
     return rows

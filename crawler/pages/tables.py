@@ -10,6 +10,8 @@ import lxml.etree
 import lxml.html
 from lxml.html import HtmlElement
 
+from cricket_contract.columns import SPACER_AFTER
+
 NO_RECORDS = "No records available to match this query"
 NO_RECORDS_B = NO_RECORDS.encode()
 _PARSERS: dict[str, lxml.html.HTMLParser] = {}
@@ -92,9 +94,18 @@ def data_rows(table: HtmlElement) -> Iterable[HtmlElement]:
             yield tr
 
 
-def match_link(tds: list, texts: list[str], blank_cols: list[int]) -> tuple[str | None, str | None]:
-    """(match id, label) of an innings row: the first untitled cell linking to /match/ (None, None: none)."""
-    for i in blank_cols:
+def link_columns(url: str, headers: list[str]) -> list[int]:
+    """The untitled columns of an innings table that may hold the match link (not the spacer after `Inns`);
+    LayoutDrift when there is none: its rows would have no match."""
+    cols = [i for i, h in enumerate(headers) if not h and (i == 0 or headers[i - 1] != SPACER_AFTER)]
+    if not cols:
+        raise LayoutDrift(url, "innings table without its untitled match-link column", headers)
+    return cols
+
+
+def match_link(tds: list, texts: list[str], link_cols: list[int]) -> tuple[str | None, str | None]:
+    """(match id, label) of an innings row: the first link column's cell linking to /match/ (None, None: none)."""
+    for i in link_cols:
         mid = link_id(tds[i], "/match/")
         if mid is not None:
             return mid, texts[i]
