@@ -134,8 +134,9 @@ INN_FIELDS = {
 # men's lists and player pages drop trailing zeros ("104", "0.5", as the real 2017 men's ODI list and 2026 pages).
 FIXED_DECIMAL_CLASSES = frozenset(WOMEN_CLASSES)
 
-# `--drift headers`: the renamed headers (every page kind loses at least one header its parser expects)
-DRIFT = {"Ave": "Avg", "D/I": "Dis/Inn", "Start Date": "Match Date"}
+# `--drift headers`: the renamed headers. Every page kind loses a required header (an optional one renamed, as
+# D/I here, is only absent beside an unknown header: not drift alone).
+DRIFT = {"Ave": "Avg", "Dis": "Dismissals", "D/I": "Dis/Inn", "Start Date": "Match Date"}
 CLASS_SET = CLASSES_OF_QUERY_CLASS
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 RESULT_LABELS = ("won match", "lost match", "tied match", "drawn match", "no result")

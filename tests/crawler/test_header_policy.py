@@ -8,10 +8,12 @@ import json
 import pytest
 
 from crawler.pages.headers import HeaderReport, HeaderTally, results_policy
-from crawler.pages.player import parse_player_page
+from crawler.pages.player import innings_url, parse_player_innings, parse_player_page, player_url
 from crawler.pages.statsguru import parse_results, results_url
 from crawler.pages.tables import LayoutDrift
 from cricket_contract.columns import list_row
+from replica.model import Model
+from replica.pages import DEFAULT_QUERY, Site
 from tests.crawler.test_player_pages import FIXTURES as PLAYER_FIXTURES
 from tests.crawler.test_player_pages import _response as player_response
 from tests.crawler.test_results_pages import BASE, BAT, ROW, page_html, resp
@@ -176,3 +178,23 @@ def test_the_tally_counts_pages_per_table_and_header():
             "Wides": {"pages": 1, "tables": ["innings/bowling/innings"], "first_url": "u3"},
         },
     }
+
+
+@pytest.fixture(scope="module")
+def drifted():
+    return Site(Model(30, 7), drift=True)
+
+
+@pytest.mark.parametrize("type_", ["batting", "bowling", "fielding"])
+def test_the_replicas_drift_stops_every_page_kind(drifted, type_):
+    """`--drift headers` renames a required header on every kind of page the crawler reads."""
+    for view in ("career", "innings"):
+        body = drifted.results_page(2, type_, view, 1, 50, DEFAULT_QUERY).encode()
+        with pytest.raises(LayoutDrift, match="missing headers"):
+            parse_results(resp(results_url(BASE, 2, type_, view, 1, 50), body))
+    pid = int(drifted.m.pid[0])
+    with pytest.raises(LayoutDrift, match="missing headers"):
+        parse_player_page(resp(player_url(BASE, pid, type_), drifted.player_page(0, 11, type_).encode()))
+    with pytest.raises(LayoutDrift, match="missing headers"):
+        body = drifted.player_innings_page(0, 11, type_).encode()
+        parse_player_innings(resp(innings_url(BASE, pid, type_), body))

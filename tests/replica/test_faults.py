@@ -126,6 +126,7 @@ def test_drift_renames_headers_on_results_and_player_pages(replica_factory):
     assert ">Avg</th>" in body and ">Ave</th>" not in body
     body = fetch(srv.url + RESULTS.format(c=1, t="fielding", p=1))[3].decode()
     assert ">Dis/Inn</th>" in body and ">D/I</th>" not in body
+    assert ">Dismissals</th>" in body and ">Dis</th>" not in body
     body = fetch(srv.url + RESULTS.format(c=2, t="bowling", p=1) + ";view=innings")[3].decode()
     assert ">Match Date</th>" in body and ">Start Date</th>" not in body
     pid = body.split("/ci/content/player/")[1].split(".html")[0]
