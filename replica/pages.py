@@ -148,8 +148,13 @@ def ordinal(n: int) -> str:
     return f"{n}{suffix}"
 
 
+# Classes whose career batting lists leave out `4s` and `6s` by default (`--no-boundary-columns`): the ODI lists,
+# as the real 2019 ODI career list (SITE-NOTES); the crawler reads a list without an optional column.
+NO_BOUNDARIES = frozenset({2})
+
+
 def career_cols(
-    typ: str, cls: int, results_list: bool, no_boundaries: frozenset[int] = frozenset()
+    typ: str, cls: int, results_list: bool, no_boundaries: frozenset[int] = NO_BOUNDARIES
 ) -> tuple[str, ...]:
     """A results list's columns, or a player page's (which show every column a class 11 page can have).
 
@@ -357,7 +362,7 @@ class Site:
     """Renders pages from a Model; thread-safe lazy caches of aggregates and sort orders."""
 
     def __init__(
-        self, model: Model, drift: bool = False, no_boundaries: frozenset[int] = frozenset()
+        self, model: Model, drift: bool = False, no_boundaries: frozenset[int] = NO_BOUNDARIES
     ) -> None:
         self.m = model
         self.drift = drift

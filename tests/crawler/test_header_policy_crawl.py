@@ -109,7 +109,8 @@ def test_a_renamed_required_header_stops_the_crawl(real, tmp_path, old, new):
 
 
 def test_an_odi_career_list_without_4s_and_6s_crawls(replica_factory, tmp_path):
-    srv = replica_factory("--players", "60", "--seed", "7", "--no-boundary-columns", "2")
+    """The replica's ODI career lists come without 4s/6s by default (`--no-boundary-columns 2`), as a real one."""
+    srv = replica_factory("--players", "60", "--seed", "7")
     proc = scrape(srv.url, tmp_path, "odi", "--classes", "1,2", "--view", "career", "-a", "size=25")
     assert proc.returncode == 0, proc.stderr[-3000:]
     manifest, rows = run_of(tmp_path, "odi")
