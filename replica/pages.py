@@ -154,7 +154,7 @@ NO_BOUNDARIES = frozenset({2})
 
 
 def career_cols(
-    typ: str, cls: int, results_list: bool, no_boundaries: frozenset[int] = NO_BOUNDARIES
+    typ: str, cls: int, results_list: bool, no_boundaries: frozenset[int] = frozenset()
 ) -> tuple[str, ...]:
     """A results list's columns, or a player page's (which show every column a class 11 page can have).
 
