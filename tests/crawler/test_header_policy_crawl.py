@@ -45,16 +45,19 @@ def real() -> RealList:
     return lst
 
 
-def _serve(real: RealList, shape: Shape):
-    return RealListsServer({8: real}, shape=shape)
+def crawl_shaped(
+    real: RealList, shape: Shape, raw: Path, run_id: str
+) -> tuple[subprocess.CompletedProcess, str]:
+    """The real rows served with `shape`'s header row, crawled as a user would; (the process, the server URL)."""
+    srv = RealListsServer({8: real}, shape=shape)
+    try:
+        return scrape(srv.url, raw, run_id, "--classes", "8", "--view", "innings"), srv.url
+    finally:
+        srv.stop()
 
 
 def test_an_unknown_header_is_kept_in_cells_and_listed_in_the_manifest(real, tmp_path):
-    srv = _serve(real, Shape(add={"Capt": "-", "Wkt Kpr": "no"}))
-    try:
-        proc = scrape(srv.url, tmp_path, "unknown", "--classes", "8", "--view", "innings")
-    finally:
-        srv.stop()
+    proc, url = crawl_shaped(real, Shape(add={"Capt": "-", "Wkt Kpr": "no"}), tmp_path, "unknown")
     assert proc.returncode == 0, proc.stderr[-3000:]
     manifest, rows = run_of(tmp_path, "unknown")
     assert manifest["item_count"] == len(rows) == ROWS
@@ -67,7 +70,9 @@ def test_an_unknown_header_is_kept_in_cells_and_listed_in_the_manifest(real, tmp
             "Capt": "-",
             "Wkt Kpr": "no",
         }
-    first = f"{srv.url}/ci/engine/stats/index.html?class=8;template=results;type=batting;view=innings;page=1;size=200"
+    first = (
+        f"{url}/ci/engine/stats/index.html?class=8;template=results;type=batting;view=innings;page=1;size=200"
+    )
     assert manifest["unknown_headers"] == {
         h: {"pages": 3, "tables": ["innings/batting/innings"], "first_url": first}
         for h in ("Capt", "Wkt Kpr")
@@ -80,11 +85,7 @@ def test_an_unknown_header_is_kept_in_cells_and_listed_in_the_manifest(real, tmp
 
 
 def test_optional_columns_left_out_are_counted_not_drift(real, tmp_path):
-    srv = _serve(real, Shape(drop=("Mins", "4s", "6s")))
-    try:
-        proc = scrape(srv.url, tmp_path, "absent", "--classes", "8", "--view", "innings")
-    finally:
-        srv.stop()
+    proc, _url = crawl_shaped(real, Shape(drop=("Mins", "4s", "6s")), tmp_path, "absent")
     assert proc.returncode == 0, proc.stderr[-3000:]
     manifest, rows = run_of(tmp_path, "absent")
     assert len(rows) == ROWS and not {"Mins", "4s", "6s"} & {h for r in rows for h in r["cells"]}
@@ -97,11 +98,7 @@ def test_optional_columns_left_out_are_counted_not_drift(real, tmp_path):
 
 @pytest.mark.parametrize(("old", "new"), [("Start Date", "Match Date"), ("Runs", "R")])
 def test_a_renamed_required_header_stops_the_crawl(real, tmp_path, old, new):
-    srv = _serve(real, Shape(rename={old: new}))
-    try:
-        proc = scrape(srv.url, tmp_path, "drift", "--classes", "8", "--view", "innings")
-    finally:
-        srv.stop()
+    proc, _url = crawl_shaped(real, Shape(rename={old: new}), tmp_path, "drift")
     assert proc.returncode == 3, proc.stderr[-3000:]
     assert f"missing headers ['{old}']" in proc.stderr and f"unknown headers ['{new}']" in proc.stderr
     assert "'layout_drift'" in proc.stderr
