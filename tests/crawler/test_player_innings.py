@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
@@ -11,6 +12,10 @@ from scrapy.http import HtmlResponse
 from crawler.pages.player import innings_url, parse_player_innings
 from crawler.pages.tables import IncompletePage, LayoutDrift
 from cricket_contract.records import validate
+from tests.transform.conftest import read_table
+from tests.transform.rawgen import SCRAPED_AT, write_run
+from transform.flow import Progress
+from transform.job import Job
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "replica_player_innings"
 TYPES = ("batting", "bowling", "fielding")
@@ -101,3 +106,32 @@ def test_url_is_the_innings_view():
     )
     with pytest.raises(ValueError):
         parse_player_innings(response)
+
+
+def test_the_rows_type_through_the_transform(tmp_path):
+    """The view's raw rows are valid `innings` records the transform types: `position` and `dismissal` filled,
+    `name`/`country` null (the row does not name its player: the player's other records do)."""
+    items = []
+    for type_ in TYPES:
+        rows = parse_player_innings(_page(type_)[0]).rows
+        items += [{**r, "scraped_at": SCRAPED_AT, "run_id": "own", "spider": "player_stats"} for r in rows]
+    write_run(tmp_path / "raw", "player_stats", "own", items)
+    job = Job(
+        str(tmp_path / "raw"), str(tmp_path / "cur"), ["own"], "t1", 0.0, 5, Progress(out=io.StringIO())
+    )
+    assert job.run().exit_code == 0
+    bat = read_table(tmp_path / "cur", "batting_innings")
+    assert len(bat) == 32 and {r["format"] for r in bat} == {"test", "odi", "t20i"}  # class 11: by match link
+    first = next(r for r in bat if r["match_id"] == 875390)
+    assert (first["position"], first["dismissal"], first["runs"], first["innings_number"]) == (
+        8,
+        "bowled",
+        1,
+        2,
+    )
+    assert (first["name"], first["country"], first["opposition"]) == (None, None, "AUS")
+    tdnb = next(r for r in bat if r["participation"] == "tdnb")
+    assert (tdnb["position"], tdnb["dismissal"], tdnb["runs"]) == (9, None, None)
+    bowl = read_table(tmp_path / "cur", "bowling_innings")
+    assert len(bowl) == 32 and all(r["position"] is None for r in bowl if r["participation"] != "bowled")
+    assert len(read_table(tmp_path / "cur", "fielding_innings")) == 32
