@@ -1,4 +1,4 @@
-"""Statsguru player pages: every row of "Career averages" and "Career summary" → raw rows by header text."""
+"""Statsguru player pages → raw rows by header text: "Career averages"/"Career summary", and the innings view."""
 
 from __future__ import annotations
 
