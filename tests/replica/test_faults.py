@@ -67,10 +67,9 @@ def test_faults_every_kind_and_success_within_three_failures(replica_factory):
             seen[k] = seen.get(k, 0) + 1
     assert set(seen) == {"503", "429", "reset", "timeout", "truncated"}, seen
     assert retry_after == {"1"}
-    # the stalled answer would have come after --stall-s: a fresh request to a faulted-out URL is instant
-    t0 = time.monotonic()
-    assert classify(*fetch(urls[0])) == "ok"
-    assert time.monotonic() - t0 < 1.0
+    # the stalled answer would come after --stall-s (1.5 s): a fresh request to a faulted-out URL is answered
+    # within the 0.6 s that classifies a stall as a timeout above
+    assert classify(*fetch(urls[0], timeout=0.6)) == "ok"
 
 
 def test_truncated_page_is_cut_mid_table(replica_factory):
