@@ -4,7 +4,6 @@ or (view=innings) the player's own innings list."""
 from __future__ import annotations
 
 from crawler.pages import player as page
-from crawler.pages import player_innings
 from crawler.rawread import player_ids_from_raw
 from crawler.spiders.base import CricketSpider
 
@@ -36,7 +35,7 @@ class PlayerStatsSpider(CricketSpider):
             for klass in self.classes:
                 for type_ in self.types:
                     if self.view == "innings":
-                        url = player_innings.player_innings_url(self.base_url, pid, type_, klass)
+                        url = page.innings_url(self.base_url, pid, type_, klass)
                         yield self.page_request(url, self.parse_innings)
                     else:
                         yield self.page_request(
@@ -52,9 +51,9 @@ class PlayerStatsSpider(CricketSpider):
         @returns requests 0 0
         @row_fields record class type player_id caption grouping section cells source_url
         """
-        rows = self.parse_guarded(page.parse_player_page, response)
-        if rows:
-            yield from self.page_rows(response, rows)
+        parsed = self.parse_guarded(page.parse_player_page, response)
+        if parsed is not None:
+            yield from self.page_rows(response, parsed.rows)
 
     def parse_innings(self, response):
         """A player's own innings view: one item carrying an `innings` record per row.
@@ -64,6 +63,6 @@ class PlayerStatsSpider(CricketSpider):
         @returns requests 0 0
         @row_fields record class type view player_id player_cell cells source_url page match_id match_label
         """
-        rows = self.parse_guarded(player_innings.parse_player_innings, response)
-        if rows:
-            yield from self.page_rows(response, rows)
+        parsed = self.parse_guarded(page.parse_player_innings, response)
+        if parsed is not None:
+            yield from self.page_rows(response, parsed.rows)
