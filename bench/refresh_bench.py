@@ -171,9 +171,13 @@ def run(work: Path) -> str:
 
 
 def render(rows: list[dict]) -> str:
+    # the replica serves every page (lists, player pages, athlete JSON) from one host, on a new port each step
+    for r in rows:
+        r["requests"] = {"replica": sum(r["requests"].values())}
+        r["planned"] = {"replica": sum(r["planned"].values())}
     full = rows[0]
     full_total = sum(full["requests"].values())
-    hosts = sorted({h for r in rows for h in r["requests"]})
+    hosts = ["replica"]
     tables = list(full["changed"])
     lines = [
         "## Weekly refresh (issue 15): full crawl, then four weekly refreshes\n",
