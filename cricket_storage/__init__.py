@@ -217,6 +217,29 @@ class Location:
             fh.write(data)
         os.replace(tmp, self.path)
 
+    def create_exclusive(self, data: bytes) -> bool:
+        """Create the file or object here with `data` only if there is none: True when this call created it,
+        False when one was already there. Atomic: of two callers, exactly one creates it, and readers never see
+        a half-written file (locally a complete temp file is hard-linked into place, which fails if the name
+        exists, like O_EXCL; on S3 one PUT with `If-None-Match: *`)."""
+        if self.scheme == "s3":
+            try:
+                _s3().put_object(Bucket=self.bucket, Key=self.path, Body=data, IfNoneMatch="*")
+            except Exception as exc:
+                if _error_code(exc) in ("PreconditionFailed", "412", "ConditionalRequestConflict", "409"):
+                    return False  # there is one, or another conditional write of it is under way
+                raise _error("create", self, exc) from exc
+            return True
+        with _temp_beside(self.path) as (fh, tmp):
+            fh.write(data)
+        try:
+            os.link(tmp, self.path)
+        except FileExistsError:
+            return False
+        finally:
+            Path(tmp).unlink(missing_ok=True)
+        return True
+
     def upload(self, local_file: str | os.PathLike) -> None:
         """Store a local file here, atomically (copied to a temp name and renamed; S3: one upload)."""
         if self.scheme == "s3":
@@ -308,9 +331,13 @@ def _error(what: str, loc: Location, exc: BaseException) -> StorageError:
     return StorageError(f"cannot {what} {loc.uri}: {type(exc).__name__}: {exc}")
 
 
+def _error_code(exc: BaseException) -> str | None:
+    response = getattr(exc, "response", None)
+    return response.get("Error", {}).get("Code") if isinstance(response, dict) else None
+
+
 def _not_found(exc: BaseException) -> bool:
-    code = getattr(exc, "response", {}).get("Error", {}).get("Code") if hasattr(exc, "response") else None
-    return code in ("404", "NoSuchKey", "NotFound")
+    return _error_code(exc) in ("404", "NoSuchKey", "NotFound")
 
 
 _clients: dict[tuple, Any] = {}

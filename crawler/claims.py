@@ -1,0 +1,176 @@
+"""Run-id claims: `{raw}/{spider}/run_id={run_id}/_claim.json`, created atomically by the crawl that owns the run."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import socket
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from cricket_contract.layout import MANIFEST
+from cricket_storage import Location
+
+CLAIM = "_claim.json"
+TAKEOVER_SETTING = "CRICKET_CLAIM_TAKEOVER"
+
+
+class RunRefused(Exception):
+    """The crawl may not write this run; `reason` becomes the spider's finish reason (exit 1)."""
+
+    reason = "run_refused"
+
+
+class RunFinished(RunRefused):
+    reason = "run_finished"
+
+
+class RunClaimed(RunRefused):
+    reason = "run_claimed"
+
+
+def _pid_alive(pid: Any) -> bool:
+    if not isinstance(pid, int) or pid <= 0:
+        return True  # unknown: assume it runs
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # EPERM: it exists, under another user
+        return True
+    return True
+
+
+def _same_dir(a: Any, b: Any) -> bool:
+    return isinstance(a, str) and isinstance(b, str) and os.path.realpath(a) == os.path.realpath(b)
+
+
+@dataclass
+class RunClaim:
+    """The claim of one raw run by one crawl.
+
+    A crawl opens its run by creating the claim with an atomic create (O_EXCL-like locally, a PUT with
+    `If-None-Match: *` on S3), which is also the first write to the destination: a read-only directory or a
+    missing bucket stops the crawl before any page is fetched. When a claim is already there, the crawl goes
+    on only as that claim's continuation:
+      - the same JOBDIR (a resume: the ledger there belongs to this run and this raw location), unless the
+        holder is still running on this host;
+      - a holder on this host whose process is gone (a killed crawl: its claim is stale);
+      - `-s CRICKET_CLAIM_TAKEOVER=1`, for a holder known to be dead elsewhere (a killed container).
+    Anything else is refused, naming the holder. The claim is deleted when the crawl ends in-process; only a
+    killed crawl (or one whose destination failed) leaves it behind. A finished run (`_manifest.json`
+    present) is never written again: not claimed, not added to.
+    """
+
+    run: Location  # the run directory
+    run_id: str
+    spider: str
+    jobdir: str | None = None
+    takeover: bool = False
+    token: str = field(default_factory=lambda: uuid.uuid4().hex)
+    held: bool = False
+
+    @property
+    def location(self) -> Location:
+        return self.run.child(CLAIM)
+
+    def body(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "spider": self.spider,
+            "raw": self.run.uri,
+            "claim": self.token,
+            "host": socket.gethostname(),
+            "pid": os.getpid(),
+            "jobdir": os.path.realpath(self.jobdir) if self.jobdir else None,
+            "claimed_at": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        }
+
+    def refuse_if_finished(self) -> None:
+        if self.run.child(MANIFEST).exists():
+            raise RunFinished(
+                f"run {self.run_id} at {self.run.uri} is finished (its {MANIFEST} is there) and a finished raw "
+                "run is never written again: crawl with a new --run-id"
+            )
+
+    def acquire(self) -> str | None:
+        """Claim the run (RunClaimed when another crawl holds it; OSError when the destination cannot be
+        written). Returns what to log when an existing claim was resumed or taken over, else None."""
+        self.refuse_if_finished()
+        data = json.dumps(self.body(), indent=2).encode()
+        if self.location.create_exclusive(data):
+            self.held = True
+            self._recheck_finished()
+            return None
+        holder = self.read()
+        note = self._continuation(holder)  # RunClaimed when it is not ours to continue
+        self.location.write_bytes(data)
+        self.held = True
+        self._recheck_finished()
+        return note
+
+    def _recheck_finished(self) -> None:
+        try:  # a crawl that finished between our first look and our claim
+            self.refuse_if_finished()
+        except RunFinished:
+            self.release()
+            raise
+
+    def read(self) -> dict[str, Any] | None:
+        try:
+            holder = json.loads(self.location.read_bytes())
+        except FileNotFoundError:
+            return None
+        except (ValueError, UnicodeDecodeError):
+            return {}
+        return holder if isinstance(holder, dict) else {}
+
+    def _continuation(self, holder: dict[str, Any] | None) -> str:
+        if holder is None:
+            return f"the claim of run {self.run_id} vanished while it was read: claiming it"
+        who = describe(holder)
+        here = holder.get("host") == socket.gethostname()
+        running_here = here and _pid_alive(holder.get("pid"))
+        if running_here:
+            raise RunClaimed(
+                f"run {self.run_id} at {self.run.uri} is being crawled by {who}: not crawling it twice"
+            )
+        if self.jobdir and _same_dir(holder.get("jobdir"), self.jobdir):
+            return f"resuming the claim of run {self.run_id} ({who})"
+        if here:
+            return f"taking over the stale claim of run {self.run_id}: {who} is no longer running"
+        if self.takeover:
+            return f"taking over the claim of run {self.run_id} from {who} ({TAKEOVER_SETTING})"
+        raise RunClaimed(
+            f"run {self.run_id} at {self.run.uri} is claimed by {who}: resume it with the same JOBDIR, or, if "
+            f"that crawl is dead, pass -s {TAKEOVER_SETTING}=1"
+        )
+
+    def lost(self) -> str | None:
+        """Why this crawl no longer holds its claim (another crawl took it, or it is gone), or None."""
+        holder = self.read()
+        if holder is None:
+            return f"its claim {self.location.uri} is gone"
+        if holder.get("claim") != self.token:
+            return f"its claim is now held by {describe(holder)}"
+        return None
+
+    def release(self) -> None:
+        """Delete the claim if it is still ours."""
+        if self.held and self.lost() is None:
+            self.location.delete()
+        self.held = False
+
+
+def describe(holder: dict[str, Any]) -> str:
+    if not holder:
+        return "an unreadable claim"
+    jobdir = holder.get("jobdir")
+    return (
+        f"host {holder.get('host', '?')} pid {holder.get('pid', '?')} since {holder.get('claimed_at', '?')}"
+        f" ({'JOBDIR ' + jobdir if jobdir else 'no JOBDIR'})"
+    )
