@@ -20,6 +20,7 @@ from crawler import signals as cricket_signals
 from crawler.claims import TAKEOVER_SETTING, RunClaim, RunRefused
 from crawler.items import RawRows, json_lines
 from crawler.ledger import JobLedger, PageTracker
+from crawler.logformat import REDACT
 from crawler.middlewares import stop_crawl
 from crawler.spiders.base import run_id_of
 from cricket_contract.layout import MANIFEST, RawPartName, part_numbers, raw_run_path
@@ -351,7 +352,7 @@ class RawRunWriter:
         return {
             "run_id": self.run_id,
             "spider": self.spider_name,
-            "arguments": getattr(spider, "arguments", {}),
+            "arguments": REDACT.mapping(getattr(spider, "arguments", {})),  # no password of a --base-url
             "finish_reason": reason,
             "written_at": _utcnow(),
             "raw": self.run.uri,

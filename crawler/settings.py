@@ -73,6 +73,7 @@ ITEM_PIPELINES = {
 # Scrapy's AutoThrottle (0) and FeedExporter (0, user feeds only) stay; RobotsCrawlDelay's response handler must
 # run after AutoThrottle's (a larger number: connected later, called later), so the Crawl-delay floor holds.
 EXTENSIONS = {
+    "crawler.logformat.RedactSecrets": 100,  # before Scrapy logs "Overridden settings"
     "crawler.extensions.RobotsCrawlDelay": 500,
     "crawler.rawzone.RawRunWriter": 510,
     "crawler.extensions.ProgressLog": 520,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import subprocess
 import sys
@@ -251,3 +252,67 @@ def test_objects_lost_mid_crawl_leave_no_manifest(replica_300, own_moto):
     line = next(x for x in errors(err) if "no manifest for run lost" in x)
     assert f"part {lost[0].rsplit('/', 1)[1]} " in line and "is no longer at" in line, line
     assert "its claim" in line and "is gone" in line
+
+
+@probe(
+    "crawl",
+    "`-s AWS_SECRET_ACCESS_KEY=…`, `-s MY_API_TOKEN=…` and a password in `--base-url http://user:pw@host`",
+    "the crawl runs (the password sent as HTTP Basic auth); no secret appears in stderr, the manifest or the "
+    "parts: settings show `***`, the manifest's base_url `http://***@host`",
+)
+def test_secrets_stay_out_of_logs_and_manifests(replica_300, tmp_path):
+    base = replica_300.url.replace("http://", "http://alice:hunter2-pw@")
+    res = scrape(
+        *["statsguru", "--classes", "1", "--types", "batting", "--base-url", base],
+        *["--raw", str(tmp_path), "--run-id", "secret", *FAST],
+        *[
+            "-s",
+            "AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI-K7MDENG-bPxRfiCYEXAMPLEKEY",
+            "-s",
+            "MY_API_TOKEN=tok-5ec7e7",
+        ],
+        timeout=120,
+    )
+    assert res.returncode == 0, res.stderr[-2000:]
+    stored = b"".join(
+        gzip.decompress(p.read_bytes()) if p.suffix == ".gz" else p.read_bytes()
+        for p in sorted(tmp_path.rglob("*"))
+        if p.is_file()
+    ).decode()
+    for secret in ("hunter2-pw", "wJalrXUtnFEMI-K7MDENG-bPxRfiCYEXAMPLEKEY", "tok-5ec7e7"):
+        assert secret not in res.stderr and secret not in stored, secret
+    assert "'AWS_SECRET_ACCESS_KEY': '***'" in res.stderr
+    manifest = json.loads(next(tmp_path.rglob("_manifest.json")).read_text())
+    assert manifest["arguments"]["base_url"] == replica_300.url.replace("http://", "http://***@")
+    assert manifest["item_count"] > 0
+
+
+@probe(
+    "crawl",
+    "A secret inside a log message's arguments, a NAME=value pair, a URL and a traceback",
+    "each is written as `***`",
+)
+def test_the_log_filter_redacts_messages_and_tracebacks():
+    import io
+    import logging
+
+    from crawler.logformat import RedactingFilter, Redactor
+
+    out = io.StringIO()
+    handler = logging.StreamHandler(out)
+    handler.addFilter(RedactingFilter(Redactor(["s3cr3t-value"])))
+    log = logging.getLogger("tests.redaction")
+    log.addHandler(handler)
+    try:
+        log.error("key is %s", "s3cr3t-value")
+        log.error("retrying with DB_PASSWORD=hunter2 and http://bob:pw42@db.example/x")
+        try:
+            raise ValueError("cannot log in as s3cr3t-value")
+        except ValueError:
+            log.exception("failed")
+    finally:
+        log.removeHandler(handler)
+    text = out.getvalue()
+    assert "s3cr3t-value" not in text and "hunter2" not in text and "pw42" not in text and "bob" not in text
+    assert "key is ***" in text and "DB_PASSWORD=***" in text and "http://***@db.example/x" in text
+    assert "ValueError: cannot log in as ***" in text
