@@ -39,6 +39,10 @@ TELNETCONSOLE_ENABLED = False
 
 # --- reliability ---
 DOWNLOAD_TIMEOUT = _env("DOWNLOAD_TIMEOUT", 30.0)
+# A 200-row results page is about 1 MB. A bigger body (or one that inflates beyond it: a gzip bomb) is not
+# buffered: the download is cancelled, and the page fails like any other (the run gets no manifest).
+DOWNLOAD_MAXSIZE = _env("DOWNLOAD_MAXSIZE", 32 * 1024 * 1024)
+DOWNLOAD_WARNSIZE = _env("DOWNLOAD_WARNSIZE", 8 * 1024 * 1024)
 RETRY_ENABLED = True
 RETRY_TIMES = _env("RETRY_TIMES", 6)
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
@@ -73,6 +77,9 @@ ITEM_PIPELINES = {
 # Scrapy's AutoThrottle (0) and FeedExporter (0, user feeds only) stay; RobotsCrawlDelay's response handler must
 # run after AutoThrottle's (a larger number: connected later, called later), so the Crawl-delay floor holds.
 EXTENSIONS = {
+    # Scrapy's SpiderState pickles spider.state into JOBDIR (mode from the umask); no spider of ours uses it,
+    # and the JOBDIR holds only our ledger (crawler/ledger.py), written with explicit modes.
+    "scrapy.extensions.spiderstate.SpiderState": None,
     "crawler.logformat.RedactSecrets": 100,  # before Scrapy logs "Overridden settings"
     "crawler.extensions.RobotsCrawlDelay": 500,
     "crawler.rawzone.RawRunWriter": 510,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import http.server
 import json
 import subprocess
 import sys
@@ -316,3 +317,90 @@ def test_the_log_filter_redacts_messages_and_tracebacks():
     assert "s3cr3t-value" not in text and "hunter2" not in text and "pw42" not in text and "bob" not in text
     assert "key is ***" in text and "DB_PASSWORD=***" in text and "http://***@db.example/x" in text
     assert "ValueError: cannot log in as ***" in text
+
+
+class _HostileSite(http.server.BaseHTTPRequestHandler):
+    """Every page is a gzip bomb (40 MB of zeros in 40 KB) or, for kind `plain`, a 40 MB body."""
+
+    kind = "gzip"
+    BOMB = gzip.compress(b"\0" * (40 << 20), compresslevel=9)
+
+    def do_GET(self):  # noqa: N802 - http.server's name
+        if self.path == "/robots.txt":
+            self.send_response(404)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        if self.kind == "gzip":
+            self.send_header("Content-Encoding", "gzip")
+            self.send_header("Content-Length", str(len(self.BOMB)))
+            self.end_headers()
+            self.wfile.write(self.BOMB)
+            return
+        self.send_header("Content-Length", str(40 << 20))
+        self.end_headers()
+        try:
+            for _ in range(40):
+                self.wfile.write(b" " * (1 << 20))
+        except OSError:  # the crawler hung up: that is the point
+            pass
+
+    def log_message(self, *args):
+        pass
+
+
+@probe(
+    "crawl",
+    "A page that inflates to 40 MB (a gzip bomb of 40 KB), and a page of 40 MB",
+    "the download is stopped at DOWNLOAD_MAXSIZE (32 MB), the page fails and is counted "
+    "(cricket/failed_pages), no manifest, exit 1",
+)
+@pytest.mark.parametrize("kind", ["gzip", "plain"])
+def test_an_oversized_page_fails_the_run(tmp_path, kind):
+    handler = type("Site", (_HostileSite,), {"kind": kind})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        res = scrape(
+            *["statsguru", "--classes", "1", "--types", "batting"],
+            *["--base-url", f"http://127.0.0.1:{server.server_address[1]}", "--raw", str(tmp_path)],
+            *["--run-id", "bomb", *FAST, "-s", "RETRY_TIMES=1"],
+            timeout=120,
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert res.returncode == 1, res.stderr[-2000:]
+    assert "DOWNLOAD_MAXSIZE" in res.stderr or "download max size" in res.stderr
+    assert "'cricket/failed_pages': 1" in res.stderr and "page failed after retries" in res.stderr
+    assert not list(tmp_path.rglob("_manifest.json"))
+
+
+@probe(
+    "raw parts and manifests",
+    "A crawl with a JOBDIR under umask 000",
+    "parts, manifest, the JOBDIR ledger 0644 and every folder 0755 (explicit modes, not the umask); the claim "
+    "is gone",
+)
+def test_crawl_files_have_explicit_modes(replica_300, tmp_path):
+    raw, job = tmp_path / "raw", tmp_path / "job" / "deeper"
+    res = subprocess.run(
+        [sys.executable, "-c", "import os, sys; os.umask(0); from crawler.cli import main; sys.exit(main())"]
+        + ["statsguru", "--classes", "1", "--types", "batting", "--base-url", replica_300.url]
+        + ["--raw", str(raw), "--run-id", "modes", "-s", f"JOBDIR={job}", *FAST],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert res.returncode == 0, res.stderr[-2000:]
+    files = {p.relative_to(tmp_path).as_posix(): p.stat().st_mode & 0o777 for p in tmp_path.rglob("*")}
+    assert {n for n, m in files.items() if (tmp_path / n).is_file()} == {
+        "raw/statsguru/run_id=modes/part-00001.jsonl.gz",
+        "raw/statsguru/run_id=modes/_manifest.json",
+        "job/deeper/cricket_ledger.jsonl",
+    }
+    assert {n: m for n, m in files.items() if m != (0o755 if (tmp_path / n).is_dir() else 0o644)} == {}
