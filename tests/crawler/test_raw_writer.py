@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import hashlib
 import json
 import os
 import socket
@@ -91,6 +92,9 @@ def test_parts_of_batch_records_and_a_manifest_last(tmp_path):
     assert set(manifest) == MANIFEST_KEYS
     assert manifest["parts"] == names and manifest["part_items"] == dict(zip(names, [3, 3, 1], strict=True))
     assert manifest["items"] == {"career": 2, "innings": 5} and manifest["item_count"] == 7
+    stored_bytes = {n: (run_dir / n).read_bytes() for n in names}
+    assert manifest["part_bytes"] == {n: len(b) for n, b in stored_bytes.items()}
+    assert manifest["part_sha256"] == {n: hashlib.sha256(b).hexdigest() for n, b in stored_bytes.items()}
     assert (manifest["run_id"], manifest["spider"], manifest["arguments"]) == (
         "r1",
         "statsguru",
