@@ -95,6 +95,8 @@ DUPEFILTER_CLASS = "crawler.scheduling.LedgerDupeFilter"
 # --- raw zone (crawler.rawzone.RawRunWriter): {CRICKET_RAW_URI}/{spider}/run_id={run id}/part-NNNNN.jsonl.gz ---
 CRICKET_RAW_URI = os.environ.get("CRICKET_RAW_URI", "")
 CRICKET_RUN_ID = os.environ.get("CRICKET_RUN_ID", "")
+# Take over the claim of a run id whose crawl is known to be dead on another host (crawler/claims.py).
+CRICKET_CLAIM_TAKEOVER = _env("CLAIM_TAKEOVER", False)
 FEED_EXPORT_BATCH_ITEM_COUNT = _env("FEED_EXPORT_BATCH_ITEM_COUNT", 5000)  # records per raw part
 # --- user feeds (scrapy crawl … -O rows.jsonl): Scrapy's FeedExporter, one record per row ---
 ADDONS = {"crawler.addons.UserFeedsAddon": 0}
