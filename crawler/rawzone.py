@@ -25,7 +25,7 @@ from crawler.middlewares import stop_crawl
 from crawler.spiders.base import run_id_of
 from cricket_contract.layout import MANIFEST, RawPartName, part_numbers, raw_run_path
 from cricket_contract.manifest import PartInfo, part_entries, part_info
-from cricket_storage import Location
+from cricket_storage import Location, Timeouts, set_timeouts
 
 logger = logging.getLogger(__name__)
 
@@ -118,6 +118,13 @@ class RawRunWriter:
     def from_crawler(cls, crawler):
         run_id_of(crawler)  # NotConfigured for a spider without a run id: no raw run to write
         settings = crawler.settings
+        set_timeouts(
+            Timeouts(
+                connect=settings.getfloat("CRICKET_S3_CONNECT_TIMEOUT", 5.0),
+                read=settings.getfloat("CRICKET_S3_READ_TIMEOUT", 10.0),
+                attempts=settings.getint("CRICKET_S3_MAX_ATTEMPTS", 3),
+            )
+        )
         ext = cls(
             crawler=crawler,
             raw=raw_uri(settings),
@@ -157,7 +164,11 @@ class RawRunWriter:
             logger.error("%s", exc)
             raise CloseSpider(exc.reason) from exc
         except OSError as exc:  # StorageError (S3) included: the claim is the first write
-            logger.error("cannot write the raw location %s: %s", self.run.uri, exc)
+            logger.error(
+                "cannot use the raw location %s (nothing is fetched until it can be written): %s",
+                self.run.uri,
+                exc,
+            )
             raise CloseSpider("raw_unavailable") from exc
         self.claim = claim
         if note:

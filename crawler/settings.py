@@ -95,6 +95,12 @@ DUPEFILTER_CLASS = "crawler.scheduling.LedgerDupeFilter"
 # --- raw zone (crawler.rawzone.RawRunWriter): {CRICKET_RAW_URI}/{spider}/run_id={run id}/part-NNNNN.jsonl.gz ---
 CRICKET_RAW_URI = os.environ.get("CRICKET_RAW_URI", "")
 CRICKET_RUN_ID = os.environ.get("CRICKET_RUN_ID", "")
+# Every S3 call of the crawl (claim, parts, manifest) is bounded: 3 attempts × (5 s connect + 10 s read) = 45 s
+# at worst, so an unreachable or silent endpoint fails the crawl within a minute. A 5,000-row part is a few
+# hundred KB: a PUT that has not answered in 10 s is not going to.
+CRICKET_S3_CONNECT_TIMEOUT = _env("S3_CONNECT_TIMEOUT", 5.0)
+CRICKET_S3_READ_TIMEOUT = _env("S3_READ_TIMEOUT", 10.0)
+CRICKET_S3_MAX_ATTEMPTS = _env("S3_MAX_ATTEMPTS", 3)
 # Take over the claim of a run id whose crawl is known to be dead on another host (crawler/claims.py).
 CRICKET_CLAIM_TAKEOVER = _env("CLAIM_TAKEOVER", False)
 FEED_EXPORT_BATCH_ITEM_COUNT = _env("FEED_EXPORT_BATCH_ITEM_COUNT", 5000)  # records per raw part

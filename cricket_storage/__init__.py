@@ -24,6 +24,28 @@ READ_TIMEOUT = 30.0
 MAX_ATTEMPTS = 3
 
 
+@dataclass(frozen=True)
+class Timeouts:
+    """How long one S3 call may take: `attempts` × (connect + read) seconds, plus botocore's short backoff."""
+
+    connect: float = CONNECT_TIMEOUT
+    read: float = READ_TIMEOUT
+    attempts: int = MAX_ATTEMPTS
+
+    @property
+    def worst_case(self) -> float:
+        return self.attempts * (self.connect + self.read)
+
+
+_timeouts = Timeouts()
+
+
+def set_timeouts(timeouts: Timeouts) -> None:
+    """Bound every S3 call of this process (the crawler bounds its calls tighter than the transformer's)."""
+    global _timeouts
+    _timeouts = timeouts
+
+
 class StorageError(OSError):
     """A storage operation that failed; the message names the location."""
 
@@ -354,7 +376,7 @@ def region() -> str | None:
 
 def _client_key(kind: str) -> tuple:
     env = os.environ
-    return (kind, endpoint_url(), region(), env.get("AWS_ACCESS_KEY_ID"), env.get("AWS_PROFILE"))
+    return (kind, endpoint_url(), region(), env.get("AWS_ACCESS_KEY_ID"), env.get("AWS_PROFILE"), _timeouts)
 
 
 def _s3():
@@ -371,9 +393,9 @@ def _s3():
                 endpoint_url=key[1],
                 region_name=key[2],
                 config=Config(
-                    connect_timeout=CONNECT_TIMEOUT,
-                    read_timeout=READ_TIMEOUT,
-                    retries={"max_attempts": MAX_ATTEMPTS, "mode": "standard"},
+                    connect_timeout=key[5].connect,
+                    read_timeout=key[5].read,
+                    retries={"max_attempts": key[5].attempts, "mode": "standard"},
                 ),
             )
         return client
@@ -391,7 +413,7 @@ def _arrow_s3():
         if fs is None:
             import pyarrow.fs as pafs
 
-            kwargs: dict[str, Any] = {"connect_timeout": CONNECT_TIMEOUT, "request_timeout": READ_TIMEOUT}
+            kwargs: dict[str, Any] = {"connect_timeout": key[5].connect, "request_timeout": key[5].read}
             if key[1]:
                 u = urlparse(key[1])
                 kwargs["endpoint_override"] = u.netloc if u.scheme and u.netloc else key[1]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import http.server
 import json
+import socket
 import subprocess
 import sys
 import threading
@@ -204,7 +205,7 @@ def test_a_destination_that_refuses_writes_stops_before_the_first_page(replica_3
     res = scrape(*INNINGS, "--base-url", replica_300.url, "--raw", raw, "--run-id", "ro", *FAST, env=aws_env)
     assert res.returncode == 1, res.stderr[-2000:]
     lines = errors(res.stderr)
-    assert len(lines) == 1 and "cannot write the raw location" in lines[0], lines
+    assert len(lines) == 1 and "cannot use the raw location" in lines[0], lines
     assert "'raw_unavailable'" in res.stderr and "downloader/request_count" not in res.stderr
 
 
@@ -404,3 +405,49 @@ def test_crawl_files_have_explicit_modes(replica_300, tmp_path):
         "job/deeper/cricket_ledger.jsonl",
     }
     assert {n: m for n, m in files.items() if m != (0o755 if (tmp_path / n).is_dir() else 0o644)} == {}
+
+
+@probe(
+    "crawl",
+    "An S3 endpoint that accepts connections and never answers",
+    "exit 1 (raw_unavailable) before the first page, one ERROR line: the claim's PUT gives up after 3 attempts "
+    "of 5 s connect + 10 s read (45 s at worst)",
+)
+def test_a_silent_s3_endpoint_fails_the_crawl_in_bounded_time(replica_300, tmp_path):
+    held: list[socket.socket] = []
+    listener = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def swallow():  # accept every connection, read nothing, answer nothing
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                held.append(listener.accept()[0])
+            except TimeoutError:
+                continue
+
+    thread = threading.Thread(target=swallow, daemon=True)
+    thread.start()
+    env = {
+        "AWS_ENDPOINT_URL": f"http://127.0.0.1:{listener.getsockname()[1]}",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }
+    try:
+        # The timeout guards against a hang (it used to take minutes); the bound itself is not timed here.
+        res = scrape(*INNINGS, "--base-url", replica_300.url, "--raw", f"s3://{BUCKET}/raw", "--run-id", "silent",
+                     *FAST, env=env, timeout=150)  # fmt: skip
+    finally:
+        stop.set()
+        thread.join()
+        for conn in held:
+            conn.close()
+        listener.close()
+    assert res.returncode == 1, res.stderr[-2000:]
+    lines = errors(res.stderr)
+    assert len(lines) == 1 and "cannot use the raw location" in lines[0] and "timeout" in lines[0].lower(), (
+        lines
+    )
+    assert "'raw_unavailable'" in res.stderr and "downloader/request_count" not in res.stderr
+    assert held  # it was tried, and given up on
