@@ -286,6 +286,9 @@ class RawRunWriter:
                     logger.error("a raw part store failed unexpectedly: %r", result)
         if reason != "finished" or self.failed_stores or self.incomplete:
             causes = ", ".join(f"{n} × {c}" for c, n in sorted(self.failure_causes.items()))
+            untried = self.failed_stores - sum(self.failure_causes.values())
+            if causes and untried > 0:
+                causes += f", {untried} not tried once the destination had failed"
             logger.error(
                 "no manifest for run %s: finish reason %r, %d failed part stores%s, %d pages failed after retries",
                 self.run_id,
