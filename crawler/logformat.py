@@ -13,7 +13,8 @@ from scrapy.logformatter import LogFormatter
 
 _ENGINE_LOG = logging.getLogger("scrapy.core.engine")
 
-SECRET_NAME = re.compile(r"KEY|SECRET|TOKEN|PASS", re.I)  # PASS: PASSWORD, and Scrapy's HTTPAUTH_PASS
+# Names that hold secrets; PASS as a word of the name too (Scrapy's HTTPAUTH_PASS), not inside one (BYPASS).
+SECRET_NAME = re.compile(r"KEY|SECRET|TOKEN|PASSWORD|(?:^|_)PASS(?:_|$)", re.I)
 MASK = "***"
 # user-info of a URL (`http://user:pw@host`), and NAME=value / 'NAME': 'value' where NAME names a secret
 _USERINFO = re.compile(r"(?<=://)[^/\s@'\"<>]+@")
