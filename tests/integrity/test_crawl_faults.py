@@ -158,14 +158,19 @@ def test_a_jobdir_reused_with_another_raw_is_refused(replica_300, tmp_path):
 
 @probe(
     "crawl",
-    "Eight claims of one S3 run id race (threads of one process)",
-    "exactly one holds it (PUT If-None-Match: *); the other seven are refused naming it",
+    "Eight claims of one run id race (threads of one process), on S3 and on a local directory",
+    "exactly one holds it (PUT If-None-Match: * / a hard link that fails if the name exists); the other seven "
+    "are refused naming it",
 )
-def test_racing_claims_of_an_s3_run_id_have_one_winner(aws_env):
+@pytest.mark.parametrize("where", ["s3", "file"])
+def test_racing_claims_of_a_run_id_have_one_winner(aws_env, tmp_path, where):
     import boto3
 
-    boto3.client("s3").create_bucket(Bucket="claims-race")
-    run = Location.parse("s3://claims-race/raw/statsguru/run_id=race")
+    if where == "s3":
+        boto3.client("s3").create_bucket(Bucket="claims-race")
+        run = Location.parse("s3://claims-race/raw/statsguru/run_id=race")
+    else:
+        run = Location.parse(tmp_path / "raw" / "statsguru" / "run_id=race")
     claims = [RunClaim(run, "race", "statsguru") for _ in range(8)]
     refused: list[str] = []
     start = threading.Barrier(len(claims))
@@ -188,6 +193,8 @@ def test_racing_claims_of_an_s3_run_id_have_one_winner(aws_env):
     assert stored["claim"] == winners[0].token
     winners[0].release()
     assert not run.child(CLAIM).exists()
+    if where == "file":
+        assert list((tmp_path / "raw" / "statsguru" / "run_id=race").iterdir()) == []  # no temp file left
 
 
 @probe(
