@@ -63,13 +63,7 @@ def wait_for(check, timeout: float = 120.0) -> None:
 def own_moto(monkeypatch):
     """A moto server of this test alone (the test empties or kills it), with the environment pointing at it."""
     srv = start_moto()
-    env = {
-        "AWS_ENDPOINT_URL": srv.url,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_REGION": "us-east-1",
-    }
+    env = aws_test_env(srv.url)
     for k, v in env.items():
         monkeypatch.setenv(k, v)
     import boto3
@@ -78,6 +72,22 @@ def own_moto(monkeypatch):
     s3.create_bucket(Bucket=BUCKET)
     yield srv, s3, env
     srv.stop()
+
+
+def aws_test_env(endpoint: str) -> dict[str, str]:
+    return {"AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1"}  # fmt: skip
+
+
+def crawl_to_s3_until_a_part(replica, own_moto, run_id: str) -> tuple[subprocess.Popen, str]:
+    """A slow innings crawl into the test's own moto, once its first part is stored: (the crawl, run prefix)."""
+    _, s3, env = own_moto
+    prefix = f"raw/statsguru/run_id={run_id}/"
+    args = [*INNINGS, "--base-url", replica.url, "--raw", f"s3://{BUCKET}/raw", "--run-id", run_id]
+    crawl = popen(*args, "-s", "FEED_EXPORT_BATCH_ITEM_COUNT=500", *SLOW, env=env)
+    wait_for(lambda: s3_parts(s3, prefix) or crawl.poll() is not None)
+    assert crawl.poll() is None, crawl.stderr.read()[-2000:]
+    return crawl, prefix
 
 
 def s3_parts(s3, prefix: str) -> list[str]:
@@ -223,11 +233,8 @@ def test_a_destination_that_refuses_writes_stops_before_the_first_page(replica_3
     "(the store, the missing manifest, the summary) and no traceback",
 )
 def test_an_s3_outage_stops_the_crawl_with_few_lines(replica_300, own_moto):
-    srv, s3, env = own_moto
-    prefix = "raw/statsguru/run_id=outage/"
-    args = [*INNINGS, "--base-url", replica_300.url, "--raw", f"s3://{BUCKET}/raw", "--run-id", "outage"]
-    crawl = popen(*args, "-s", "FEED_EXPORT_BATCH_ITEM_COUNT=500", *SLOW, env=env)
-    wait_for(lambda: s3_parts(s3, prefix) or crawl.poll() is not None)
+    srv = own_moto[0]
+    crawl, _ = crawl_to_s3_until_a_part(replica_300, own_moto, "outage")
     srv.proc.kill()
     srv.proc.wait()
     # A guard against a hang, not a timed assertion: the crawl used to run for minutes after an outage.
@@ -246,11 +253,8 @@ def test_an_s3_outage_stops_the_crawl_with_few_lines(replica_300, own_moto):
     "exit 1, no manifest: the error names the part that is no longer there and the lost claim",
 )
 def test_objects_lost_mid_crawl_leave_no_manifest(replica_300, own_moto):
-    srv, s3, env = own_moto
-    prefix = "raw/statsguru/run_id=lost/"
-    args = [*INNINGS, "--base-url", replica_300.url, "--raw", f"s3://{BUCKET}/raw", "--run-id", "lost"]
-    crawl = popen(*args, "-s", "FEED_EXPORT_BATCH_ITEM_COUNT=500", *SLOW, env=env)
-    wait_for(lambda: s3_parts(s3, prefix) or crawl.poll() is not None)
+    srv, s3, _ = own_moto
+    crawl, prefix = crawl_to_s3_until_a_part(replica_300, own_moto, "lost")
     lost = s3_parts(s3, prefix)
     urllib.request.urlopen(urllib.request.Request(f"{srv.url}/moto-api/reset", method="POST"), timeout=10)
     s3.create_bucket(Bucket=BUCKET)
@@ -435,12 +439,7 @@ def test_a_silent_s3_endpoint_fails_the_crawl_in_bounded_time(replica_300, tmp_p
 
     thread = threading.Thread(target=swallow, daemon=True)
     thread.start()
-    env = {
-        "AWS_ENDPOINT_URL": f"http://127.0.0.1:{listener.getsockname()[1]}",
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }
+    env = aws_test_env(f"http://127.0.0.1:{listener.getsockname()[1]}")
     try:
         # The timeout guards against a hang (it used to take minutes); the bound itself is not timed here.
         res = scrape(*INNINGS, "--base-url", replica_300.url, "--raw", f"s3://{BUCKET}/raw", "--run-id", "silent",
