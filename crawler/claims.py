@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import os
 import socket
+import threading
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,6 +16,23 @@ from cricket_storage import Location
 
 CLAIM = "_claim.json"
 TAKEOVER_SETTING = "CRICKET_CLAIM_TAKEOVER"
+RENEW_S = 60.0  # a running crawl renews its claim this often (CRICKET_CLAIM_RENEW_S)
+STALE_S = (
+    900.0  # a claim from another host not renewed for this long is a dead crawl's (CRICKET_CLAIM_STALE_S)
+)
+_TIME = "%Y-%m-%dT%H:%M:%SZ"
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).strftime(_TIME)
+
+
+def _age_s(stamp: Any) -> float | None:
+    try:
+        then = dt.datetime.strptime(stamp, _TIME).replace(tzinfo=dt.timezone.utc)
+    except (TypeError, ValueError):
+        return None
+    return (dt.datetime.now(dt.timezone.utc) - then).total_seconds()
 
 
 class RunRefused(Exception):
@@ -60,7 +78,9 @@ class RunClaim:
       - the same JOBDIR (a resume: the ledger there belongs to this run and this raw location), unless the
         holder is still running on this host;
       - a holder on this host whose process is gone (a killed crawl: its claim is stale);
-      - `-s CRICKET_CLAIM_TAKEOVER=1`, for a holder known to be dead elsewhere (a killed container).
+      - a holder elsewhere that has not renewed its claim for `stale_s` seconds (a running crawl renews it
+        every `RENEW_S`; a killed container stops renewing);
+      - `-s CRICKET_CLAIM_TAKEOVER=1`, for a holder known to be dead elsewhere, without waiting.
     Anything else is refused, naming the holder. The claim is deleted when the crawl ends in-process; only a
     killed crawl (or one whose destination failed) leaves it behind. A finished run (`_manifest.json`
     present) is never written again: not claimed, not added to.
@@ -71,8 +91,11 @@ class RunClaim:
     spider: str
     jobdir: str | None = None
     takeover: bool = False
+    stale_s: float = STALE_S
     token: str = field(default_factory=lambda: uuid.uuid4().hex)
+    claimed_at: str = field(default_factory=_now)
     held: bool = False
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     @property
     def location(self) -> Location:
@@ -87,8 +110,19 @@ class RunClaim:
             "host": socket.gethostname(),
             "pid": os.getpid(),
             "jobdir": os.path.realpath(self.jobdir) if self.jobdir else None,
-            "claimed_at": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "claimed_at": self.claimed_at,
+            "renewed_at": _now(),
         }
+
+    def renew(self) -> str | None:
+        """Rewrite the claim with a fresh `renewed_at` while it is ours; why not (it was lost), else None."""
+        with self._lock:  # never after release: a renewal in flight must not bring a released claim back
+            if not self.held:
+                return None
+            lost = self.lost()
+            if lost is None:
+                self.location.write_bytes(json.dumps(self.body(), indent=2).encode())
+            return lost
 
     def refuse_if_finished(self) -> None:
         if self.run.child(MANIFEST).exists():
@@ -143,11 +177,17 @@ class RunClaim:
             return f"resuming the claim of run {self.run_id} ({who})"
         if here:
             return f"taking over the stale claim of run {self.run_id}: {who} is no longer running"
+        age = _age_s(holder.get("renewed_at") or holder.get("claimed_at"))
+        if age is not None and age > self.stale_s:
+            return (
+                f"taking over the stale claim of run {self.run_id}: {who} has not renewed it for {age:.0f} s "
+                f"(more than {self.stale_s:.0f} s)"
+            )
         if self.takeover:
             return f"taking over the claim of run {self.run_id} from {who} ({TAKEOVER_SETTING})"
         raise RunClaimed(
             f"run {self.run_id} at {self.run.uri} is claimed by {who}: resume it with the same JOBDIR, or, if "
-            f"that crawl is dead, pass -s {TAKEOVER_SETTING}=1"
+            f"that crawl is dead, wait until its claim is {self.stale_s:.0f} s old or pass -s {TAKEOVER_SETTING}=1"
         )
 
     def lost(self) -> str | None:
@@ -161,9 +201,10 @@ class RunClaim:
 
     def release(self) -> None:
         """Delete the claim if it is still ours."""
-        if self.held and self.lost() is None:
-            self.location.delete()
-        self.held = False
+        with self._lock:
+            if self.held and self.lost() is None:
+                self.location.delete()
+            self.held = False
 
 
 def describe(holder: dict[str, Any]) -> str:
@@ -172,5 +213,5 @@ def describe(holder: dict[str, Any]) -> str:
     jobdir = holder.get("jobdir")
     return (
         f"host {holder.get('host', '?')} pid {holder.get('pid', '?')} since {holder.get('claimed_at', '?')}"
-        f" ({'JOBDIR ' + jobdir if jobdir else 'no JOBDIR'})"
+        f" ({'JOBDIR ' + jobdir if jobdir else 'no JOBDIR'}; renewed {holder.get('renewed_at', '?')})"
     )

@@ -17,7 +17,7 @@ from scrapy import signals
 from scrapy.exceptions import CloseSpider
 
 from crawler import signals as cricket_signals
-from crawler.claims import TAKEOVER_SETTING, RunClaim, RunRefused
+from crawler.claims import RENEW_S, STALE_S, TAKEOVER_SETTING, RunClaim, RunRefused
 from crawler.items import RawRows, json_lines
 from crawler.ledger import JobLedger, PageTracker
 from crawler.logformat import REDACT
@@ -113,6 +113,7 @@ class RawRunWriter:
         self.claim: RunClaim | None = None  # set once the run is claimed: the writer then owns the run
         self.broken: str | None = None  # the first store failure's cause: the destination is failing
         self.failure_causes: Counter[str] = Counter()
+        self.renewing: asyncio.Future | None = None
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -154,6 +155,7 @@ class RawRunWriter:
             spider.name,
             jobdir=self.crawler.settings.get("JOBDIR") or None,
             takeover=self.crawler.settings.getbool(TAKEOVER_SETTING),
+            stale_s=self.crawler.settings.getfloat("CRICKET_CLAIM_STALE_S", STALE_S),
         )
         try:
             resumed, self.offset, note = await asyncio.to_thread(self._open_run, claim)
@@ -173,6 +175,9 @@ class RawRunWriter:
         self.claim = claim
         if note:
             logger.warning("%s", note)
+        renew_s = self.crawler.settings.getfloat("CRICKET_CLAIM_RENEW_S", RENEW_S)
+        if renew_s > 0:
+            self.renewing = asyncio.ensure_future(self._renew(renew_s))
         for info, by_record in resumed:
             self.resumed_parts += 1
             self.parts[info.name] = info
@@ -190,6 +195,24 @@ class RawRunWriter:
             claim.release()
             raise
         return resumed, (numbers[-1] if numbers else 0), note
+
+    async def _renew(self, every: float) -> None:
+        """Keep the claim fresh (a claim left unrenewed is a dead crawl's); stop if another crawl took it."""
+        warned = False
+        while True:
+            await asyncio.sleep(every)
+            try:
+                lost = await asyncio.to_thread(self.claim.renew)
+            except OSError as exc:  # the part stores will show whether the destination is gone
+                if not warned:
+                    logger.warning("could not renew the claim %s: %s", self.claim.location.uri, exc)
+                    warned = True
+                continue
+            if lost:
+                logger.error("run %s: %s: stopping the crawl", self.run_id, lost)
+                self.stats.set_value("cricket/stop_reason", "run_claimed")
+                await self._stop("run_claimed")
+                return
 
     # --- rows in -----------------------------------------------------------------------------------
     def page_parsed(self, url: str, items: int) -> None:
@@ -278,6 +301,8 @@ class RawRunWriter:
         """Store the last part, wait for every store, then write the manifest if the run is complete."""
         if self.claim is None:  # the run was refused when the spider opened: nothing of it is ours
             return
+        if self.renewing is not None:
+            self.renewing.cancel()
         self._seal()
         while self.stores:
             for result in await asyncio.gather(*list(self.stores), return_exceptions=True):

@@ -9,6 +9,7 @@ import json
 import os
 import socket
 import subprocess
+import time
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -164,7 +165,17 @@ def test_the_claim_is_held_while_crawling_and_released_after(tmp_path):
         return held
 
     held = asyncio.run(crawl())
-    assert set(held) == {"run_id", "spider", "raw", "claim", "host", "pid", "jobdir", "claimed_at"}
+    assert set(held) == {
+        "run_id",
+        "spider",
+        "raw",
+        "claim",
+        "host",
+        "pid",
+        "jobdir",
+        "claimed_at",
+        "renewed_at",
+    }
     assert (held["run_id"], held["pid"], held["jobdir"]) == (
         "r1",
         os.getpid(),
@@ -189,6 +200,8 @@ def test_a_claim_of_a_running_crawl_refuses_naming_its_holder(tmp_path, caplog):
         ({"host": "elsewhere", "pid": 1}, {}, "run_claimed"),
         ({"host": "elsewhere", "pid": 1}, {"CRICKET_CLAIM_TAKEOVER": "1"}, "taking over the claim"),
         ({"pid": "dead"}, {}, "no longer running"),
+        ({"host": "elsewhere", "pid": 1, "renewed_at": "2026-01-01T00:00:00Z"}, {}, "has not renewed it"),
+        ({"host": "elsewhere", "pid": 1, "renewed_at": "NOW"}, {}, "run_claimed"),  # renewed just now
         ({"host": "elsewhere", "pid": 1, "jobdir": "JOB"}, {"JOBDIR": "JOB"}, "resuming the claim"),
         (
             {"pid": "self", "jobdir": "JOB"},
@@ -201,6 +214,8 @@ def test_a_stale_claim_is_recovered_only_in_the_documented_ways(tmp_path, caplog
     job = str(tmp_path / "job")
     fields = {k: job if v == "JOB" else v for k, v in holder.items()}
     fields["pid"] = {"dead": _dead_pid(), "self": os.getpid()}.get(fields["pid"], fields["pid"])
+    if fields.get("renewed_at") == "NOW":
+        fields["renewed_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     run_dir = _claim(tmp_path, **fields)
     settings = {k: job if v == "JOB" else v for k, v in settings.items()}
     if outcome == "run_claimed":
@@ -211,6 +226,29 @@ def test_a_stale_claim_is_recovered_only_in_the_documented_ways(tmp_path, caplog
     _, _, written = run(tmp_path, [RawRows("u1", _rows("career", 2))], settings=settings)
     assert outcome in caplog.text and written
     assert not (run_dir / CLAIM).exists()
+
+
+def test_a_crawl_whose_claim_was_taken_over_stops_and_writes_no_manifest(tmp_path, caplog):
+    crawler = get_crawler(settings_dict={"CRICKET_RAW_URI": str(tmp_path), "CRICKET_CLAIM_RENEW_S": 0.05})
+    spider = crawler.spider = SimpleNamespace(name="statsguru", run_id="r1", arguments={})
+    writer = RawRunWriter.from_crawler(crawler)
+    claim_file = tmp_path / "statsguru" / "run_id=r1" / CLAIM
+
+    async def crawl():
+        await writer.spider_opened(spider)
+        first = json.loads(claim_file.read_text())
+        await asyncio.sleep(0.2)  # renewed meanwhile, still ours
+        assert json.loads(claim_file.read_text())["claim"] == first["claim"]
+        claim_file.write_text(json.dumps({**first, "claim": "another crawl", "host": "elsewhere"}))
+        await asyncio.sleep(0.2)
+        writer.item_scraped(RawRows("u1", _rows("career", 2)))
+        await writer.spider_closed(spider, "finished")
+
+    asyncio.run(crawl())
+    assert crawler.stats.get_value("cricket/stop_reason") == "run_claimed"
+    assert "its claim is now held by host elsewhere" in caplog.text
+    assert not (claim_file.parent / "_manifest.json").exists()
+    assert json.loads(claim_file.read_text())["claim"] == "another crawl"  # the other crawl's claim kept
 
 
 def test_a_destination_that_refuses_writes_stops_before_the_first_page(tmp_path):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import http.server
 import json
+import signal
 import socket
 import subprocess
 import sys
@@ -457,3 +458,34 @@ def test_a_silent_s3_endpoint_fails_the_crawl_in_bounded_time(replica_300, tmp_p
     )
     assert "'raw_unavailable'" in res.stderr and "downloader/request_count" not in res.stderr
     assert held  # it was tried, and given up on
+
+
+@probe(
+    "crawl",
+    "A crawl SIGKILLed mid-run (its claim left behind), then its run id crawled again without its JOBDIR",
+    "the dead crawl's claim is taken over (same host, its pid gone), exit 0; the manifest lists only the new "
+    "crawl's parts (the dead one's stay unlisted): rows expected = rows got",
+)
+def test_a_killed_crawls_claim_is_taken_over(replica_300, truth, tmp_path):  # noqa: F811
+    raw = tmp_path / "raw"
+    args = [*INNINGS, "--base-url", replica_300.url, "--raw", str(raw), "--run-id", "killed"]
+    run_dir = raw / "statsguru" / "run_id=killed"
+    dead = popen(*args, "-s", "FEED_EXPORT_BATCH_ITEM_COUNT=1000", *SLOW)
+    wait_for(lambda: list(run_dir.glob("part-*")) or dead.poll() is not None)
+    dead.send_signal(signal.SIGKILL)
+    dead.wait()
+    left = sorted(p.name for p in run_dir.glob("part-*"))
+    assert left and json.loads((run_dir / CLAIM).read_text())["pid"] == dead.pid
+
+    res = scrape(*args, *FAST, timeout=300)
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert f"pid {dead.pid} " in res.stderr and "is no longer running" in res.stderr
+    manifest, rows = read_run(run_dir)
+    assert not set(manifest["parts"]) & set(left)
+    want = {
+        (r["player_id"], r["match_id"], r["innings_number"])
+        for r in read_truth(truth, "batting_innings")
+        if r["format"] in ("test", "odi")
+    }
+    assert manifest["item_count"] == len(rows) == len(want) and {innings_key(r) for r in rows} == want
+    assert not (run_dir / CLAIM).exists()
