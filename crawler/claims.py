@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
+import logging
 import os
 import socket
 import threading
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from cricket_contract.layout import MANIFEST
 from cricket_storage import Location
+
+logger = logging.getLogger(__name__)
 
 CLAIM = "_claim.json"
 TAKEOVER_SETTING = "CRICKET_CLAIM_TAKEOVER"
@@ -215,3 +220,21 @@ def describe(holder: dict[str, Any]) -> str:
         f"host {holder.get('host', '?')} pid {holder.get('pid', '?')} since {holder.get('claimed_at', '?')}"
         f" ({'JOBDIR ' + jobdir if jobdir else 'no JOBDIR'}; renewed {holder.get('renewed_at', '?')})"
     )
+
+
+async def keep_renewed(claim: RunClaim, every: float, lost: Callable[[str], Awaitable[None]]) -> None:
+    """Renew `claim` every `every` seconds off the reactor thread until cancelled; await `lost(why)` and stop
+    when another crawl has taken it. A failed renewal is logged once (the part stores show an outage)."""
+    warned = False
+    while True:
+        await asyncio.sleep(every)
+        try:
+            why = await asyncio.to_thread(claim.renew)
+        except OSError as exc:
+            if not warned:
+                logger.warning("could not renew the claim %s: %s", claim.location.uri, exc)
+                warned = True
+            continue
+        if why:
+            await lost(why)
+            return

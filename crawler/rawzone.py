@@ -17,7 +17,7 @@ from scrapy import signals
 from scrapy.exceptions import CloseSpider
 
 from crawler import signals as cricket_signals
-from crawler.claims import RENEW_S, STALE_S, TAKEOVER_SETTING, RunClaim, RunRefused
+from crawler.claims import RENEW_S, STALE_S, TAKEOVER_SETTING, RunClaim, RunRefused, keep_renewed
 from crawler.items import RawRows, json_lines
 from crawler.ledger import JobLedger, PageTracker
 from crawler.logformat import REDACT
@@ -46,6 +46,10 @@ KEY_STATS = (
     "retry/max_reached",
     "log_count/ERROR",
 )
+
+
+# The crawl's bound on every S3 call (crawler/settings.py documents it): 3 × (5 s + 10 s) = 45 s at worst.
+S3_TIMEOUTS = {"CONNECT_TIMEOUT": 5.0, "READ_TIMEOUT": 10.0, "MAX_ATTEMPTS": 3}
 
 
 def raw_uri(settings) -> str:
@@ -119,13 +123,8 @@ class RawRunWriter:
     def from_crawler(cls, crawler):
         run_id_of(crawler)  # NotConfigured for a spider without a run id: no raw run to write
         settings = crawler.settings
-        set_timeouts(
-            Timeouts(
-                connect=settings.getfloat("CRICKET_S3_CONNECT_TIMEOUT", 5.0),
-                read=settings.getfloat("CRICKET_S3_READ_TIMEOUT", 10.0),
-                attempts=settings.getint("CRICKET_S3_MAX_ATTEMPTS", 3),
-            )
-        )
+        s3 = {n: settings.getfloat(f"CRICKET_S3_{n}", d) for n, d in S3_TIMEOUTS.items()}
+        set_timeouts(Timeouts(s3["CONNECT_TIMEOUT"], s3["READ_TIMEOUT"], int(s3["MAX_ATTEMPTS"])))
         ext = cls(
             crawler=crawler,
             raw=raw_uri(settings),
@@ -177,7 +176,7 @@ class RawRunWriter:
             logger.warning("%s", note)
         renew_s = self.crawler.settings.getfloat("CRICKET_CLAIM_RENEW_S", RENEW_S)
         if renew_s > 0:
-            self.renewing = asyncio.ensure_future(self._renew(renew_s))
+            self.renewing = asyncio.ensure_future(keep_renewed(claim, renew_s, self._claim_lost))
         for info, by_record in resumed:
             self.resumed_parts += 1
             self.parts[info.name] = info
@@ -196,23 +195,10 @@ class RawRunWriter:
             raise
         return resumed, (numbers[-1] if numbers else 0), note
 
-    async def _renew(self, every: float) -> None:
-        """Keep the claim fresh (a claim left unrenewed is a dead crawl's); stop if another crawl took it."""
-        warned = False
-        while True:
-            await asyncio.sleep(every)
-            try:
-                lost = await asyncio.to_thread(self.claim.renew)
-            except OSError as exc:  # the part stores will show whether the destination is gone
-                if not warned:
-                    logger.warning("could not renew the claim %s: %s", self.claim.location.uri, exc)
-                    warned = True
-                continue
-            if lost:
-                logger.error("run %s: %s: stopping the crawl", self.run_id, lost)
-                self.stats.set_value("cricket/stop_reason", "run_claimed")
-                await self._stop("run_claimed")
-                return
+    async def _claim_lost(self, why: str) -> None:
+        logger.error("run %s: %s: stopping the crawl", self.run_id, why)
+        self.stats.set_value("cricket/stop_reason", "run_claimed")
+        await self._stop("run_claimed")
 
     # --- rows in -----------------------------------------------------------------------------------
     def page_parsed(self, url: str, items: int) -> None:
