@@ -23,7 +23,7 @@ CLAIM = "_claim.json"
 TAKEOVER_SETTING = "CRICKET_CLAIM_TAKEOVER"
 RENEW_S = 60.0  # a running crawl renews its claim this often (CRICKET_CLAIM_RENEW_S)
 STALE_S = (
-    900.0  # a claim from another host not renewed for this long is a dead crawl's (CRICKET_CLAIM_STALE_S)
+    300.0  # a claim from another host not renewed for this long is a dead crawl's (CRICKET_CLAIM_STALE_S)
 )
 _TIME = "%Y-%m-%dT%H:%M:%SZ"
 

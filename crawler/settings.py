@@ -105,7 +105,7 @@ CRICKET_S3_MAX_ATTEMPTS = _env("S3_MAX_ATTEMPTS", 3)
 CRICKET_CLAIM_TAKEOVER = _env("CLAIM_TAKEOVER", False)
 # A crawl renews its claim every CLAIM_RENEW_S; another host's claim not renewed for CLAIM_STALE_S is taken over.
 CRICKET_CLAIM_RENEW_S = _env("CLAIM_RENEW_S", 60.0)
-CRICKET_CLAIM_STALE_S = _env("CLAIM_STALE_S", 900.0)
+CRICKET_CLAIM_STALE_S = _env("CLAIM_STALE_S", 300.0)
 FEED_EXPORT_BATCH_ITEM_COUNT = _env("FEED_EXPORT_BATCH_ITEM_COUNT", 5000)  # records per raw part
 # --- user feeds (scrapy crawl … -O rows.jsonl): Scrapy's FeedExporter, one record per row ---
 ADDONS = {"crawler.addons.UserFeedsAddon": 0}
