@@ -192,7 +192,7 @@ class RunClaim:
             return f"taking over the claim of run {self.run_id} from {who} ({TAKEOVER_SETTING})"
         raise RunClaimed(
             f"run {self.run_id} at {self.run.uri} is claimed by {who}: resume it with the same JOBDIR, or, if "
-            f"that crawl is dead, wait until its claim is {self.stale_s:.0f} s old or pass -s {TAKEOVER_SETTING}=1"
+            f"that crawl is dead, wait until it has gone {self.stale_s:.0f} s unrenewed or pass -s {TAKEOVER_SETTING}=1"
         )
 
     def lost(self) -> str | None:
