@@ -12,6 +12,7 @@ from typing import IO
 
 from scrapy.exporters import CsvItemExporter, JsonItemExporter, JsonLinesItemExporter, XmlItemExporter
 from scrapy.extensions.feedexport import FileFeedStorage
+from twisted.internet import threads
 
 from crawler.items import RawRows, json_lines
 from cricket_storage import Location
@@ -26,15 +27,18 @@ class AtomicFileFeedStorage(FileFeedStorage):
             return super().open(spider)
         return tempfile.NamedTemporaryFile(prefix="cricket-feed-", suffix=".tmp", delete=False)  # noqa: SIM115
 
-    def store(self, file: IO[bytes]) -> None:
+    def store(self, file: IO[bytes]):
         if self.write_mode == "ab":
             return super().store(file)
         file.close()
+        # Copying a whole feed is storage I/O: on a worker thread, not the reactor's (Scrapy awaits the Deferred).
+        return threads.deferToThread(self._store, file.name)
+
+    def _store(self, name: str) -> None:
         try:
-            Location.parse(self.path).upload(file.name)
+            Location.parse(self.path).upload(name)
         finally:
-            os.unlink(file.name)
-        return None
+            os.unlink(name)
 
 
 class _RowsExporter:
