@@ -74,6 +74,7 @@ ITEM_PIPELINES = {
 # run after AutoThrottle's (a larger number: connected later, called later), so the Crawl-delay floor holds.
 EXTENSIONS = {
     "crawler.extensions.RobotsCrawlDelay": 500,
+    "crawler.timeline.CrawlTimeline": 505,  # the `cricket/timeline` stat the manifest carries
     "crawler.rawzone.RawRunWriter": 510,
     "crawler.extensions.ProgressLog": 520,
 }
