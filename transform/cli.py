@@ -1,4 +1,4 @@
-"""`cricket-transform` (also `python -m transform`): run, publish, ddl and query subcommands."""
+"""`cricket-transform` (also `python -m transform`): run, publish, ddl, query and report subcommands."""
 
 from __future__ import annotations
 
@@ -102,6 +102,13 @@ def _query(args) -> int:
     return 0
 
 
+def _report(args) -> int:
+    from transform.report import regenerate
+
+    print(f"report: {regenerate(args.curated, args.run_id, args.out).uri}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(
         prog="cricket-transform",
@@ -153,6 +160,20 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--curated", default=default_curated())
     q.add_argument("--format", choices=("table", "csv", "json"), default="table")
     q.set_defaults(fn=_query)
+    rp = sub.add_parser(
+        "report",
+        help="write a curated run's HTML report again ({curated}/_reports/run_id=R/index.html)",
+        description="Render a curated run's report (one self-contained HTML page) from its report.json and "
+        "its tables, compared with the published run before it.",
+    )
+    rp.add_argument("--curated", default=default_curated(), help="curated root URI; env CRICKET_CURATED_URI")
+    rp.add_argument("--run-id", help="the run (default: the current one, as _current.json names it)")
+    rp.add_argument(
+        "--out",
+        help="where to write it (a path or URI; default: the run's own page, or for a run never published "
+        "its newest attempt's page)",
+    )
+    rp.set_defaults(fn=_report)
     return ap
 
 
