@@ -5,7 +5,7 @@ The raw-run writer copies every `cricket/` stat into `_manifest.json`, so the ti
 (transform/report/crawl.py reads it).
 The stat `cricket/timeline` is one JSON object in a string (a stat value is a scalar):
 `{"bucket_s": 5, "started_at": "…Z", "requests": [...], "retries": [...], "http_errors": [...]}`, one count per
-bucket since the spider opened. Buckets start at 5 s and double whenever there would be more than
+bucket since the spider opened. Buckets start at 1 s and double whenever there would be more than
 `MAX_BUCKETS`, so a 20-second crawl and a ten-hour one both give a readable chart in a few hundred bytes.
 """
 
@@ -18,7 +18,7 @@ import time
 from scrapy import signals
 
 STAT = "cricket/timeline"
-FIRST_BUCKET_S = 5
+FIRST_BUCKET_S = 1
 MAX_BUCKETS = 120
 SERIES = ("requests", "retries", "http_errors")
 

@@ -9,7 +9,7 @@ from crawler.timeline import MAX_BUCKETS, Timeline
 
 
 def test_counts_land_in_their_bucket_and_every_series_spans_the_crawl():
-    t = Timeline(100.0, "2026-12-01T00:00:00Z")
+    t = Timeline(100.0, "2026-12-01T00:00:00Z", bucket_s=5)
     for now in (100.0, 101.0, 104.9, 105.0, 117.0):
         t.add("requests", now)
     t.add("retries", 106.0)

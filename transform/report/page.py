@@ -19,7 +19,7 @@ STYLE = """
 body{margin:0;font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#222;background:#fff}
 main{max-width:1100px;margin:0 auto;padding:16px}
 h1{font-size:1.45em;margin:.2em 0}h2{font-size:1.2em;margin:1.6em 0 .4em;border-bottom:2px solid var(--line)}
-h3{font-size:1em;margin:1.1em 0 .3em}
+h1,h2,h3,p{overflow-wrap:anywhere}h3{font-size:1em;margin:1.1em 0 .3em}
 .meta{color:var(--mute);font-size:.9em}
 .cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(220px,1fr));gap:10px;margin:12px 0}
 .card{border:1px solid var(--line);border-left:6px solid var(--mute);border-radius:6px;padding:8px 12px;background:var(--bg)}
@@ -31,7 +31,7 @@ h3{font-size:1em;margin:1.1em 0 .3em}
 table{border-collapse:collapse;margin:6px 0 10px;font-size:.9em}
 th,td{border-bottom:1px solid var(--line);padding:3px 8px;text-align:left;vertical-align:top}
 th{background:var(--bg)}td.n{text-align:right;font-variant-numeric:tabular-nums}
-code,pre{font:12px/1.35 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
+code,pre{font:12px/1.35 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;overflow-wrap:anywhere}
 pre{white-space:pre-wrap;word-break:break-all;background:var(--bg);padding:4px 6px;margin:0;max-width:60ch}
 figure{margin:10px 0}figure img{width:100%;height:auto;max-width:1000px;display:block}
 figcaption{color:var(--mute);font-size:.85em}
