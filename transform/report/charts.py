@@ -42,7 +42,7 @@ def _svg(fig: Figure, name: str) -> bytes:
     buf = io.BytesIO()
     # a salt per chart: ids inside each SVG differ from the other charts' (they share one page)
     with matplotlib.rc_context({"svg.fonttype": "path", "svg.hashsalt": name}):
-        fig.savefig(buf, format="svg", metadata={"Date": None}, bbox_inches="tight")
+        fig.savefig(buf, format="svg", metadata={"Date": None})
     return buf.getvalue()
 
 
@@ -113,22 +113,24 @@ def change_per_table(changes: dict[str, dict[str, dict[str, int]]]) -> bytes | N
 
 
 def crawl_timeline(crawls: Sequence[dict]) -> bytes | None:
-    """One panel per raw run with a progress timeline: requests per minute, and retries and HTTP errors."""
+    """One panel per raw run with a progress timeline: requests, retries and HTTP errors per minute."""
     runs = [c for c in crawls if c.get("timeline") and sum(c["timeline"]["requests"])]
     if not runs:
         return None
     fig = _figure(8, 0.4 + 1.5 * len(runs))
     axes = fig.subplots(len(runs), 1, squeeze=False)[:, 0]
+    longest = max(c["timeline"]["bucket_s"] * len(c["timeline"]["requests"]) for c in runs)
+    unit, unit_s = ("seconds", 1.0) if longest <= 180 else ("minutes", 60.0)  # short crawls read in seconds
     for ax, run in zip(axes, runs, strict=True):
         tl = run["timeline"]
         step = tl["bucket_s"]
         per_min = 60.0 / step
-        edges = [i * step / 60.0 for i in range(len(tl["requests"]) + 1)]
+        edges = [i * step / unit_s for i in range(len(tl["requests"]) + 1)]
         xs = edges[:-1]
         reqs = [n * per_min for n in tl["requests"]]
         ax.stairs(reqs, edges, fill=True, color=COLORS[0], alpha=0.25)
         ax.stairs(reqs, edges, color=COLORS[0], linewidth=1.5, label="requests")
-        width = step / 60.0 * 0.8
+        width = step / unit_s * 0.8
         ax.bar(
             xs,
             [n * per_min for n in tl["retries"]],
@@ -145,7 +147,7 @@ def crawl_timeline(crawls: Sequence[dict]) -> bytes | None:
         ax.set_ylim(0, max(reqs) * 1.25)
         ax.grid(axis="y", color="#dddddd", linewidth=0.6)
         ax.spines[["top", "right"]].set_visible(False)
-    axes[-1].set_xlabel("minutes since the crawl started")
+    axes[-1].set_xlabel(f"{unit} since the crawl started")
     axes[0].legend(fontsize=8, loc="upper right", frameon=False, ncols=3)
     return _svg(fig, "crawl_timeline")
 
