@@ -95,9 +95,23 @@ def _ddl(args) -> int:
 
 
 def _query(args) -> int:
-    from transform.query import format_result, query
+    import re
 
-    cols, rows = query(args.sql, args.curated)
+    import duckdb
+
+    from transform.ddl import VIEWS
+    from transform.query import format_result, query
+    from transform.schemas import TABLES
+
+    try:
+        cols, rows = query(args.sql, args.curated)
+    except duckdb.CatalogException as exc:
+        m = re.search(r"(?:Table|View) with name (\S+) does not exist", str(exc))
+        if not m:
+            raise
+        raise LookupError(
+            f"no table or view {m.group(1)!r}; tables: {', '.join(TABLES)}; views: {', '.join(VIEWS)}"
+        ) from None
     print(format_result(cols, rows, args.format))
     return 0
 
@@ -194,8 +208,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"cricket-transform {args.cmd}: error: {exc}", file=sys.stderr)
         return 1
     except Exception as exc:  # noqa: BLE001 - one clear line instead of a traceback for operators
-        if type(exc).__module__.startswith(("botocore", "boto3", "duckdb", "transform", "pyarrow")):
-            print(f"cricket-transform {args.cmd}: error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        if type(exc).__module__.startswith(
+            ("botocore", "boto3", "duckdb", "_duckdb", "sqlglot", "transform", "pyarrow")
+        ):
+            first = (str(exc).strip().splitlines() or [""])[0]  # one line (SQL errors quote the query below)
+            print(f"cricket-transform {args.cmd}: error: {type(exc).__name__}: {first}", file=sys.stderr)
             return 1
         raise
 
