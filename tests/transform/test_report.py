@@ -141,3 +141,20 @@ def test_a_name_with_dollars_is_never_mathtext():
     svg = charts.leaders({"test": [{"player_id": 1, "name": "$\\frac{a}{b}$ $", "country": "X", "value": 5}]},
                          "runs", "t")  # fmt: skip
     assert svg and svg.startswith(b"<?xml")
+
+
+def test_on_s3_the_page_is_published_with_its_reject_examples(tmp_path, transform_run, aws_env):
+    import boto3
+
+    from tests.transform.report_fixtures import HOSTILE_CELL
+
+    bucket = "example-cricket-bucket-report"
+    boto3.client("s3").create_bucket(Bucket=bucket)
+    raw = tmp_path / "raw"
+    hostile_run(raw)
+    res = transform_run(raw, f"s3://{bucket}/cur", run_id="r1", raw_runs=["hostile1"], max_reject_ratio=0.9)
+    assert res.published
+    key = "cur/_reports/run_id=r1/index.html"
+    html = boto3.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read().decode()
+    assert page_mod.e(HOSTILE_CELL) in html and "non_numeric" in html
+    assert f"report: s3://{bucket}/{key}" in res.summary

@@ -15,6 +15,7 @@ the failure is logged and the run publishes without a page (and the summary says
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 
@@ -44,25 +45,26 @@ def reject_examples(report: dict) -> dict[str, list[dict]]:
     """A few rejected rows per reason, raw text included, from the attempt's rejects file."""
     if not report.get("rejects") or not report.get("rejects_location"):
         return {}
-    try:
-        data = Location.parse(report["rejects_location"]).read_bytes()
-    except OSError as exc:
-        log.warning("report: rejects file not readable: %s", exc)
-        return {}
     out: dict[str, list[dict]] = {}
     reasons = set((report.get("rejects_summary") or {}).get("by_reason") or {})
-    for n, line in enumerate(data.splitlines()):
-        if n >= REJECT_SCAN_LINES or (
-            reasons and all(len(out.get(r, [])) >= REJECT_EXAMPLES for r in reasons)
-        ):
-            break
-        try:
-            rec = json.loads(line)
-        except ValueError:
-            continue
-        kept = out.setdefault(str(rec.get("reason")), [])
-        if len(kept) < REJECT_EXAMPLES:
-            kept.append(rec)
+    try:
+        # streamed: a refused run's rejects file can be most of its raw rows
+        with contextlib.closing(Location.parse(report["rejects_location"]).open_read()) as f:
+            # an S3 body iterates in chunks; its iter_lines() gives lines as a local file does
+            for n, line in enumerate(f.iter_lines() if hasattr(f, "iter_lines") else f):
+                if n >= REJECT_SCAN_LINES or (
+                    reasons and all(len(out.get(r, [])) >= REJECT_EXAMPLES for r in reasons)
+                ):
+                    break
+                try:
+                    rec = json.loads(line)
+                except ValueError:
+                    continue
+                kept = out.setdefault(str(rec.get("reason")), [])
+                if len(kept) < REJECT_EXAMPLES:
+                    kept.append(rec)
+    except OSError as exc:
+        log.warning("report: rejects file not readable: %s", exc)
     return out
 
 
