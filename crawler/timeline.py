@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
+from urllib.parse import urlparse
 
 from scrapy import signals
 
@@ -50,10 +51,12 @@ class Timeline:
 
 class CrawlTimeline:
     """A Scrapy extension: every request that reaches the downloader (a retry when it carries `retry_times`)
-    and every response of status 400 or more, counted in its bucket and written to the `cricket/timeline` stat."""
+    and every response of status 400 or more, counted in its bucket and written to the `cricket/timeline` stat;
+    requests per host (`cricket/requests_per_host/<host>`) and the configured pace (`cricket/pace/…`) beside it."""
 
     def __init__(self, *, crawler) -> None:
         self.stats = crawler.stats
+        self.settings = crawler.settings
         self.timeline: Timeline | None = None
 
     @classmethod
@@ -68,6 +71,11 @@ class CrawlTimeline:
         now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
         self.timeline = Timeline(time.monotonic(), now)
         self.stats.set_value(STAT, self.timeline.snapshot())
+        # the pace the crawl was configured for (robots.txt's Crawl-delay floor is cricket/crawl_delay/<host>)
+        s = self.settings
+        self.stats.set_value("cricket/pace/download_delay", s.getfloat("DOWNLOAD_DELAY"))
+        self.stats.set_value("cricket/pace/autothrottle", s.getbool("AUTOTHROTTLE_ENABLED"))
+        self.stats.set_value("cricket/pace/concurrent_per_domain", s.getint("CONCURRENT_REQUESTS_PER_DOMAIN"))
 
     def _count(self, series: str) -> None:
         if self.timeline is None:
@@ -78,6 +86,7 @@ class CrawlTimeline:
 
     def request_reached_downloader(self, request, spider=None) -> None:
         self._count("requests")
+        self.stats.inc_value(f"cricket/requests_per_host/{urlparse(request.url).hostname or '-'}")
         if request.meta.get("retry_times"):
             self._count("retries")
 

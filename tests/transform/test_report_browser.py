@@ -86,6 +86,15 @@ def test_the_published_run_has_its_report_and_the_summary_names_it(pipeline):
     assert f"report: file://{page}" in pipeline["summary"]
     cur = json.loads((pipeline["curated"] / "_current.json").read_text())
     assert cur["run_id"] == "r2"
+    # the crawl health the page shows came from the crawls' manifests, timeline and pace included
+    (report,) = (pipeline["curated"] / "_reports" / "run_id=r2").glob("attempt=*/report.json")
+    crawls = {c["run_id"]: c for c in json.loads(report.read_text())["crawl"]}
+    for rid in ("car1", "inn1"):
+        c = crawls[rid]
+        assert c["pages_fetched"] == c["pages_known"] > 0 and c["pages_failed"] == 0
+        assert c["requests_per_host"] == {"127.0.0.1": c["requests"]} and c["pace"]["autothrottle"] is False
+        assert sum(c["timeline"]["requests"]) == c["requests"]
+    assert crawls["hostile1"]["timeline"] is None  # written by the test, not crawled
     html = page.read_text()
     # the hostile values are in the page only escaped
     assert HOSTILE_NAME not in html and "&lt;script&gt;window.__pwned=1&lt;/script&gt;" in html

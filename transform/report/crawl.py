@@ -72,6 +72,14 @@ def crawl_health(manifest: dict, location: str) -> dict:
     }
     host = urlparse(str(args.get("base_url") or "")).hostname
     requests = _int(stats.get("downloader/request_count"))
+    per_host = {
+        key.removeprefix("cricket/requests_per_host/"): _int(n)
+        for key, n in stats.items()
+        if key.startswith("cricket/requests_per_host/")
+    }
+    pace = {
+        key.removeprefix("cricket/pace/"): v for key, v in stats.items() if key.startswith("cricket/pace/")
+    }
     return {
         "spider": manifest.get("spider"),
         "run_id": manifest.get("run_id"),
@@ -89,9 +97,10 @@ def crawl_health(manifest: dict, location: str) -> dict:
         "items": manifest.get("items") or {},
         "parts": len(manifest.get("parts") or []),
         "requests": requests,
-        # one host per crawl (the spider's base URL); the delay in force is robots.txt's Crawl-delay floor
-        "requests_per_host": {host: requests} if host else {},
-        "crawl_delay": delays,
+        # counted per host by crawler/timeline.py; a run crawled before it: all of them to the base URL's host
+        "requests_per_host": per_host or ({host: requests} if host else {}),
+        "crawl_delay": delays,  # robots.txt's Crawl-delay floor per host
+        "pace": pace,  # DOWNLOAD_DELAY, AutoThrottle, concurrency per domain as configured
         "retries": _int(stats.get("retry/count")),
         "retries_by_cause": dict(sorted(retries.items(), key=lambda kv: -kv[1])),
         "retries_given_up": _int(stats.get("retry/max_reached")),

@@ -82,7 +82,14 @@ def crawl_section(report: dict) -> str:
         causes = ", ".join(f"{k} {v:,}" for k, v in c["retries_by_cause"].items()) or "none"
         statuses = ", ".join(f"{k}: {v:,}" for k, v in c["status_counts"].items()) or "none"
         hosts = ", ".join(f"{h} {n:,}" for h, n in c["requests_per_host"].items()) or "-"
-        delay = ", ".join(f"{k} {v} s" for k, v in c["crawl_delay"].items()) or "no robots.txt Crawl-delay"
+        delay = (
+            ", ".join(f"Crawl-delay {k} {v} s" for k, v in c["crawl_delay"].items())
+            or "no robots.txt Crawl-delay"
+        )
+        pace = c.get("pace") or {}
+        if pace:
+            delay += (f"; DOWNLOAD_DELAY {pace.get('download_delay')} s, AutoThrottle "
+                      f"{'on' if pace.get('autothrottle') else 'off'}, {pace.get('concurrent_per_domain')} per domain")  # fmt: skip
         facts = [
             ["retries by cause", causes], ["gave up after retries", c["retries_given_up"]],
             ["Retry-After waits", c["retry_after_waits"]], ["response statuses", statuses],
