@@ -13,16 +13,11 @@ from collections.abc import Sequence
 import matplotlib
 from matplotlib.figure import Figure
 
+from transform.schemas import TRUTH_TABLES
+
 COLORS = ("#1b6ca8", "#e07b39", "#3a9e5f", "#c23b3b", "#7d5ba6", "#8c6d31", "#d4a72c", "#5f7d8e")
 ADDED, CHANGED, REMOVED = "#3a9e5f", "#d4a72c", "#c23b3b"
-MAIN_TABLES = (
-    "batting_career",
-    "bowling_career",
-    "fielding_career",
-    "batting_innings",
-    "bowling_innings",
-    "fielding_innings",
-)
+MAIN_TABLES = tuple(t for t in TRUTH_TABLES if t.endswith(("_career", "_innings")))
 FORMAT_ORDER = ("test", "odi", "t20i", "wtest", "wodi", "wt20i")
 
 
