@@ -79,6 +79,8 @@ def test_what_changed_counts_rows_added_changed_and_removed_by_natural_key(tmp_p
     data = gather(published_report(root, "r2"), published_report(root, "r1"))
     (fmt,) = data["changes"]["batting_career"]
     assert data["changes"]["batting_career"][fmt] == {"added": 2, "changed": 1, "removed": 2, "rows": 10}
+    (ex,) = [x for x in data["changed_examples"] if x["table"] == "batting_career"]
+    assert ex["key"].startswith("3 ") and "runs: " in ex["changed"] and "→ 9999" in ex["changed"]
     assert data["new_players"]["count"] == 2
     assert [p["player_id"] for p in data["new_players"]["listed"]] == [11, 12]
     assert data["top_runs"][fmt][0]["player_id"] == 3 and data["top_runs"][fmt][0]["value"] == 9999

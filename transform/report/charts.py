@@ -18,6 +18,7 @@ from transform.schemas import TRUTH_TABLES
 COLORS = ("#1b6ca8", "#e07b39", "#3a9e5f", "#c23b3b", "#7d5ba6", "#8c6d31", "#d4a72c", "#5f7d8e")
 ADDED, CHANGED, REMOVED = "#3a9e5f", "#d4a72c", "#c23b3b"
 MAIN_TABLES = tuple(t for t in TRUTH_TABLES if t.endswith(("_career", "_innings")))
+TIMELINE_PANELS = 8
 FORMAT_ORDER = ("test", "odi", "t20i", "wtest", "wodi", "wt20i")
 
 
@@ -112,6 +113,9 @@ def crawl_timeline(crawls: Sequence[dict]) -> bytes | None:
     runs = [c for c in crawls if c.get("timeline") and sum(c["timeline"]["requests"])]
     if not runs:
         return None
+    if len(runs) > TIMELINE_PANELS:  # a refresh reads many deltas: draw the busiest crawls, in their order
+        busiest = sorted(runs, key=lambda c: -sum(c["timeline"]["requests"]))[:TIMELINE_PANELS]
+        runs = [c for c in runs if any(c is b for b in busiest)]
     fig = _figure(8, 0.4 + 1.5 * len(runs))
     axes = fig.subplots(len(runs), 1, squeeze=False)[:, 0]
     longest = max(c["timeline"]["bucket_s"] * len(c["timeline"]["requests"]) for c in runs)

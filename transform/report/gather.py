@@ -18,6 +18,7 @@ log = logging.getLogger(__name__)
 ALL = "all"  # the "format" of an unpartitioned table (players, teams)
 LEADERS = 10  # top run scorers and wicket takers per format
 NEW_PLAYERS_LISTED = 25
+CHANGED_EXAMPLES = 3  # per table
 INNINGS_TABLES = ("batting_innings", "bowling_innings", "fielding_innings")
 
 
@@ -57,32 +58,64 @@ def _compared_columns(table: str) -> list[str]:
     return list(TABLES[table].names) + [f.name for f in EXTRA_COLUMNS.get(table, [])]
 
 
+def _join(table: str, new: Data, old: Data) -> tuple[str, str, list[str]]:
+    """(FROM clause joining this run's rows `n` to the previous run's `o` by natural key, the "row differs"
+    condition, the compared non-key columns)."""
+    key = NATURAL_KEYS[table]
+    cols = _compared_columns(table)
+    data_cols = [c for c in cols if c not in key]
+    on = " AND ".join(f"n.{k} IS NOT DISTINCT FROM o.{k}" for k in key)
+    differs = " OR ".join(f"n.{c} IS DISTINCT FROM o.{c}" for c in data_cols) or "false"
+    sel = ", ".join(cols)
+    src = f"(SELECT {sel} FROM {new.name(table)}) n FULL OUTER JOIN (SELECT {sel} FROM {old.name(table)}) o ON {on}"
+    return src, differs, data_cols
+
+
+def _comparable(new: Data, old: Data) -> list[str]:
+    unknown = set(new.missing) | set(old.missing)  # no data to compare: never "all added" / "all removed"
+    return sorted((new.tables | old.tables) - unknown)
+
+
 def changes(new: Data, old: Data) -> dict[str, dict[str, dict[str, int]]]:
     """{table: {format: {added, changed, removed, rows}}} by natural key: a key only in this run is added, only in
     the previous run removed, in both with any business column different changed."""
     out: dict[str, dict[str, dict[str, int]]] = {}
-    unknown = set(new.missing) | set(old.missing)  # no data to compare: never "all added" / "all removed"
-    for table in sorted((new.tables | old.tables) - unknown):
-        key = NATURAL_KEYS[table]
-        cols = _compared_columns(table)
-        on = " AND ".join(f"n.{k} IS NOT DISTINCT FROM o.{k}" for k in key)
-        differs = " OR ".join(f"n.{c} IS DISTINCT FROM o.{c}" for c in cols if c not in key) or "false"
-        sel = ", ".join(cols)
-        n_src, o_src = f"(SELECT {sel} FROM {new.name(table)})", f"(SELECT {sel} FROM {old.name(table)})"
-        fmt_n, fmt_o = _fmt(table, "n."), _fmt(table, "o.")
-        k0 = key[0]
+    for table in _comparable(new, old):
+        src, differs, _ = _join(table, new, old)
+        k0 = NATURAL_KEYS[table][0]
         sql = f"""
-            SELECT coalesce({fmt_n}, {fmt_o}) AS fmt,
+            SELECT coalesce({_fmt(table, "n.")}, {_fmt(table, "o.")}) AS fmt,
                    count(*) FILTER (WHERE o.{k0} IS NULL AND n.{k0} IS NOT NULL) AS added,
                    count(*) FILTER (WHERE n.{k0} IS NULL AND o.{k0} IS NOT NULL) AS removed,
                    count(*) FILTER (WHERE n.{k0} IS NOT NULL AND o.{k0} IS NOT NULL AND ({differs})) AS changed,
                    count(n.{k0}) AS rows
-            FROM {n_src} n FULL OUTER JOIN {o_src} o ON {on}
-            GROUP BY 1 ORDER BY 1"""
+            FROM {src} GROUP BY 1 ORDER BY 1"""
         out[table] = {
             fmt: {"added": a, "changed": c, "removed": r, "rows": n}
             for fmt, a, r, c, n in new.con.execute(sql).fetchall()
         }
+    return out
+
+
+def changed_examples(new: Data, old: Data, per_table: int = CHANGED_EXAMPLES) -> list[dict]:
+    """A few changed rows per table: the key, the player's name and each differing column as `old → new`."""
+    out = []
+    for table in _comparable(new, old):
+        src, differs, data_cols = _join(table, new, old)
+        key = NATURAL_KEYS[table]
+        diffs = ", ".join(
+            f"CASE WHEN n.{c} IS DISTINCT FROM o.{c} THEN '{c}: ' || coalesce(CAST(o.{c} AS VARCHAR), 'null')"
+            f" || ' → ' || coalesce(CAST(n.{c} AS VARCHAR), 'null') END"
+            for c in data_cols
+        )
+        name = "n.name" if "name" in data_cols else "NULL"
+        keys = " || ' ' || ".join(f"CAST(n.{k} AS VARCHAR)" for k in key)
+        sql = f"""
+            SELECT {_fmt(table, "n.")}, {keys}, {name}, concat_ws('; ', {diffs})
+            FROM {src} WHERE n.{key[0]} IS NOT NULL AND o.{key[0]} IS NOT NULL AND ({differs})
+            ORDER BY 2 LIMIT {per_table}"""
+        for fmt, k, nm, what in new.rows(sql):
+            out.append({"table": table, "format": fmt, "key": k, "name": nm, "changed": what})
     return out
 
 
@@ -160,6 +193,7 @@ def gather(report: dict, previous: dict | None) -> dict:
             "rows_per_format": rows_per_format(report.get("tables") or {}),
             "previous_pruned": bool((previous or {}).get("pruned")),
             "changes": changes(new, old) if compare else {},
+            "changed_examples": changed_examples(new, old) if compare else [],
             "freshness": {"this": freshness(new), "previous": freshness(old) if compare else {}},
             "new_players": new_players(new, old) if compare else new_players(new, Data(con, "x_", {})),
             "top_runs": leaders(new, "batting_career", "runs"),

@@ -132,6 +132,12 @@ def changes_section(report: dict, data: dict) -> str:
             if v["rows"] or v["removed"]
         ]
         out.append(table(["table", "format", "rows now", "added", "changed", "removed"], rows, {2, 3, 4, 5}))
+        examples = data.get("changed_examples") or []
+        if examples:
+            out.append("<h3>Examples of changed rows</h3>" + table(
+                ["table", "format", "key", "name", "changed (previous → this run)"],
+                [[x["table"], x["format"], x["key"], x["name"], x["changed"]] for x in examples],
+            ))  # fmt: skip
         out.append(figure(charts.change_per_table(data.get("changes") or {}), "rows added, changed and removed per table",
                           "bar chart of rows added, changed and removed per table", "chart-change"))  # fmt: skip
     missing = data.get("missing") or {}
@@ -165,7 +171,8 @@ def charts_section(report: dict, data: dict) -> str:
         "<h2 id='charts'>Charts</h2>",
         figure(charts.rows_per_format(data.get("rows_per_format") or {}), "rows per format and table",
                "bar chart of rows per format and table", "chart-rows"),
-        figure(charts.crawl_timeline(report.get("crawl") or []), "requests, retries and HTTP errors per minute over each crawl",
+        figure(charts.crawl_timeline(report.get("crawl") or []), "requests, retries and HTTP errors per minute over each crawl"
+               + (f" (the {charts.TIMELINE_PANELS} busiest)" if len(report.get("crawl") or []) > charts.TIMELINE_PANELS else ""),
                "line chart of requests and retries over each crawl's time", "chart-timeline"),
         figure(charts.leaders(data.get("top_runs") or {}, "runs", "top_runs"), "top run scorers per format (career runs)",
                "bar charts of the top run scorers per format", "chart-runs"),
