@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 import matplotlib
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator, StrMethodFormatter
 
 from transform.schemas import TRUTH_TABLES
 
@@ -48,6 +49,9 @@ def _figure(width: float, height: float) -> Figure:
 
 
 def _style(ax) -> None:
+    # few, comma-grouped ticks: a panel a quarter of a phone wide must not run its labels together
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=4, integer=True))
+    ax.xaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
     ax.spines[["top", "right"]].set_visible(False)
     ax.grid(axis="x", color="#dddddd", linewidth=0.6)
     ax.set_axisbelow(True)
@@ -147,7 +151,10 @@ def crawl_timeline(crawls: Sequence[dict]) -> bytes | None:
         ax.grid(axis="y", color="#dddddd", linewidth=0.6)
         ax.spines[["top", "right"]].set_visible(False)
     axes[-1].set_xlabel(f"{unit} since the crawl started")
-    axes[0].legend(fontsize=8, loc="upper right", frameon=False, ncols=3)
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(
+        handles, labels, loc="outside upper right", fontsize=8, frameon=False, ncols=3
+    )  # above the data
     return _svg(fig, "crawl_timeline")
 
 
