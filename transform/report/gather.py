@@ -183,6 +183,7 @@ def gather(report: dict, previous: dict | None) -> dict:
     (its `_current.json` or published report.json: run_id, tables), None for the first run."""
     compare = previous is not None and not previous.get("pruned")
     con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")  # its bar would land in the run's output and the DAG's log
     try:
         new = Data(con, "n_", report.get("tables") or {})
         old = Data(con, "o_", (previous or {}).get("tables") or {})
