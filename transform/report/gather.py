@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 
 import duckdb
+import pyarrow as pa
 
 from transform.query import dataset
 from transform.schemas import EXTRA_COLUMNS, NATURAL_KEYS, PARTITIONED, TABLES, curated_schema
@@ -97,15 +98,23 @@ def changes(new: Data, old: Data) -> dict[str, dict[str, dict[str, int]]]:
     return out
 
 
+def _text(side: str, column: str, schema: pa.Schema) -> str:
+    """SQL for a column's value as text; floats to 4 places (not 17 digits)."""
+    v = f"{side}.{column}"
+    v = f"round({v}, 4)" if pa.types.is_floating(schema.field(column).type) else v
+    return f"coalesce(CAST({v} AS VARCHAR), 'null')"
+
+
 def changed_examples(new: Data, old: Data, per_table: int = CHANGED_EXAMPLES) -> list[dict]:
     """A few changed rows per table: the key, the player's name and each differing column as `old → new`."""
     out = []
     for table in _comparable(new, old):
         src, differs, data_cols = _join(table, new, old)
         key = NATURAL_KEYS[table]
+        schema = curated_schema(table)
         diffs = ", ".join(
-            f"CASE WHEN n.{c} IS DISTINCT FROM o.{c} THEN '{c}: ' || coalesce(CAST(o.{c} AS VARCHAR), 'null')"
-            f" || ' → ' || coalesce(CAST(n.{c} AS VARCHAR), 'null') END"
+            f"CASE WHEN n.{c} IS DISTINCT FROM o.{c} THEN '{c}: ' || {_text('o', c, schema)} || ' → ' || "
+            f"{_text('n', c, schema)} END"
             for c in data_cols
         )
         name = "n.name" if "name" in data_cols else "NULL"
