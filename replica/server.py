@@ -17,7 +17,7 @@ from aiohttp import web
 
 from replica import profiles, timeline
 from replica.model import Model
-from replica.pages import DEFAULT_SIZE, MONTHS, RESULT_CLASSES, SIZES, TYPES, ListQuery, Site
+from replica.pages import DEFAULT_SIZE, MONTHS, NO_BOUNDARIES, RESULT_CLASSES, SIZES, TYPES, ListQuery, Site
 
 HTML = "text/html; charset=utf-8"
 
@@ -53,7 +53,7 @@ class Options:
     drift: str = "none"
     js_only_profiles: float = 0.0
     broken_profiles: float = 0.0
-    no_boundaries: frozenset[int] = frozenset()  # career batting lists of these classes without 4s and 6s
+    no_boundaries: frozenset[int] = NO_BOUNDARIES  # career batting lists of these classes without 4s and 6s
     as_of: dt.date | None = None  # the world as it stood that day (None: its last day)
     corrections: int = 0  # innings amended each week (replica.timeline)
 
