@@ -19,7 +19,7 @@ def _free_port() -> int:
 
 def _check(tmp_path, **env) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "scrapy", "check", "statsguru"],
+        [sys.executable, "-m", "scrapy", "check", "statsguru", "player_stats"],
         cwd=REPO,
         capture_output=True,
         text=True,
