@@ -82,6 +82,7 @@ EXTENSIONS = {
     "scrapy.extensions.spiderstate.SpiderState": None,
     "crawler.logformat.RedactSecrets": 100,  # before Scrapy logs "Overridden settings"
     "crawler.extensions.RobotsCrawlDelay": 500,
+    "crawler.timeline.CrawlTimeline": 505,  # the `cricket/timeline` stat the manifest carries
     "crawler.rawzone.RawRunWriter": 510,
     "crawler.extensions.ProgressLog": 520,
 }
@@ -129,6 +130,10 @@ CRICKET_BASE_URL = os.environ.get("CRICKET_BASE_URL", "https://stats.espncricinf
 CRICKET_CONTRACT_BASE_URL = os.environ.get("CRICKET_CONTRACT_BASE_URL", "http://127.0.0.1:8765")
 # A player of the replica started with --players 300 --seed 7 (the tests' replica).
 CRICKET_CONTRACT_PLAYER_ID = os.environ.get("CRICKET_CONTRACT_PLAYER_ID", "878149")
+# `scrapy check` with nothing answering at a loopback CRICKET_CONTRACT_BASE_URL starts that replica itself
+# (crawler/commands/check.py); 0: say so in one line instead
+CRICKET_CONTRACT_START_REPLICA = os.environ.get("CRICKET_CONTRACT_START_REPLICA", "1") != "0"
+COMMANDS_MODULE = "crawler.commands"
 SPIDER_CONTRACTS = {
     "crawler.contracts.ReplicaUrlContract": 1,
     "crawler.contracts.RowsContract": 2,
