@@ -22,6 +22,7 @@ ORDER = [
     "images_bench",
     "refresh_cost_bench",
     "refresh_bench",
+    "report_bench",
 ]
 
 
