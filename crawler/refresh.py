@@ -335,6 +335,9 @@ def main(command: str, argv: list[str]) -> int:
     settings = get_project_settings()
     settings.setdict(_pairs(args.settings, "-s"), priority="cmdline")
     settings.set("CRICKET_RAW_URI", args.raw, priority="cmdline")
+    from crawler.logformat import install_redaction
+
+    redact = install_redaction(settings)  # no secret of the settings or the environment in a line we print
     spargs = _pairs(args.spargs, "-a")
     until = args.until or dt.datetime.now(dt.timezone.utc).date()
     base = args.base_url or settings.get("CRICKET_BASE_URL")
@@ -349,7 +352,7 @@ def main(command: str, argv: list[str]) -> int:
             full_every_weeks=args.full_every_weeks,
         )
     except (RawRunError, ValueError) as exc:
-        print(f"cricket-scrape {command}: {exc}", file=sys.stderr)
+        print(f"cricket-scrape {command}: {redact(str(exc))}", file=sys.stderr)
         return EXIT_FAILED
     if command == "plan":
         try:
@@ -358,7 +361,9 @@ def main(command: str, argv: list[str]) -> int:
             print(f"cricket-scrape plan: {exc}", file=sys.stderr)
             return EXIT_BLOCKED
         except OSError as exc:
-            print(f"cricket-scrape plan: cannot cost the crawl from {base}: {exc}", file=sys.stderr)
+            print(
+                f"cricket-scrape plan: cannot cost the crawl from {base}: {redact(str(exc))}", file=sys.stderr
+            )
             return EXIT_FAILED
         for line in lines:
             print(json.dumps(line, sort_keys=True))

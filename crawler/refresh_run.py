@@ -35,6 +35,9 @@ class Executor:
         self.settings = settings
         self.spider_args = spider_args
         self.process = CrawlerProcess(settings)
+        from crawler.logformat import install_redaction
+
+        install_redaction(settings)  # on the handler CrawlerProcess installed
         self.jobdir = settings.get("JOBDIR")
         self.spent = 0  # requests made by this invocation (the backfill budget)
         self._handlers: list = []
