@@ -87,6 +87,19 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--js-only-profiles", type=_fraction, default=0.0)
     s.add_argument("--broken-profiles", type=_fraction, default=0.0)
     s.add_argument("--no-boundary-columns", type=_classes, default=frozenset(), help=NO_BOUNDARIES_HELP)
+    s.add_argument(
+        "--cricsheet-from",
+        type=int,
+        default=2001,
+        metavar="YEAR",
+        help="Cricsheet's archives hold matches from YEAR on",
+    )
+    s.add_argument(
+        "--cricsheet-perturb",
+        type=_fraction,
+        default=0.0,
+        help="give this fraction of Cricsheet's matches one run off the bat more than their scorecards",
+    )
     _time_args(s)
     t = sub.add_parser("truth", help="write DIR/<table>.jsonl ground truth")
     t.add_argument("--players", type=_positive, default=3000)
@@ -121,6 +134,8 @@ async def _serve(args: argparse.Namespace) -> None:
         no_boundaries=args.no_boundary_columns,
         as_of=args.as_of,
         corrections=args.corrections,
+        cricsheet_from=args.cricsheet_from,
+        cricsheet_perturb=args.cricsheet_perturb,
     )
     try:
         rep = Replica(opts)

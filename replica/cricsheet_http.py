@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
 import hashlib
 import io
+import threading
 import zipfile
 from collections.abc import Callable, Iterable
 
@@ -49,19 +51,22 @@ class StaticFiles:
         self.cache: dict[str, tuple[bytes, str]] = {}
         self.last_modified = email.utils.formatdate(modified_at, usegmt=True)
         self.served: dict[str, list[int]] = {}
+        self._lock = threading.Lock()  # one build at a time (the builders share their match cache)
 
     def content(self, path: str) -> tuple[bytes, str]:
-        got = self.cache.get(path)
-        if got is None:
-            body = self.builders[path]()
-            got = self.cache[path] = (body, '"' + hashlib.sha256(body).hexdigest()[:32] + '"')
-        return got
+        with self._lock:
+            got = self.cache.get(path)
+            if got is None:
+                body = self.builders[path]()
+                got = self.cache[path] = (body, '"' + hashlib.sha256(body).hexdigest()[:32] + '"')
+            return got
 
     async def handle(self, request: web.Request) -> web.Response:
         path = request.path
         if path not in self.builders:
             raise web.HTTPNotFound(text=f"no such download: {path}")
-        body, etag = self.content(path)
+        # building an archive takes seconds: off the event loop, so the site keeps answering
+        body, etag = await asyncio.get_running_loop().run_in_executor(None, self.content, path)
         counts = self.served.setdefault(path, [0, 0])
         headers = {"ETag": etag, "Last-Modified": self.last_modified}
         inm = request.headers.get("If-None-Match")
