@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import hashlib
 import json
 from types import SimpleNamespace
 
@@ -26,6 +27,8 @@ MANIFEST_KEYS = {
     "raw",
     "parts",
     "part_items",
+    "part_bytes",
+    "part_sha256",
     "items",
     "item_count",
     "drops",
@@ -80,6 +83,9 @@ def test_parts_of_batch_records_and_a_manifest_last(tmp_path):
     assert set(manifest) == MANIFEST_KEYS
     assert manifest["parts"] == names and manifest["part_items"] == dict(zip(names, [3, 3, 1], strict=True))
     assert manifest["items"] == {"career": 2, "innings": 5} and manifest["item_count"] == 7
+    stored_bytes = {n: (run_dir / n).read_bytes() for n in names}
+    assert manifest["part_bytes"] == {n: len(b) for n, b in stored_bytes.items()}
+    assert manifest["part_sha256"] == {n: hashlib.sha256(b).hexdigest() for n, b in stored_bytes.items()}
     assert (manifest["run_id"], manifest["spider"], manifest["arguments"]) == (
         "r1",
         "statsguru",
@@ -113,7 +119,12 @@ def test_a_new_attempt_numbers_after_earlier_parts_and_withdraws_their_manifest(
     assert sorted(p.name for p in run_dir.glob("part-*")) == [*sorted(before), "part-00003.jsonl.gz"]
     assert all((run_dir / n).read_bytes() == b for n, b in before.items())  # never overwritten
     _, _, written = run(tmp_path, [RawRows("u1", _rows("career", 1))])
-    assert written[0]["manifest"]["parts"] == [f"part-0000{i}.jsonl.gz" for i in range(1, 5)]
+    # Without a JOBDIR an attempt crawls everything again: its manifest lists its own part only, never the
+    # earlier attempts' files that happen to be in the directory (they would be read twice, or be partial).
+    assert (
+        written[0]["manifest"]["parts"] == ["part-00004.jsonl.gz"]
+        and written[0]["manifest"]["item_count"] == 1
+    )
 
 
 def test_batch_zero_is_one_part_for_the_run(tmp_path):

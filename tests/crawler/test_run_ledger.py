@@ -6,11 +6,13 @@ import asyncio
 import json
 from types import SimpleNamespace
 
+import pytest
 from scrapy.utils.test import get_crawler
 
 from crawler.items import RawRows
 from crawler.ledger import LEDGER, JobLedger, PageTracker
 from crawler.rawzone import RawRunWriter
+from cricket_contract.manifest import part_info
 
 
 def _rows(n: int) -> list[dict]:
@@ -103,8 +105,29 @@ def test_dropped_page_item_is_durable_without_rows(tmp_path):
 
 def test_a_resume_reads_only_its_own_run_id(tmp_path):
     job = str(tmp_path / "job")
-    JobLedger(job, "r1").append("part-00001.jsonl.gz", 2, {"career": 2}, ["u1"])
-    JobLedger(job, "other").append("part-00001.jsonl.gz", 5, {"career": 5}, ["u9"])
+    here = "file:///raw/statsguru/run_id=r1"
+    JobLedger(job, "r1").append(here, part_info("part-00001.jsonl.gz", b"ab", 2), {"career": 2}, ["u1"])
+    JobLedger(job, "other").append(here, part_info("part-00001.jsonl.gz", b"abc", 5), {"career": 5}, ["u9"])
     (tmp_path / "job" / LEDGER).open("a").write('{"run_id": "r1", "part": "part-0000')  # cut by SIGKILL
     assert [e["pages"] for e in JobLedger(job, "r1").entries()] == [["u1"]]
+    assert JobLedger(job, "r1").parts_for(here) == [
+        (part_info("part-00001.jsonl.gz", b"ab", 2), {"career": 2})
+    ]
     assert (tmp_path / "job" / LEDGER).stat().st_mode & 0o777 == 0o644
+
+
+def test_a_jobdir_that_stored_elsewhere_is_refused(tmp_path):
+    """A JOBDIR reused with another --raw would skip pages whose rows are not at the new location."""
+    job = str(tmp_path / "job")
+    here, there = "file:///raw/statsguru/run_id=r1", "file:///elsewhere/statsguru/run_id=r1"
+    JobLedger(job, "r1").append(here, part_info("part-00001.jsonl.gz", b"ab", 2), {"career": 2}, ["u1"])
+    with pytest.raises(ValueError, match="stored at file:///raw/statsguru/run_id=r1, not file:///elsewhere"):
+        JobLedger(job, "r1").parts_for(there)
+
+
+def test_a_ledger_line_without_a_hash_is_refused(tmp_path):
+    (tmp_path / "job").mkdir()
+    line = {"run_id": "r1", "raw": "file:///raw", "part": "part-00001.jsonl.gz", "items": 2, "pages": ["u1"]}
+    (tmp_path / "job" / LEDGER).write_text(json.dumps(line) + "\n")
+    with pytest.raises(ValueError, match="older crawler"):
+        JobLedger(str(tmp_path / "job"), "r1").parts_for("file:///raw")
