@@ -167,12 +167,12 @@ class Job:
                 self.curated, self.run_id, self.attempt, players, self.dq, self.rejects, self.progress
             )
             tables = writer.write(stage)
-            if cs_runs:
-                cs = CricsheetWriter(
-                    self.curated, self.run_id, self.attempt, self.dq, self.rejects, self.progress
-                )
-                tables.update(cs.write(cs_runs))
-                tables.update(reconcile(cs, tables))
+            # every run publishes every table: Cricsheet's are empty when no cricsheet run was read
+            cs = CricsheetWriter(
+                self.curated, self.run_id, self.attempt, self.dq, self.rejects, self.progress
+            )
+            tables.update(cs.write(cs_runs))
+            tables.update(reconcile(cs, tables))
             writer.verify(tables)
         except BaseException:
             discard_attempt(self.curated, self.run_id, self.attempt)  # nothing may point at half an attempt
