@@ -225,3 +225,15 @@ def test_reconciliation_lists_every_differing_cell_and_a_match_whose_teams_disag
         if f["finding"] == "only_cricsheet" and f["match_id"] == 1249875
     }
     assert ("RG Sharma", 1) in only and ("V Kohli", 3) in only and ("V Kohli", 1) not in only
+
+
+def test_the_views_put_both_sources_side_by_side(curated):
+    from transform.query import query
+
+    cur, tables = curated
+    cols, rows = query(
+        "SELECT source, COUNT(*) FROM batting_innings_sources GROUP BY source ORDER BY source", str(cur)
+    )
+    assert rows == [("cricsheet", tables["batting_innings_cricsheet"]["rows"])]
+    cols, rows = query("SELECT COUNT(*) FROM reconciliation", str(cur))
+    assert rows == [(0,)]  # no Statsguru run read: nothing to reconcile
