@@ -45,9 +45,9 @@ def _stage_all(stage: Stage, typed: dict[str, pa.Table]) -> None:
 
 
 def cricsheet_runs(raw: Location, run_ids: list[str] | None) -> list:
-    """Every finished cricsheet run under `raw`, newest first (only the named ones with --raw-run)."""
-    runs = all_cricsheet_runs(raw)
-    return [r for r in runs if r.run_id in run_ids] if run_ids else runs
+    """Every finished cricsheet run under `raw`, newest first, whatever `--raw-run` names: each run holds only
+    what changed since the one before (an unchanged archive is a 304), so Cricsheet's tables are their union."""
+    return all_cricsheet_runs(raw)
 
 
 class Job:
