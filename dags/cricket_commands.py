@@ -14,6 +14,8 @@ CLASSES = (1, 2, 3, 8, 9, 10)
 TYPES = ("batting", "bowling", "fielding")
 VIEWS = ("career", "innings")
 RENDER_MODES = ("auto", "always", "never")
+# The cricsheet step: off, the weekly delta (recently_added_7_json.zip) or the full archives.
+CRICSHEET_MODES = ("off", "recent", "full")
 
 # Exit codes that are verdicts, not transient faults: a retry would only ask the site again for the
 # same answer (cricket-scrape, issue 3) or re-read the same bad input (cricket-transform, issue 5).
@@ -28,6 +30,7 @@ _SCRAPE_VERDICTS = {
 FINAL_EXITS: dict[str, dict[int, str]] = {
     "scrape": _SCRAPE_VERDICTS,
     "profiles": _SCRAPE_VERDICTS,
+    "cricsheet": _SCRAPE_VERDICTS,
     "transform": {
         EXIT_TOO_MANY_REJECTS: "too many rejected rows; nothing was published",
         EXIT_SHRINK: "the run has no rows or would shrink the published tables (--allow-shrink); nothing was published",
@@ -46,7 +49,7 @@ SMOKE_PARAMS: dict = {
 }
 
 # Which program (and so which image / task definition) runs each step.
-SCRAPER_STEPS = ("scrape", "profiles")
+SCRAPER_STEPS = ("scrape", "profiles", "cricsheet")
 TRANSFORMER_STEPS = ("transform", "publish")
 
 _RUN_ID_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
@@ -136,6 +139,25 @@ def profiles_command(
     return argv + _settings_args(settings or {})
 
 
+def cricsheet_command(
+    *,
+    raw: str,
+    run_id: str,
+    mode: str,
+    base_url: str | None = None,
+    settings: Mapping[str, str] | None = None,
+) -> list[str]:
+    """`cricket-scrape cricsheet`: the weekly delta (`recent`) or the full archives (`full`) and the register."""
+    if mode not in CRICSHEET_MODES[1:]:
+        raise ValueError(f"cricsheet mode {mode!r}: expected recent or full")
+    argv = ["cricket-scrape", "cricsheet", "--raw", raw, "--run-id", run_id]
+    if mode == "recent":
+        argv += ["--recent", "7"]
+    if base_url:
+        argv += ["--base-url", base_url]
+    return argv + _settings_args(settings or {})
+
+
 def transform_command(
     *, raw: str, curated: str, raw_runs: Sequence[str], run_id: str, max_reject_ratio: float
 ) -> list[str]:
@@ -174,6 +196,7 @@ class Request:
     render: str = "auto"
     max_reject_ratio: float = 0.01
     smoke: bool = False
+    cricsheet: str = "off"
 
     @classmethod
     def from_params(cls, params: Mapping) -> Request:
@@ -191,6 +214,9 @@ class Request:
         ratio = float(params.get("max_reject_ratio", 0.01))
         if not 0 <= ratio <= 1:
             bad.append(f"max_reject_ratio {ratio}")
+        cricsheet = str(params.get("cricsheet") or "off")
+        if cricsheet not in CRICSHEET_MODES:
+            bad.append(f"cricsheet {cricsheet!r}")
         if bad:
             raise ValueError("unknown " + ", ".join(bad))
         return cls(
@@ -201,6 +227,7 @@ class Request:
             render=render,
             max_reject_ratio=ratio,
             smoke=bool(params.get("smoke", False)),
+            cricsheet=cricsheet,
         )
 
     def expected_tables(self) -> list[str]:
@@ -242,6 +269,7 @@ class Plan:
     transform: list[str]
     publish: list[str]
     expected_tables: list[str] = field(default_factory=list)
+    cricsheet: list[list[str]] = field(default_factory=list)  # none, or one `cricket-scrape cricsheet`
 
 
 def plan(
@@ -253,6 +281,7 @@ def plan(
     glue_database: str,
     base_url: str | None = None,
     scrape_settings: Mapping[str, str] | None = None,
+    cricsheet_url: str | None = None,
 ) -> Plan:
     """Raw runs `<run>-c<class>-<view>` and `<run>-profiles`; the curated run is `<run>`."""
     for name, uri in (("raw", raw), ("curated", curated)):
@@ -311,6 +340,19 @@ def plan(
         ),
         publish=publish_command(curated=curated, glue_database=glue_database),
         expected_tables=request.expected_tables(),
+        # Its own host and politeness; the transform reads every finished cricsheet run whatever it names.
+        # (never in a deploy's smoke run: it proves the images on a few Statsguru pages)
+        cricsheet=[]
+        if request.cricsheet == "off" or request.smoke
+        else [
+            cricsheet_command(
+                raw=raw,
+                run_id=f"{run}-cricsheet",
+                mode=request.cricsheet,
+                base_url=cricsheet_url,
+                settings=scrape_settings,
+            )
+        ],
     )
 
 

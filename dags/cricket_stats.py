@@ -27,7 +27,7 @@ import logging
 import os
 
 from airflow.sdk import Param, dag, task
-from cricket_commands import CLASSES, TYPES, VIEWS, resolve_backend
+from cricket_commands import CLASSES, CRICSHEET_MODES, TYPES, VIEWS, resolve_backend
 
 log = logging.getLogger(__name__)
 
@@ -47,11 +47,12 @@ DEFAULT_ARGS = {
 TIMEOUTS = {
     "scrape": dt.timedelta(hours=6),
     "profiles": dt.timedelta(hours=6),
+    "cricsheet": dt.timedelta(hours=2),
     "transform": dt.timedelta(hours=2),
     "publish": dt.timedelta(minutes=15),
 }
 # At most this many scrape containers per run hit the site at once (each crawl is polite on its own).
-PARALLEL = {"scrape": 4, "profiles": 2}
+PARALLEL = {"scrape": 4, "profiles": 2, "cricsheet": 1}
 
 
 @task
@@ -66,9 +67,11 @@ def plan() -> list:
     from cricket_commands import plan as build_plan
 
     ctx = get_current_context()
-    request = Request.from_params(ctx["params"])
-
     variables = ctx["var"]["value"]  # Airflow Variables, read at run time only
+    # the cricsheet param left empty: the Variable CRICKET_CRICSHEET (off | recent | full), else off
+    params = dict(ctx["params"])
+    params["cricsheet"] = params.get("cricsheet") or variables.get("CRICKET_CRICSHEET", "off")
+    request = Request.from_params(params)
 
     def var(name: str, default: str | None = None) -> str | None:
         return variables.get(name, default)
@@ -88,6 +91,7 @@ def plan() -> list:
         glue_database=glue_database,
         base_url=var("CRICKET_BASE_URL") or None,
         scrape_settings=parse_settings(var("CRICKET_SCRAPE_SETTINGS")),
+        cricsheet_url=var("CRICKET_CRICSHEET_URL") or None,
     )
     out: dict = {
         "run_id": p.run_id,
@@ -102,6 +106,7 @@ def plan() -> list:
     out |= settings
     scrape = [launch_payload(BACKEND, argv, containers["scrape"]) for argv in p.scrape]
     out["profiles"] = [launch_payload(BACKEND, argv, containers["profiles"]) for argv in p.profiles]
+    out["cricsheet"] = [launch_payload(BACKEND, argv, containers["scrape"]) for argv in p.cricsheet]
     out["transform"] = launch_payload(BACKEND, p.transform, containers["transform"])
     out["publish"] = launch_payload(BACKEND, p.publish, containers["publish"])
     log.info("plan for %s: scrape %s, %s", p.run_id, scrape, out)
@@ -117,6 +122,13 @@ def profile_launches(launches: list) -> list:
     A mapped task can only expand a task's return value, so this hands on the plan's list.
     """
     log.info("%d profiles crawls", len(launches))
+    return launches
+
+
+@task
+def cricsheet_launches(launches: list) -> list:
+    """The cricsheet crawl to run (none when the cricsheet mode is off); mapped, so an empty list skips it."""
+    log.info("%d cricsheet crawls", len(launches))
     return launches
 
 
@@ -145,7 +157,7 @@ def check(spec: dict) -> dict:
     return report
 
 
-def _local_tasks(p, launches):
+def _local_tasks(p, launches, cs):
     from cricket_local import run_step
 
     @task(max_active_tis_per_dagrun=PARALLEL["scrape"], execution_timeout=TIMEOUTS["scrape"])
@@ -155,6 +167,10 @@ def _local_tasks(p, launches):
     @task(max_active_tis_per_dagrun=PARALLEL["profiles"], execution_timeout=TIMEOUTS["profiles"])
     def profiles(argv: list[str]) -> None:
         run_step("profiles", argv)
+
+    @task(max_active_tis_per_dagrun=PARALLEL["cricsheet"], execution_timeout=TIMEOUTS["cricsheet"])
+    def cricsheet(argv: list[str]) -> None:
+        run_step("cricsheet", argv)
 
     @task(trigger_rule="none_failed_min_one_success", execution_timeout=TIMEOUTS["transform"])
     def transform(argv: list[str]) -> None:
@@ -169,10 +185,11 @@ def _local_tasks(p, launches):
         profiles.expand(argv=launches),
         transform(p["transform"]),
         publish(p["publish"]),
+        cricsheet.expand(argv=cs),
     )
 
 
-def _kubernetes_tasks(p, launches):
+def _kubernetes_tasks(p, launches, cs):
     from cricket_commands import SCRAPER_STEPS
     from cricket_k8s import CricketPodOperator, pod_kwargs
 
@@ -213,6 +230,12 @@ def _kubernetes_tasks(p, launches):
         max_active_tis_per_dagrun=PARALLEL["profiles"],
         **kw("profiles"),
     ).expand(cmds=launches)
+    cricsheet = CricketPodOperator.partial(
+        task_id="cricsheet",
+        image=p["scraper_image"],
+        max_active_tis_per_dagrun=PARALLEL["cricsheet"],
+        **kw("cricsheet"),
+    ).expand(cmds=cs)
     transform = CricketPodOperator(
         task_id="transform",
         image=p["transformer_image"],
@@ -223,10 +246,10 @@ def _kubernetes_tasks(p, launches):
     publish = CricketPodOperator(
         task_id="publish", image=p["transformer_image"], cmds=p["publish"], **kw("publish")
     )
-    return scrape, profiles, transform, publish
+    return scrape, profiles, transform, publish, cricsheet
 
 
-def _ecs_tasks(p, launches):
+def _ecs_tasks(p, launches, cs):
     from cricket_ecs import CricketEcsOperator, ecs_kwargs
 
     def kw(step, role):
@@ -246,6 +269,9 @@ def _ecs_tasks(p, launches):
     profiles = CricketEcsOperator.partial(
         task_id="profiles", max_active_tis_per_dagrun=PARALLEL["profiles"], **kw("profiles", "scraper")
     ).expand(overrides=launches)
+    cricsheet = CricketEcsOperator.partial(
+        task_id="cricsheet", max_active_tis_per_dagrun=PARALLEL["cricsheet"], **kw("cricsheet", "scraper")
+    ).expand(overrides=cs)
     transform = CricketEcsOperator(
         task_id="transform",
         overrides=p["transform"],
@@ -253,7 +279,7 @@ def _ecs_tasks(p, launches):
         **kw("transform", "transformer"),
     )
     publish = CricketEcsOperator(task_id="publish", overrides=p["publish"], **kw("publish", "transformer"))
-    return scrape, profiles, transform, publish
+    return scrape, profiles, transform, publish, cricsheet
 
 
 @dag(
@@ -286,6 +312,12 @@ def _ecs_tasks(p, launches):
         ),
         "image_tag": Param("", type="string", description="image tag (empty: Variable CRICKET_IMAGE_TAG)"),
         "max_reject_ratio": Param(0.01, type="number", minimum=0, maximum=1),
+        "cricsheet": Param(
+            "",
+            type="string",
+            enum=["", *CRICSHEET_MODES],
+            description="Cricsheet: off, recent (the weekly delta) or full; empty: the Variable CRICKET_CRICSHEET",
+        ),
         "smoke": Param(
             False,
             type="boolean",
@@ -296,8 +328,10 @@ def _ecs_tasks(p, launches):
 def cricket_stats():
     p = plan()
     launches = profile_launches(p["profiles"])
+    cs = cricsheet_launches(p["cricsheet"])
     make = {"local": _local_tasks, "kubernetes": _kubernetes_tasks, "ecs": _ecs_tasks}[BACKEND]
-    scrape, profiles, transform, publish = make(p, launches)
+    scrape, profiles, transform, publish, cricsheet = make(p, launches, cs)
+    cricsheet >> transform  # beside scrape, on its own host: the transform waits for both
     scrape >> launches
     scrape >> transform  # the transform needs every scrape even when there are no profiles to wait for
     profiles >> transform >> publish >> check(p["check"])
