@@ -32,6 +32,8 @@ from transform.write import PartWriter, file_schema
 SPIDER = "cricsheet"
 FLUSH_ROWS = 50_000  # rows of one table and format held before they go to Parquet: memory stays flat
 MAX_LINE_BYTES = 64 << 20  # a match record is < 2 MB
+DELIVERY_COLUMNS = tuple(n for n in curated_schema("deliveries").names if n != "format")
+_EMPTY: dict = {}
 
 
 def cricsheet_runs(raw: Location) -> list[RawRun]:
@@ -88,6 +90,7 @@ class CricsheetWriter:
         self.writers: dict[tuple[str, str], PartWriter] = {}
         self.buffers: dict[tuple[str, str], list[dict]] = {}
         self.people: dict[str, int | None] = {}  # Cricsheet identifier -> Cricinfo player id
+        self.columns: dict[str, dict[str, list]] = {}  # deliveries by format, column by column
         self.matches = 0
         self.deliveries = 0
 
@@ -117,6 +120,8 @@ class CricsheetWriter:
     def close(self, tables: tuple[str, ...]) -> dict:
         for key in list(self.buffers):
             self.flush(key)
+        for fmt in list(self.columns):
+            self.flush_columns(fmt)
         out = {}
         for table in tables:
             files, rows, parts = [], 0, {}
@@ -139,6 +144,12 @@ class CricsheetWriter:
         """{table: meta} of the Cricsheet tables written from `runs` (newest first)."""
         seen: set[str] = set()
         for run in runs:
+            if (
+                (run.manifest.get("items") or {}).get(CRICSHEET_PERSON) == 0
+                or "items" in run.manifest
+                and (CRICSHEET_PERSON not in run.manifest["items"])
+            ):
+                continue  # the manifest says the run has no register rows: its parts are not read twice
             for rec in records(run, b'"record":"cricsheet_person"'):
                 if rec.get("record") != CRICSHEET_PERSON or rec.get("identifier") in seen:
                     continue
@@ -257,36 +268,80 @@ class CricsheetWriter:
             self.innings_rows(inn, ids.get(inn.team), ids.get(other), ctx)
 
     def ball_rows(self, mid: int, fmt: str, doc: dict, lin: dict) -> None:
+        """The match's deliveries, column by column (the largest table: no dict per row)."""
         people = ((doc.get("info") or {}).get("registry") or {}).get("people") or {}
+        cols = self.columns.get(fmt)
+        if cols is None:
+            cols = self.columns[fmt] = {n: [] for n in DELIVERY_COLUMNS}
+        c = {n: cols[n].append for n in DELIVERY_COLUMNS}
+        before = len(cols["match_id"])
         number = 0
         for inn in doc.get("innings") or []:
             number += 1
             so = bool(inn.get("super_over"))
+            team = inn.get("team")
             for over in inn.get("overs") or []:
-                for n, d in enumerate(over.get("deliveries") or [], start=1):
-                    runs, extras = d.get("runs") or {}, d.get("extras") or {}
-                    wk = d.get("wickets") or []
-                    first = wk[0] if wk else {}
-                    self.deliveries += 1
-                    self.add(
-                        "deliveries",
-                        {
-                            "match_id": mid, "format": fmt, "innings": number, "super_over": so,
-                            "batting_team": inn.get("team"), "over": _int(over.get("over")), "ball": n,
-                            "batter_id": people.get(d.get("batter")), "bowler_id": people.get(d.get("bowler")),
-                            "non_striker_id": people.get(d.get("non_striker")), "batter": d.get("batter"),
-                            "bowler": d.get("bowler"), "non_striker": d.get("non_striker"),
-                            "runs_batter": _int(runs.get("batter")), "runs_extras": _int(runs.get("extras")),
-                            "runs_total": _int(runs.get("total")), "non_boundary": bool(runs.get("non_boundary")),
-                            "wides": _int(extras.get("wides")) or 0, "noballs": _int(extras.get("noballs")) or 0,
-                            "byes": _int(extras.get("byes")) or 0, "legbyes": _int(extras.get("legbyes")) or 0,
-                            "penalty": _int(extras.get("penalty")) or 0, "wicket_kind": first.get("kind"),
-                            "player_out_id": people.get(first.get("player_out")) if first else None,
-                            "fielder_ids": [people.get(f.get("name"), f.get("name")) for f in first.get("fielders") or []
-                                            if f.get("name")] if first else None,
-                            "wickets": len(wk), **lin,
-                        },
-                    )  # fmt: skip
+                o = over.get("over")
+                for n, d in enumerate(over.get("deliveries") or (), start=1):
+                    runs = d.get("runs") or _EMPTY
+                    extras = d.get("extras") or _EMPTY
+                    wk = d.get("wickets")
+                    c["innings"](number)
+                    c["super_over"](so)
+                    c["batting_team"](team)
+                    c["over"](o)
+                    c["ball"](n)
+                    batter, bowler, non = d.get("batter"), d.get("bowler"), d.get("non_striker")
+                    c["batter_id"](people.get(batter))
+                    c["bowler_id"](people.get(bowler))
+                    c["non_striker_id"](people.get(non))
+                    c["batter"](batter)
+                    c["bowler"](bowler)
+                    c["non_striker"](non)
+                    c["runs_batter"](runs.get("batter", 0))
+                    c["runs_extras"](runs.get("extras", 0))
+                    c["runs_total"](runs.get("total", 0))
+                    c["non_boundary"](bool(runs.get("non_boundary")))
+                    c["wides"](extras.get("wides", 0))
+                    c["noballs"](extras.get("noballs", 0))
+                    c["byes"](extras.get("byes", 0))
+                    c["legbyes"](extras.get("legbyes", 0))
+                    c["penalty"](extras.get("penalty", 0))
+                    if wk:
+                        first = wk[0]
+                        c["wicket_kind"](first.get("kind"))
+                        c["player_out_id"](people.get(first.get("player_out")))
+                        c["fielder_ids"](
+                            [
+                                people.get(f["name"], f["name"])
+                                for f in first.get("fielders") or ()
+                                if f.get("name")
+                            ]
+                        )
+                        c["wickets"](len(wk))
+                    else:
+                        c["wicket_kind"](None)
+                        c["player_out_id"](None)
+                        c["fielder_ids"](None)
+                        c["wickets"](0)
+        added = len(cols["innings"]) - before
+        self.deliveries += added
+        for name, value in (("match_id", mid), *lin.items()):
+            cols[name].extend([value] * added)
+        if len(cols["match_id"]) >= FLUSH_ROWS:
+            self.flush_columns(fmt)
+
+    def flush_columns(self, fmt: str) -> None:
+        cols = self.columns.pop(fmt, None)
+        if not cols or not cols["match_id"]:
+            return
+        sch = file_schema("deliveries")
+        tb = pa.table({f.name: pa.array(cols[f.name], type=f.type) for f in sch}, schema=sch)
+        key = ("deliveries", fmt)
+        w = self.writers.get(key)
+        if w is None:
+            w = self.writers[key] = PartWriter(self.location("deliveries").child(partition_path(fmt)), sch)
+        w.write(tb)
 
     def innings_rows(self, inn: Innings, team_id: str | None, opp_id: str | None, ctx: dict) -> None:
         base = {
