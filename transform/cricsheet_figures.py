@@ -69,6 +69,15 @@ class Innings:
     fielding: dict[str, Field] = field(default_factory=dict)
 
 
+def _entry(table: dict, make, people: dict, name: str, numbered: bool):
+    """The player's row of `table` (keyed by Cricsheet id), made on first sight, numbered in order of it."""
+    pid = people.get(name, name)
+    got = table.get(pid)
+    if got is None:
+        got = table[pid] = make(pid, name, len(table) + 1) if numbered else make(pid, name)
+    return got
+
+
 def innings_figures(match: dict[str, Any]) -> list[Innings]:
     """Every team innings of `match` (a Cricsheet JSON document) with its players' figures."""
     info = match.get("info") or {}
@@ -89,25 +98,13 @@ def innings_figures(match: dict[str, Any]) -> list[Innings]:
             res.fielding[people.get(name, name)] = Field(people.get(name, name), name)
 
         def bat(name: str, res: Innings = res) -> Bat:
-            pid = people.get(name, name)
-            got = res.batting.get(pid)
-            if got is None:
-                got = res.batting[pid] = Bat(pid, name, len(res.batting) + 1)
-            return got
+            return _entry(res.batting, Bat, people, name, True)
 
         def bowl(name: str, res: Innings = res) -> Bowl:
-            pid = people.get(name, name)
-            got = res.bowling.get(pid)
-            if got is None:
-                got = res.bowling[pid] = Bowl(pid, name, len(res.bowling) + 1)
-            return got
+            return _entry(res.bowling, Bowl, people, name, True)
 
         def fielder(name: str, res: Innings = res) -> Field:
-            pid = people.get(name, name)
-            got = res.fielding.get(pid)
-            if got is None:
-                got = res.fielding[pid] = Field(pid, name)
-            return got
+            return _entry(res.fielding, Field, people, name, False)
 
         # an over the umpires miscounted (`miscounted_overs`: {"33": {"balls": "5"}}) was complete at that count
         miscounted = {
