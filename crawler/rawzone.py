@@ -19,6 +19,7 @@ from scrapy.exceptions import CloseSpider
 from crawler import signals as cricket_signals
 from crawler.items import RawRows, json_lines
 from crawler.ledger import JobLedger, PageTracker
+from crawler.pages.headers import HeaderTally
 from crawler.spiders.base import run_id_of
 from cricket_contract.layout import MANIFEST, RawPartName, part_numbers, raw_run_path
 from cricket_contract.manifest import PartInfo, part_entries, part_info
@@ -106,6 +107,7 @@ class RawRunWriter:
         self.resumed_parts = 0
         self.failed_stores = 0
         self.incomplete: list[str] = []
+        self.headers = HeaderTally()  # absent optional columns and unknown headers, from headers_reported
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -125,6 +127,7 @@ class RawRunWriter:
         crawler.signals.connect(ext.item_dropped, signals.item_error)
         crawler.signals.connect(ext.page_parsed, cricket_signals.page_parsed)
         crawler.signals.connect(ext.run_incomplete, cricket_signals.run_incomplete)
+        crawler.signals.connect(ext.headers_reported, cricket_signals.headers_reported)
         crawler.signals.connect(ext.spider_closed, signals.spider_closed)
         return ext
 
@@ -174,6 +177,9 @@ class RawRunWriter:
 
     def run_incomplete(self, reason: str) -> None:
         self.incomplete.append(reason)
+
+    def headers_reported(self, url: str, report) -> None:
+        self.headers.add(url, report)
 
     def item_scraped(self, item: RawRows, response=None, spider=None) -> None:
         rows, done, total, last = item.rows, 0, len(item.rows), 0
@@ -287,7 +293,7 @@ class RawRunWriter:
 
     def _manifest(self, spider, reason: str) -> dict[str, Any]:
         """The manifest (docs/contracts.md §4-5): the parts this run stored with their rows, bytes and sha256,
-        counts, drops, key stats."""
+        counts, drops, header findings (`columns_absent`, `unknown_headers`), key stats."""
         parts = [self.parts[n] for n in sorted(self.parts, key=lambda n: RawPartName.parse(n).number)]
         stats = self.stats.get_stats()
         return {
@@ -302,6 +308,7 @@ class RawRunWriter:
             "drops": {k: v for k, v in sorted(stats.items()) if k.startswith("drop_item/")},
             "duplicates": {k: v for k, v in sorted(stats.items()) if k.startswith("dedupe/")},
             "resumed_parts": self.resumed_parts,
+            **self.headers.manifest(),
             "stats": {
                 k: _json_safe(v)
                 for k, v in sorted(stats.items())

@@ -110,7 +110,7 @@ CRICKET_CRICSHEET_URL = os.environ.get("CRICKET_CRICSHEET_URL", "https://cricshe
 # `scrapy check` contracts fetch from here (the local replica): -s CRICKET_CONTRACT_BASE_URL=http://127.0.0.1:PORT
 CRICKET_CONTRACT_BASE_URL = os.environ.get("CRICKET_CONTRACT_BASE_URL", "http://127.0.0.1:8765")
 # A player of the replica started with --players 300 --seed 7 (the tests' replica).
-CRICKET_CONTRACT_PLAYER_ID = os.environ.get("CRICKET_CONTRACT_PLAYER_ID", "102225")
+CRICKET_CONTRACT_PLAYER_ID = os.environ.get("CRICKET_CONTRACT_PLAYER_ID", "878149")
 SPIDER_CONTRACTS = {
     "crawler.contracts.ReplicaUrlContract": 1,
     "crawler.contracts.RowsContract": 2,

@@ -16,3 +16,8 @@ part_stored = object()
 
 # The run's `_manifest.json` was written last, after every part: `location`, `manifest` (the dict written).
 manifest_written = object()
+
+# A parsed page's header row showed optional columns absent or headers the column map does not know (`url`,
+# `report`: a crawler.pages.headers.HeaderReport); sent before the page's rows. The raw-run writer counts them
+# into the manifest's `columns_absent` and `unknown_headers`.
+headers_reported = object()

@@ -34,8 +34,8 @@ _positive = _at_least(1)
 
 
 NO_BOUNDARIES_HELP = (
-    "classes (e.g. 2) whose career batting lists leave out 4s and 6s, as a real 2019 ODI list did; off by default "
-    "until the crawler reads a list without an optional column (the map says they are optional)"
+    "classes whose career batting lists leave out 4s and 6s, as a real 2019 ODI list did (the map says they are "
+    "optional); default 2 (the ODI lists); 'none' for every list with them"
 )
 
 
@@ -64,10 +64,17 @@ def _time_args(p: argparse.ArgumentParser) -> None:
 
 
 def _classes(text: str) -> frozenset[int]:
+    if text.strip().lower() == "none":
+        return frozenset()
     try:
         return frozenset(int(c) for c in text.split(",") if c.strip())
     except ValueError:
         raise argparse.ArgumentTypeError(f"a comma list of classes, got {text!r}") from None
+
+
+def _boundaries(args: argparse.Namespace) -> dict:
+    """`no_boundaries` when the flag was given; else the replica's default (replica.pages.NO_BOUNDARIES)."""
+    return {} if args.no_boundary_columns is None else {"no_boundaries": args.no_boundary_columns}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -86,7 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--drift", choices=("none", "headers"), default="none")
     s.add_argument("--js-only-profiles", type=_fraction, default=0.0)
     s.add_argument("--broken-profiles", type=_fraction, default=0.0)
-    s.add_argument("--no-boundary-columns", type=_classes, default=frozenset(), help=NO_BOUNDARIES_HELP)
+    s.add_argument("--no-boundary-columns", type=_classes, default=None, help=NO_BOUNDARIES_HELP)
     s.add_argument(
         "--cricsheet-from",
         type=int,
@@ -105,7 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--players", type=_positive, default=3000)
     t.add_argument("--seed", type=int, default=7)
     t.add_argument("--out", type=Path, required=True)
-    t.add_argument("--no-boundary-columns", type=_classes, default=frozenset(), help=NO_BOUNDARIES_HELP)
+    t.add_argument("--no-boundary-columns", type=_classes, default=None, help=NO_BOUNDARIES_HELP)
     _time_args(t)
     i = sub.add_parser("info", help="print one JSON line describing the world (dates, size, pace)")
     i.add_argument("--players", type=_positive, default=3000)
@@ -131,7 +138,7 @@ async def _serve(args: argparse.Namespace) -> None:
         drift=args.drift,
         js_only_profiles=args.js_only_profiles,
         broken_profiles=args.broken_profiles,
-        no_boundaries=args.no_boundary_columns,
+        **_boundaries(args),
         as_of=args.as_of,
         corrections=args.corrections,
         cricsheet_from=args.cricsheet_from,
@@ -193,7 +200,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     from replica.truth import write_truth
 
-    counts = write_truth(_model(args), args.out, no_boundaries=args.no_boundary_columns)
+    counts = write_truth(_model(args), args.out, **_boundaries(args))
     for table, n in counts.items():
         print(f"{table}: {n} rows -> {args.out / (table + '.jsonl')}")
     return 0

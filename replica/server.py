@@ -19,7 +19,7 @@ from replica import profiles, timeline
 from replica.cricsheet import Downloads
 from replica.cricsheet_http import StaticFiles
 from replica.model import LAST_DATE, Model
-from replica.pages import DEFAULT_SIZE, MONTHS, RESULT_CLASSES, SIZES, TYPES, ListQuery, Site
+from replica.pages import DEFAULT_SIZE, MONTHS, NO_BOUNDARIES, RESULT_CLASSES, SIZES, TYPES, ListQuery, Site
 
 HTML = "text/html; charset=utf-8"
 
@@ -55,13 +55,12 @@ class Options:
     drift: str = "none"
     js_only_profiles: float = 0.0
     broken_profiles: float = 0.0
-    no_boundaries: frozenset[int] = frozenset()  # career batting lists of these classes without 4s and 6s
+    no_boundaries: frozenset[int] = NO_BOUNDARIES  # career batting lists of these classes without 4s and 6s
     as_of: dt.date | None = None  # the world as it stood that day (None: its last day)
     corrections: int = 0  # innings amended each week (replica.timeline)
     cricsheet_from: int = 2001  # Cricsheet's archives hold the matches of this year on (replica.cricsheet)
-    cricsheet_perturb: float = (
-        0.0  # this fraction of Cricsheet's matches gets one run more than its scorecard
-    )
+    # this fraction of Cricsheet's matches gets one run more than its scorecard
+    cricsheet_perturb: float = 0.0
 
 
 def parse_query(qs: str) -> dict[str, list[str]]:

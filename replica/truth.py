@@ -11,7 +11,7 @@ from pathlib import Path
 from cricket_contract.vocabulary import FORMAT_CLASSES, PLAYED_BY_TYPE, TEST_CLASSES
 from replica import world as W
 from replica.model import PART_TRUTH, PLAYED, Model
-from replica.pages import Site
+from replica.pages import NO_BOUNDARIES, Site
 from replica.stats import batting_truth, bowling_truth, exact, fielding_truth
 from transform.schemas import TABLES, TRUTH_TABLES
 
@@ -123,7 +123,7 @@ def table_rows(site: Site, table: str) -> Iterator[dict]:
     return career_rows(site, kind) if what == "career" else innings_rows(site, kind)
 
 
-def write_truth(model: Model, out: Path, no_boundaries: frozenset[int] = frozenset()) -> dict[str, int]:
+def write_truth(model: Model, out: Path, no_boundaries: frozenset[int] = NO_BOUNDARIES) -> dict[str, int]:
     """Write DIR/<table>.jsonl for every table in TRUTH_TABLES; returns row counts. `no_boundaries`: as the
     served site's `--no-boundary-columns`."""
     out.mkdir(parents=True, exist_ok=True)

@@ -89,9 +89,12 @@ def _query(path: str) -> dict[str, str]:
     }
 
 
-def page(lst: RealList, page_no: int, size: int, base: str) -> str:
-    """A results page of the list: query menu, "Page N of M", the data table (or the no-records table)."""
+def page(lst: RealList, page_no: int, size: int, base: str, shape: Shape | None = None) -> str:
+    """A results page of the list: query menu, "Page N of M", the data table (or the no-records table).
+    `shape` serves another header row than the real one (columns left out, renamed, or new)."""
     headers = list_row(lst.klass, "batting", "innings")
+    if shape is not None:
+        headers = shape.headers(headers)
     pages = max(1, -(-len(lst.rows) // size))
     start = (page_no - 1) * size
     out = [
@@ -122,7 +125,8 @@ def page(lst: RealList, page_no: int, size: int, base: str) -> str:
                         f'class="data-link">{html.escape(row.cells["Player"])}</a></td>'
                     )
                 elif h:
-                    out.append(f"<td>{html.escape(row.cells[h])}</td>")
+                    text = shape.cell(h, row) if shape is not None else row.cells[h]
+                    out.append(f"<td>{html.escape(text)}</td>")
                 elif headers[i - 1] == "Inns":
                     out.append("<td></td>")  # the untitled spacer
                 else:
@@ -136,11 +140,38 @@ def page(lst: RealList, page_no: int, size: int, base: str) -> str:
     return "".join(out)
 
 
-class RealListsServer:
-    """The two real lists on 127.0.0.1, in this process (a thread); `url`, `lists`, `stop()`."""
+@dataclass
+class Shape:
+    """Another header row for the real rows: `drop` columns left out, `rename` {real header: shown one} (the
+    cells stay the real ones), `add` {new header: its cell} inserted before `Opposition`."""
 
-    def __init__(self, lists: dict[int, RealList] | None = None) -> None:
+    drop: tuple[str, ...] = ()
+    rename: dict[str, str] = field(default_factory=dict)
+    add: dict[str, str] = field(default_factory=dict)
+
+    def headers(self, real: tuple[str, ...]) -> tuple[str, ...]:
+        out: list[str] = []
+        for h in real:
+            if h == "Opposition":
+                out += self.add
+            if h not in self.drop:
+                out.append(self.rename.get(h, h))
+        return tuple(out)
+
+    def cell(self, shown: str, row: RealRow) -> str:
+        if shown in self.add:
+            return self.add[shown]
+        real = {v: k for k, v in self.rename.items()}.get(shown, shown)
+        return row.cells[real]
+
+
+class RealListsServer:
+    """The two real lists on 127.0.0.1, in this process (a thread); `url`, `lists`, `stop()`. `shape`: serve
+    them with another header row (tests of the crawler's header policy)."""
+
+    def __init__(self, lists: dict[int, RealList] | None = None, shape: Shape | None = None) -> None:
         self.lists = lists if lists is not None else {k: load(k) for k in FILES}
+        self.shape = shape
         self.requests: list[str] = []
         server = self
 
@@ -181,7 +212,8 @@ class RealListsServer:
         ):
             return 404, "only the real batting innings lists of classes 8 and 10 are served", "text/plain"
         base = f"/ci/engine/stats/index.html?class={klass};template=results;type=batting;view=innings"
-        return 200, page(self.lists[klass], max(1, page_no), size, base), "text/html; charset=utf-8"
+        body = page(self.lists[klass], max(1, page_no), size, base, self.shape)
+        return 200, body, "text/html; charset=utf-8"
 
     def rows(self) -> Iterator[tuple[int, RealRow]]:
         for klass, lst in self.lists.items():

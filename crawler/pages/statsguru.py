@@ -2,39 +2,31 @@
 
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from lxml.html import HtmlElement
 
+from crawler.pages.headers import HeaderReport, results_policy
 from crawler.pages.tables import (
     NO_RECORDS,
     NO_RECORDS_B,
     LayoutDrift,
     cell_text,
-    check_headers,
     data_rows,
     header_row,
     header_texts,
+    link_columns,
     link_id,
+    match_link,
     plain_root,
     query,
     require_complete,
 )
-from cricket_contract.columns import list_headers
 from cricket_contract.vocabulary import CAREER, INNINGS, TYPES, VIEWS
 
 PAGE_OF = re.compile(rb"Page\s+(\d+)\s+of\s+(\d+)")
-
-
-@functools.cache
-def required_headers(klass: int, type_: str, view: str) -> tuple[frozenset[str], frozenset[str]]:
-    """(known, required) headers of a results list, `Player` included: exactly the column map's list columns
-    of the class, every one of them required."""
-    headers = frozenset(list_headers(klass, type_, view)) | {"Player"}
-    return headers, headers
 
 
 def results_url(base_url: str, klass: int, type_: str, view: str, page: int, size: int) -> str:
@@ -47,7 +39,8 @@ def results_url(base_url: str, klass: int, type_: str, view: str, page: int, siz
 
 @dataclass
 class ResultsPage:
-    """One parsed results page: its position in the list and its raw rows (lineage added later)."""
+    """One parsed results page: its position in the list, its raw rows (lineage added later) and what its
+    header row showed beside the required columns (absent optional columns, unknown headers)."""
 
     klass: int
     type: str
@@ -55,6 +48,7 @@ class ResultsPage:
     page: int
     pages: int
     rows: list[dict[str, Any]] = field(default_factory=list)
+    headers: HeaderReport | None = None
 
 
 def list_params(url: str) -> tuple[int, str, str, int, int]:
@@ -83,7 +77,9 @@ def _results_table(root: HtmlElement) -> tuple[HtmlElement, HtmlElement] | None:
 def parse_results(response) -> ResultsPage:
     """Parse a results-list response into raw rows; raises LayoutDrift or IncompletePage.
 
-    A page past the end ("No records available…") has no rows.
+    A page past the end ("No records available…") has no rows. Headers follow the column map's policy
+    (crawler/pages/headers.py): a required one missing is drift; an optional one absent or an unknown one is
+    reported in `headers`, and an unknown header's cells are kept under its text.
     """
     url = response.url
     require_complete(response.body, url)
@@ -99,8 +95,8 @@ def parse_results(response) -> ResultsPage:
         raise LayoutDrift(url, "no results table with a 'Player' header", seen)
     table, head = found
     headers = header_texts(head)
-    known, required = required_headers(klass, type_, view)
-    check_headers(url, f"results list class={klass} type={type_} view={view}", headers, known, required)
+    what = f"results list class={klass} type={type_} view={view}"
+    out.headers = results_policy(klass, type_, view).check(url, what, headers)
     if not page_m:
         raise LayoutDrift(url, "no 'Page N of M' text beside the results table", headers)
     out.rows = _rows(url, table, headers, out)
@@ -110,10 +106,8 @@ def parse_results(response) -> ResultsPage:
 def _rows(url: str, table, headers: list[str], page: ResultsPage) -> list[dict[str, Any]]:
     """The raw rows of a results table whose headers were checked."""
     player_col = headers.index("Player")
-    blank_cols = [i for i, h in enumerate(headers) if not h]
     innings = page.view == "innings"
-    if innings and not blank_cols:
-        raise LayoutDrift(url, "innings list without its untitled match-link column", headers)
+    link_cols = link_columns(url, headers) if innings else []
     record = INNINGS if innings else CAREER
     n = len(headers)
     data_cols = [(i, h) for i, h in enumerate(headers) if h and h != "Player"]
@@ -139,13 +133,6 @@ def _rows(url: str, table, headers: list[str], page: ResultsPage) -> list[dict[s
             "page": page.page,
         }
         if innings:
-            match_id, label = None, None
-            for i in blank_cols:
-                mid = link_id(tds[i], "/match/")
-                if mid is not None:
-                    match_id, label = mid, texts[i]
-                    break
-            row["match_id"] = match_id
-            row["match_label"] = label
+            row["match_id"], row["match_label"] = match_link(tds, texts, link_cols)
         rows.append(row)
     return rows

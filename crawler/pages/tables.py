@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Set
+from collections.abc import Iterable
 from urllib.parse import parse_qsl, urlparse
 
 import lxml.etree
 import lxml.html
 from lxml.html import HtmlElement
+
+from cricket_contract.columns import SPACER_AFTER
 
 NO_RECORDS = "No records available to match this query"
 NO_RECORDS_B = NO_RECORDS.encode()
@@ -41,7 +43,9 @@ def _tree(response, parsers: dict, parser_class, fromstring):
 
 
 class LayoutDrift(Exception):
-    """The page's table headers are not the ones the parser knows: stop rather than mis-map a column."""
+    """The page cannot be read by header (a required header missing or renamed, a repeated header, a row of
+    another width, no results table): stop rather than mis-map a column. `unknown`: the headers beside a
+    missing one that the map does not know (likely its new name)."""
 
     def __init__(self, url: str, what: str, headers: Iterable[str], unknown=(), missing=()):
         self.url = url
@@ -90,16 +94,22 @@ def data_rows(table: HtmlElement) -> Iterable[HtmlElement]:
             yield tr
 
 
-def check_headers(url: str, what: str, headers: list[str], known: Set[str], required: Set[str]) -> None:
-    """Raise LayoutDrift when a header is unknown or a required one is missing."""
-    present = [h for h in headers if h]
-    unknown = [h for h in present if h not in known]
-    missing = sorted(required - set(present), key=lambda h: (len(h), h))
-    dup = sorted({h for h in present if present.count(h) > 1})
-    if dup:
-        raise LayoutDrift(url, f"{what}: repeated headers {dup}", headers)
-    if unknown or missing:
-        raise LayoutDrift(url, what, headers, unknown, missing)
+def link_columns(url: str, headers: list[str]) -> list[int]:
+    """The untitled columns of an innings table that may hold the match link (not the spacer after `Inns`);
+    LayoutDrift when there is none: its rows would have no match."""
+    cols = [i for i, h in enumerate(headers) if not h and (i == 0 or headers[i - 1] != SPACER_AFTER)]
+    if not cols:
+        raise LayoutDrift(url, "innings table without its untitled match-link column", headers)
+    return cols
+
+
+def match_link(tds: list, texts: list[str], link_cols: list[int]) -> tuple[str | None, str | None]:
+    """(match id, label) of an innings row: the first link column's cell linking to /match/ (None, None: none)."""
+    for i in link_cols:
+        mid = link_id(tds[i], "/match/")
+        if mid is not None:
+            return mid, texts[i]
+    return None, None
 
 
 def query(url: str) -> dict[str, str]:

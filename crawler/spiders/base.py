@@ -43,6 +43,7 @@ class CricketSpider(scrapy.Spider):
             setattr(self, name, value)
         self.arguments = {k: v for k, v in kwargs.items() if isinstance(v, (str, int, float))}
         self.arguments.update(params.recorded_arguments(self.name, given))
+        self.unknown_logged: set[str] = set()  # unknown headers already named in the log
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -78,6 +79,22 @@ class CricketSpider(scrapy.Spider):
         self.logger.error("page failed after retries: %s (%s)", request.url, failure.value)
         self.run_incomplete(f"page failed: {request.url}")
 
+    def report_headers(self, url: str, report) -> None:
+        """Tell the raw-run writer what the page's headers showed beside the required columns (absent optional
+        columns, unknown headers); name each unknown header once in the log, where it was first seen."""
+        if not report:
+            return
+        for h in report.unknown:
+            if h not in self.unknown_logged:
+                self.unknown_logged.add(h)
+                self.logger.warning(
+                    "unknown header %r in %s (first at %s): its cells are kept verbatim in raw `cells`",
+                    h,
+                    report.table,
+                    url,
+                )
+        self.crawler.signals.send_catch_log(cricket_signals.headers_reported, url=url, report=report)
+
     def parse_guarded(self, parse, response):
         """Run a page parser; turn layout drift into a stop with finish reason `layout_drift`.
 
@@ -95,6 +112,7 @@ class CricketSpider(scrapy.Spider):
             self.run_incomplete(f"page incomplete: {response.url}")
             return None
         rows = parsed if isinstance(parsed, list) else parsed.rows
+        self.report_headers(response.url, getattr(parsed, "headers", None))
         self.crawler.stats.inc_value("cricket/pages_done")
         self.crawler.signals.send_catch_log(
             cricket_signals.page_parsed, url=response.url, items=1 if rows else 0

@@ -42,6 +42,6 @@ class PlayerStatsSpider(CricketSpider):
         @returns requests 0 0
         @row_fields record class type player_id caption grouping section cells source_url
         """
-        rows = self.parse_guarded(page.parse_player_page, response)
-        if rows:
-            yield from self.page_rows(response, rows)
+        parsed = self.parse_guarded(page.parse_player_page, response)
+        if parsed is not None:
+            yield from self.page_rows(response, parsed.rows)

@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from cricket_contract.teams import team_of_opposition
 from cricket_contract.vocabulary import FORMAT_BY_CLASS
 
 
@@ -148,7 +149,8 @@ def innings_mismatches(raw: dict, truth: dict) -> list[str]:
         truth["match_date"],
     )
     check("ground", c["Ground"], truth["ground"])
-    if c["Opposition"] != truth["opposition"] and c["Opposition"].removeprefix("v ") != truth["opposition"]:
+    side = team_of_opposition(c["Opposition"])  # the truth names the canonical team_id (teams.csv)
+    if (side.team_id if side else c["Opposition"]) != truth["opposition"]:
         out.append(f"opposition: page {c['Opposition']!r} truth {truth['opposition']!r}")
     lead = {"batting": "Runs", "bowling": "Overs", "fielding": "Dis"}[t]
     if lead and c[lead] in PARTICIPATION:
@@ -164,7 +166,7 @@ def innings_mismatches(raw: dict, truth: dict) -> list[str]:
             "6s": "sixes",
             "Pos": "position",
         }.items():
-            check(col, _int(c[h]), truth[col])
+            check(col, _int(c.get(h, "-")), truth[col])  # lists show no Pos: null in the truth too
         if not truncated_ok(c["SR"], truth["strike_rate"], 2):
             out.append(f"strike_rate: page {c['SR']!r} truth {truth['strike_rate']!r}")
     elif t == "bowling":
@@ -175,7 +177,7 @@ def innings_mismatches(raw: dict, truth: dict) -> list[str]:
             "Wkts": "wickets",
             "Pos": "position",
         }.items():
-            check(col, _int(c[h]), truth[col])
+            check(col, _int(c.get(h, "-")), truth[col])
         if not truncated_ok(c["Econ"], truth["economy"], 2):
             out.append(f"economy: page {c['Econ']!r} truth {truth['economy']!r}")
     else:

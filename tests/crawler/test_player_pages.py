@@ -26,7 +26,7 @@ def test_every_real_page_has_expected_json(real_fixtures):
 @pytest.mark.parametrize("name", CASES)
 def test_real_page_every_cell(real_fixtures, name):
     expected = json.loads((FIXTURES / name / "expected.json").read_text())
-    rows = parse_player_page(_response(real_fixtures, name, expected["url"]))
+    rows = parse_player_page(_response(real_fixtures, name, expected["url"])).rows
     assert len(rows) == len(expected["rows"])
     for got, want in zip(rows, expected["rows"], strict=True):
         assert got == want
@@ -35,7 +35,7 @@ def test_real_page_every_cell(real_fixtures, name):
 def test_stokes_known_values(real_fixtures):
     name = "statsguru_player_311158_class11_batting_career"
     url = json.loads((FIXTURES / name / "expected.json").read_text())["url"]
-    rows = parse_player_page(_response(real_fixtures, name, url))
+    rows = parse_player_page(_response(real_fixtures, name, url)).rows
     overall = rows[0]
     assert (overall["caption"], overall["grouping"], overall["section"]) == ("Career averages", "overall", 0)
     assert (
@@ -53,7 +53,7 @@ def test_stokes_known_values(real_fixtures):
 def test_single_format_page_groups_by_opposition(real_fixtures):
     name = "statsguru_player_887207_class11_batting_career_single_format"
     url = json.loads((FIXTURES / name / "expected.json").read_text())["url"]
-    rows = parse_player_page(_response(real_fixtures, name, url))
+    rows = parse_player_page(_response(real_fixtures, name, url)).rows
     first_section = [r["grouping"] for r in rows if r["caption"] == "Career summary" and r["section"] == 0]
     assert first_section and all(g.startswith("v ") for g in first_section)
 

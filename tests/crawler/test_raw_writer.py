@@ -14,6 +14,7 @@ from scrapy.utils.test import get_crawler
 
 from crawler import signals as cricket_signals
 from crawler.items import RawRows
+from crawler.pages.headers import HeaderReport
 from crawler.pipelines import LineagePipeline
 from crawler.rawzone import RawRunWriter
 from crawler.scheduling import LedgerDupeFilter
@@ -34,6 +35,8 @@ MANIFEST_KEYS = {
     "drops",
     "duplicates",
     "resumed_parts",
+    "columns_absent",
+    "unknown_headers",
     "stats",
 }
 
@@ -42,7 +45,7 @@ def _rows(record: str, n: int, start: int = 0) -> list[dict]:
     return [{"record": record, "player_id": start + i, "cells": {"Mat": "1"}} for i in range(n)]
 
 
-def run(tmp_path, items, *, reason="finished", batch=3, incomplete=False):
+def run(tmp_path, items, *, reason="finished", batch=3, incomplete=False, headers=()):
     """A crawl's life as the writer sees it; returns (writer, parts stored, manifests written) from its signals."""
     crawler = get_crawler(
         settings_dict={"CRICKET_RAW_URI": str(tmp_path), "FEED_EXPORT_BATCH_ITEM_COUNT": batch}
@@ -58,6 +61,8 @@ def run(tmp_path, items, *, reason="finished", batch=3, incomplete=False):
         for item in items:
             crawler.signals.send_catch_log(cricket_signals.page_parsed, url=item.source_url, items=1)
             writer.item_scraped(item)
+        for url, report in headers:
+            crawler.signals.send_catch_log(cricket_signals.headers_reported, url=url, report=report)
         if incomplete:
             crawler.signals.send_catch_log(cricket_signals.run_incomplete, reason="page failed: u9")
         await writer.spider_closed(spider, reason)
@@ -159,3 +164,21 @@ def test_a_spider_without_a_run_id_gets_no_raw_run_and_no_lineage(tmp_path):
             component.from_crawler(crawler)
     assert LedgerDupeFilter.from_crawler(crawler).durable == set()
     assert not hasattr(crawler.spider, "run_id")
+
+
+def test_the_manifest_records_the_header_findings_the_spiders_report(tmp_path):
+    """headers_reported (crawler/pages/headers.py): absent optional columns and unknown headers, per run."""
+    bat = "career/batting/career"
+    reports = [
+        ("u1", HeaderReport(bat, 2, ("4s", "6s"), ())),
+        ("u2", HeaderReport(bat, 2, ("4s", "6s"), ("Capt",))),
+    ]
+    run(tmp_path, [RawRows("u1", _rows("career", 2))], headers=reports)
+    manifest = json.loads((tmp_path / "statsguru" / "run_id=r1" / "_manifest.json").read_text())
+    assert manifest["columns_absent"] == {
+        bat: {h: {"pages": 2, "classes": [2], "first_url": "u1"} for h in ("4s", "6s")}
+    }
+    assert manifest["unknown_headers"] == {"Capt": {"pages": 1, "tables": [bat], "first_url": "u2"}}
+    run(tmp_path / "plain", [RawRows("u1", _rows("career", 2))])
+    plain = json.loads((tmp_path / "plain" / "statsguru" / "run_id=r1" / "_manifest.json").read_text())
+    assert (plain["columns_absent"], plain["unknown_headers"]) == ({}, {})

@@ -67,10 +67,9 @@ def test_faults_every_kind_and_success_within_three_failures(replica_factory):
             seen[k] = seen.get(k, 0) + 1
     assert set(seen) == {"503", "429", "reset", "timeout", "truncated"}, seen
     assert retry_after == {"1"}
-    # the stalled answer would have come after --stall-s: a fresh request to a faulted-out URL is instant
-    t0 = time.monotonic()
-    assert classify(*fetch(urls[0])) == "ok"
-    assert time.monotonic() - t0 < 1.0
+    # the stalled answer would come after --stall-s (1.5 s): a fresh request to a faulted-out URL is answered
+    # within the 0.6 s that classifies a stall as a timeout above
+    assert classify(*fetch(urls[0], timeout=0.6)) == "ok"
 
 
 def test_truncated_page_is_cut_mid_table(replica_factory):
@@ -126,6 +125,7 @@ def test_drift_renames_headers_on_results_and_player_pages(replica_factory):
     assert ">Avg</th>" in body and ">Ave</th>" not in body
     body = fetch(srv.url + RESULTS.format(c=1, t="fielding", p=1))[3].decode()
     assert ">Dis/Inn</th>" in body and ">D/I</th>" not in body
+    assert ">Dismissals</th>" in body and ">Dis</th>" not in body
     body = fetch(srv.url + RESULTS.format(c=2, t="bowling", p=1) + ";view=innings")[3].decode()
     assert ">Match Date</th>" in body and ">Start Date</th>" not in body
     pid = body.split("/ci/content/player/")[1].split(".html")[0]

@@ -71,6 +71,11 @@ def test_the_crawl_reads_every_real_row_verbatim(site, crawl):
         assert item["match_label"] == row.label
         # every titled cell, as the page shows it (the crawler strips the padding the files carry: " 7")
         assert item["cells"] == {h: v.strip() for h, v in row.cells.items() if h != "Player"}
+    # The real TDNB rows have no innings number: the site shows "-" (the files' empty cell), kept verbatim.
+    tdnb = [item for item in got if item["cells"]["Runs"] == "TDNB"]
+    assert len(tdnb) == 44 and all(item["cells"]["Inns"] == "-" for item in tdnb)
+    # The real column set: no optional column absent (lists never show Pos/Dismissal), no unknown header.
+    assert (manifest["columns_absent"], manifest["unknown_headers"]) == ({}, {})
 
 
 def test_the_transform_types_every_real_cell(site, crawl, tmp_path):
@@ -84,6 +89,7 @@ def test_the_transform_types_every_real_cell(site, crawl, tmp_path):
     curated = read_table(cur, "batting_innings")
     want = {(r.player_id, r.match_id, r.cells["Inns"]): (k, r) for k, r in site.rows()}
     assert len(curated) == len(want)
+    assert sum(r["participation"] == "tdnb" for r in curated) == 44
     ids = {t for t in (r["country"] for r in curated)} | {r["opposition"] for r in curated}
     assert all(team(t).gender == "female" for t in ids)  # canonical ids only, no raw spelling left
     for got in curated:
@@ -100,6 +106,8 @@ def test_the_transform_types_every_real_cell(site, crawl, tmp_path):
             None if marker else _int(c[h]) for h in ("Mins", "BF", "4s", "6s")
         ], c
         assert got["innings_number"] == _int(c["Inns"])
+        if marker == "tdnb":  # the real TDNB rows' Inns is "-": no innings number, the row kept
+            assert got["innings_number"] is None and c["Inns"] == "-"
         assert got["match_date"] == dt.datetime.strptime(c["Start Date"], "%d %b %Y").date()
         assert got["ground"] == c["Ground"]
         assert got["country"] == team_of_code(TEAM.search(c["Player"]).group(1)).team_id
