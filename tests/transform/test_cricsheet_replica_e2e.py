@@ -3,6 +3,7 @@ the Statsguru path's truth for every replica match the archives hold, and an unc
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import subprocess
@@ -97,3 +98,48 @@ def test_the_cricsheet_path_gives_the_statsguru_paths_innings(replica_factory, t
     # the transform still takes every match from the first run
     res2 = Job(str(raw), str(cur), None, "t2").run()
     assert res2.exit_code == 0 and res2.tables["matches"]["rows"] == len(matches)
+
+
+def test_perturbed_matches_are_exactly_the_reconciliations_findings(replica_factory, truth, tmp_path):
+    """Statsguru's side is the replica's truth (what the Statsguru path yields, tests/transform/test_replica_e2e.py)."""
+    import pyarrow as pa
+
+    from replica.cricsheet import Downloads
+    from replica.model import Model
+    from transform.cricsheet_reconcile import findings
+    from transform.schemas import curated_schema
+
+    site = replica_factory(
+        "--players", "300", "--seed", "7", "--cricsheet-from", "2025", "--cricsheet-perturb", "0.2"
+    )
+    raw, cur = tmp_path / "raw", tmp_path / "cur"
+    out = scrape("--base-url", site.url, "--raw", str(raw), "--run-id", "p1", "--register", "yes")
+    assert out.returncode == 0, out.stderr[-3000:]
+    res = Job(str(raw), str(cur), None, "t1").run()
+    assert res.exit_code == 0, res.summary
+    tables = res.tables
+    matches = {r["match_id"] for r in rows_of(tables, "matches")}
+    statsguru = {}
+    for table in COMPARED:
+        rows = [json.loads(line) for line in (truth / f"{table}.jsonl").open()]
+        rows = [r for r in rows if r["match_id"] in matches]
+        sch = curated_schema(table)
+        for r in rows:
+            r["match_date"] = dt.date.fromisoformat(r["match_date"])
+        tb = pa.Table.from_pylist(rows, schema=sch).drop_columns(["format"])
+        d = tmp_path / "sg" / table
+        d.mkdir(parents=True)
+        pq.write_table(tb, d / "part-00000.parquet")
+        statsguru[table] = {"files": [str(d / "part-00000.parquet")], "rows": len(rows)}
+    got = list(findings({**tables, **statsguru}))
+    dl = Downloads(Model(300, 7), from_year=2025, perturb=0.2)
+    for i in dl.idxs():
+        dl.match_bytes(i)
+    assert dl.cs.perturbed
+    by_kind: dict[str, set] = {}
+    for f in got:
+        by_kind.setdefault(f["finding"], set()).add((f["match_id"], f["innings_number"]))
+    # every finding is a perturbed match's first innings, and every perturbed match has one; no match's date
+    # or teams disagree: the file names are the Cricinfo ids here
+    assert set(by_kind) == {"differs"}, {k: sorted(v)[:3] for k, v in by_kind.items()}
+    assert by_kind["differs"] == {(m, 1) for m in dl.cs.perturbed}
