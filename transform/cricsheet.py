@@ -13,7 +13,7 @@ import orjson
 import pyarrow as pa
 
 from cricket_contract.layout import NO_FORMAT, attempt_path, manifest_written_at, partition_path
-from cricket_contract.teams import canonical_country
+from cricket_contract.teams import canonical_country, teams
 from cricket_contract.vocabulary import (
     CRICSHEET_DATA_VERSIONS,
     CRICSHEET_MATCH,
@@ -34,6 +34,7 @@ FLUSH_ROWS = 50_000  # rows of one table and format held before they go to Parqu
 MAX_LINE_BYTES = 64 << 20  # a match record is < 2 MB
 DELIVERY_COLUMNS = tuple(n for n in curated_schema("deliveries").names if n != "format")
 _EMPTY: dict = {}
+TEAM_IDS = frozenset(t.team_id for t in teams())
 
 
 def cricsheet_runs(raw: Location) -> list[RawRun]:
@@ -225,6 +226,9 @@ class CricsheetWriter:
         lin = self.lineage(rec)
         teams = list(info.get("teams") or [])
         ids = {t: canonical_country(t, gender) for t in teams}
+        for name, tid in ids.items():
+            if tid not in TEAM_IDS:  # a side teams.csv does not know: its name is kept, and reported
+                self.dq.count("matches", "unknown_team", 1, {"match_id": mid, "team": name, "gender": gender})
         dates = [d for d in map(_date, info.get("dates") or []) if d]
         outcome = info.get("outcome") or {}
         by = outcome.get("by") or {}

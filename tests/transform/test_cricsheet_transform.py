@@ -237,3 +237,23 @@ def test_the_views_put_both_sources_side_by_side(curated):
     assert rows == [("cricsheet", tables["batting_innings_cricsheet"]["rows"])]
     cols, rows = query("SELECT COUNT(*) FROM reconciliation", str(cur))
     assert rows == [(0,)]  # no Statsguru run read: nothing to reconcile
+
+
+def test_a_side_teams_csv_does_not_know_and_a_club_match_are_findings(docs, tmp_path):
+    renamed = json.loads(json.dumps(docs["1403290"]))
+    renamed["info"]["teams"] = ["Nepal", "Atlantis"]
+    club = json.loads(json.dumps(docs["1260097"]))
+    club["info"]["team_type"] = "club"
+    recs = [
+        page.match_record("t20s", "1403290.json", orjson.dumps(renamed), "u"),
+        page.match_record("recently_added_7", "1260097.json", orjson.dumps(club), "u"),
+    ]
+    write_run(tmp_path / "raw", "r1", recs, "2026-11-30T00:00:00Z")
+    res = Job(str(tmp_path / "raw"), str(tmp_path / "cur"), None, "t1").run()
+    assert res.exit_code == 0, res.summary
+    checks = res.report["dq"]["checks"]["matches"]
+    assert checks["unknown_team"]["failed"] == 1 and checks["not_international"]["failed"] == 1
+    assert res.report["dq"]["samples"]["matches.unknown_team"] == [
+        {"match_id": 1403290, "team": "Atlantis", "gender": "male"}
+    ]
+    assert res.tables["matches"]["rows"] == 1
