@@ -130,41 +130,46 @@ def innings_overs(card: dict, names: dict, rng: random.Random) -> tuple[list[dic
     wicket_at: dict[int, int] = {}  # ball index -> dismissed slot
     rem = {s: b.balls for s, b in batters.items()}
     crease, nxt = [0, 1], 2
-    for w_i, d in enumerate(order):
-        if d not in crease:
-            raise Infeasible("dismissal order does not fit the crease")
-        j = crease.index(d)
-        p = crease[1 - j]
-        ends = w_i == len(order) - 1 and nxt >= nbat
+    pending = set(order)
+    for w_i in range(len(order)):
+        last = w_i == len(order) - 1
+        ends = last and nxt >= nbat
         if ends and reserved is not None:
             need[reserved] += 1
-        if p < 0:
-            lo = hi = 0
-        elif ends:
-            lo = hi = rem[p]
-        elif p in outs:
-            lo, hi = 0, max(0, rem[p] - 1)
-        else:
-            lo, hi = 0, rem[p]
-        comer = nxt if nxt < nbat else -1
-        if w_i == len(order) - 1 and comer >= 0 and bf[comer] == 0 and p >= 0 and not ends:
-            hi = min(hi, rem[p] - 1)  # a batter who faces nothing is seen at the other end: leave a ball
-            if hi < lo:
-                raise Infeasible("nobody left to face a ball with the last batter in")
-        base = len(faced) + rem[d] - 1
-        if dis[d] == D_RUNOUT:
-            cands = list(range(lo, hi + 1))
-        else:
-            cands = [sh for sh in range(lo, hi + 1) if takers((base + sh) // 6)]
-        if not cands:
+        # Which of the two at the crease is out next is free (their kinds go with them): the card fixes who
+        # was out, not the order; the card's last victim stays last (the last over's bowler was kept for him).
+        options = [c for c in crease if c in pending and (last or c != order[-1])]
+        choices: list[tuple[int, int]] = []
+        weights: list[float] = []
+        for d in options:
+            p = crease[1 - crease.index(d)]
+            if p < 0:
+                lo = hi = 0
+            elif ends:
+                lo = hi = rem[p]
+            elif p in pending:
+                lo, hi = 0, max(0, rem[p] - 1)
+            else:
+                lo, hi = 0, rem[p]
+            comer = nxt if nxt < nbat else -1
+            if last and comer >= 0 and bf[comer] == 0 and p >= 0 and not ends:
+                hi = min(hi, rem[p] - 1)  # a batter who faces nothing is seen at the other end: leave a ball
+            base = len(faced) + rem[d] - 1
+            for sh in range(lo, hi + 1):
+                if dis[d] == D_RUNOUT:
+                    choices.append((d, sh))
+                    weights.append(1.0)
+                elif takers((base + sh) // 6):
+                    # an over already given to a bowler owed more wickets than overs left to him comes first
+                    k = sched[(base + sh) // 6]
+                    choices.append((d, sh))
+                    weights.append(1.0 if k is None else 1.0 + 8.0 * (need[k] > left[k]))
+        if not choices:
             raise Infeasible("no over of a bowler owed a wicket")
-        if dis[d] != D_RUNOUT:
-            # an over already given to a bowler owed more wickets than overs left to him comes first
-            owners = [sched[(base + sh) // 6] for sh in cands]
-            weights = [1.0 if k is None else 1.0 + 8.0 * (need[k] > left[k]) for k in owners]
-            share = rng.choices(cands, weights)[0]
-        else:
-            share = rng.choice(cands)
+        d, share = rng.choices(choices, weights)[0]
+        pending.discard(d)
+        j = crease.index(d)
+        p = crease[1 - j]
         seq = [d] * (rem[d] - 1) + [p] * share
         rng.shuffle(seq)
         for s in seq:
