@@ -109,6 +109,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _time_args(s)
     t = sub.add_parser("truth", help="write DIR/<table>.jsonl ground truth")
+    t.add_argument(
+        "--cricsheet-from",
+        type=int,
+        default=None,
+        metavar="YEAR",
+        help="also write matches.jsonl and people.jsonl of the Cricsheet archives serve --cricsheet-from YEAR gives",
+    )
     t.add_argument("--players", type=_positive, default=3000)
     t.add_argument("--seed", type=int, default=7)
     t.add_argument("--out", type=Path, required=True)
@@ -200,7 +207,12 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     from replica.truth import write_truth
 
-    counts = write_truth(_model(args), args.out, **_boundaries(args))
+    model = _model(args)
+    counts = write_truth(model, args.out, **_boundaries(args))
+    if args.cricsheet_from is not None:
+        from replica import cricsheet
+
+        counts |= cricsheet.write_truth(model, args.out, args.cricsheet_from)
     for table, n in counts.items():
         print(f"{table}: {n} rows -> {args.out / (table + '.jsonl')}")
     return 0

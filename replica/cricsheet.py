@@ -330,3 +330,68 @@ class Downloads:
             )
         out["/register/people.csv"] = self.people_csv
         return out
+
+
+# ------------------------------------------------------------------ the truth of Cricsheet's tables
+
+
+def truth_rows(dl: Downloads) -> dict[str, list[dict]]:
+    """`matches` and `people` as the transform must make them of what `dl` serves (the TABLES columns, in order;
+    `archive` null: it depends on which archive a crawl fetched)."""
+    from cricket_contract.vocabulary import FORMAT_BY_CLASS
+    from transform.schemas import TABLES
+
+    m = dl.cs.m
+    T = m.teams
+    matches = []
+    for i in dl.idxs():
+        data = dl.match_bytes(i)
+        if data is None:
+            continue
+        doc = orjson.loads(data)
+        info, mt = doc["info"], m.matches[i]
+        out, by, toss = info["outcome"], info["outcome"].get("by", {}), info["toss"]
+        dates = info["dates"]
+        row = {
+            "match_id": int(mt.match_id), "format": FORMAT_BY_CLASS[mt.cls], "gender": info["gender"],
+            "match_type": MATCH_TYPE[mt.cls], "match_type_number": mt.number, "start_date": dates[0],
+            "end_date": dates[-1], "days": len(dates), "venue": mt.ground, "city": info["city"],
+            "team1": dl.cs.team_name(mt.teams[0]), "team2": dl.cs.team_name(mt.teams[1]),
+            "team1_id": T.team_id[mt.teams[0]], "team2_id": T.team_id[mt.teams[1]],
+            "toss_winner": toss["winner"], "toss_decision": toss["decision"], "winner": out.get("winner"),
+            "result": out.get("result"), "by_runs": by.get("runs"), "by_wickets": by.get("wickets"),
+            "by_innings": by.get("innings"), "method": None, "eliminator": out.get("eliminator"),
+            "event": info["event"]["name"], "event_stage": None, "event_match_number": None,
+            "season": info["season"], "balls_per_over": 6, "overs": info.get("overs"),
+            "innings": sum(1 for x in doc["innings"] if not x.get("super_over")),
+            "super_overs": sum(1 for x in doc["innings"] if x.get("super_over")),
+            "data_version": doc["meta"]["data_version"], "created": doc["meta"]["created"], "revision": 1,
+            "archive": None, "member": f"{mt.match_id}.json",
+        }  # fmt: skip
+        assert list(row) == TABLES["matches"].names
+        matches.append(row)
+    people = []
+    for cells in dl.cs.people_rows():
+        first, second = (int(cells[9]) if cells[9] else None), (int(cells[10]) if cells[10] else None)
+        people.append(
+            {"identifier": cells[0], "name": cells[1], "unique_name": cells[2], "key_cricinfo": first,
+             "key_cricinfo_2": second, "player_id": first if first is not None else second}
+        )  # fmt: skip
+    return {"matches": matches, "people": people}
+
+
+def write_truth(model: Model, out, from_year: int) -> dict[str, int]:
+    """DIR/matches.jsonl and DIR/people.jsonl of the world's Cricsheet (`python -m replica truth --cricsheet-from`)."""
+    import json
+    from pathlib import Path
+
+    counts = {}
+    for table, rows in truth_rows(Downloads(model, from_year=from_year)).items():
+        path = Path(out) / f"{table}.jsonl"
+        tmp = path.with_name(f".{table}.jsonl.tmp")
+        with tmp.open("w", encoding="utf-8") as fh:
+            for row in rows:
+                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+        tmp.replace(path)
+        counts[table] = len(rows)
+    return counts
