@@ -21,6 +21,7 @@ ORDER = [
     "transform_bench",
     "images_bench",
     "refresh_cost_bench",
+    "report_bench",
     "cricsheet_bench",
 ]
 

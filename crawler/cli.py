@@ -124,12 +124,16 @@ def main(argv: list[str] | None = None) -> int:
     settings.setdict(_pairs(args.settings, "-s"), priority="cmdline")
     if args.raw:
         settings.set("CRICKET_RAW_URI", args.raw, priority="cmdline")
+    from crawler.logformat import install_redaction
+
+    redact = install_redaction(settings)
     try:
         spargs = spider_arguments(args)
     except ValueError as exc:
-        print(f"cricket-scrape: {exc}", file=sys.stderr)
+        print(f"cricket-scrape: {redact(str(exc))}", file=sys.stderr)
         return EXIT_FAILED
     process = CrawlerProcess(settings)
+    install_redaction(settings)  # on the handler CrawlerProcess installed
     try:
         spider_cls = process.spider_loader.load(args.spider)
     except KeyError:
@@ -138,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_FAILED
     outcome, crawler = crawl(process, spider_cls, spargs)
     if outcome.failure is not None:
-        print(f"cricket-scrape: {args.spider} failed: {outcome.failure}", file=sys.stderr)
+        print(f"cricket-scrape: {args.spider} failed: {redact(str(outcome.failure))}", file=sys.stderr)
         return EXIT_FAILED
     code = exit_code(outcome.reason, outcome.manifest_written)
     rows = crawler.stats.get_value("cricket/rows", 0) if crawler.stats else 0

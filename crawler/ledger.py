@@ -88,6 +88,7 @@ class JobLedger:
             Location.parse(os.path.dirname(self.path)).makedirs()
             fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, FILE_MODE)
             try:
+                os.fchmod(fd, FILE_MODE)  # os.open's mode is masked by the umask
                 os.write(fd, line)
                 os.fsync(fd)
             finally:

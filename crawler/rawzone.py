@@ -17,13 +17,16 @@ from scrapy import signals
 from scrapy.exceptions import CloseSpider
 
 from crawler import signals as cricket_signals
+from crawler.claims import RENEW_S, STALE_S, TAKEOVER_SETTING, RunClaim, RunRefused, keep_renewed
 from crawler.items import RawRows, json_lines
 from crawler.ledger import JobLedger, PageTracker
+from crawler.logformat import REDACT
+from crawler.middlewares import stop_crawl
 from crawler.pages.headers import HeaderTally
 from crawler.spiders.base import run_id_of
 from cricket_contract.layout import MANIFEST, RawPartName, part_numbers, raw_run_path
 from cricket_contract.manifest import PartInfo, part_entries, part_info
-from cricket_storage import Location
+from cricket_storage import Location, Timeouts, set_timeouts
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +47,10 @@ KEY_STATS = (
     "retry/max_reached",
     "log_count/ERROR",
 )
+
+
+# The crawl's bound on every S3 call (crawler/settings.py documents it): 3 × (5 s + 10 s) = 45 s at worst.
+S3_TIMEOUTS = {"CONNECT_TIMEOUT": 5.0, "READ_TIMEOUT": 10.0, "MAX_ATTEMPTS": 3}
 
 
 def raw_uri(settings) -> str:
@@ -87,8 +94,9 @@ class RawRunWriter:
     boundary; 0: one part for the whole run). Parts are numbered after those already in the run directory, so a
     resumed or repeated run never overwrites one, and stored off the reactor thread with one atomic write each.
     With JOBDIR, each stored part is recorded in the resume ledger with the pages it completes (crawler.ledger).
-    The manifest is written only when the spider finished, every part was stored and nothing was incomplete;
-    an earlier attempt's manifest is withdrawn when a run id is crawled again.
+    The run is claimed when the spider opens (crawler.claims: one crawl per run id; a finished run is never
+    written again). The manifest is written only when the spider finished, every part was stored, nothing was
+    incomplete and the claim is still this crawl's. The first part that cannot be stored stops the crawl.
     """
 
     def __init__(self, *, crawler, raw: str, batch: int, gzip_level: int):
@@ -107,12 +115,18 @@ class RawRunWriter:
         self.resumed_parts = 0
         self.failed_stores = 0
         self.incomplete: list[str] = []
+        self.claim: RunClaim | None = None  # set once the run is claimed: the writer then owns the run
+        self.broken: str | None = None  # the first store failure's cause: the destination is failing
+        self.failure_causes: Counter[str] = Counter()
+        self.renewing: asyncio.Future | None = None
         self.headers = HeaderTally()  # absent optional columns and unknown headers, from headers_reported
 
     @classmethod
     def from_crawler(cls, crawler):
         run_id_of(crawler)  # NotConfigured for a spider without a run id: no raw run to write
         settings = crawler.settings
+        s3 = {n: settings.getfloat(f"CRICKET_S3_{n}", d) for n, d in S3_TIMEOUTS.items()}
+        set_timeouts(Timeouts(s3["CONNECT_TIMEOUT"], s3["READ_TIMEOUT"], int(s3["MAX_ATTEMPTS"])))
         ext = cls(
             crawler=crawler,
             raw=raw_uri(settings),
@@ -133,43 +147,61 @@ class RawRunWriter:
 
     # --- opening -----------------------------------------------------------------------------------
     async def spider_opened(self, spider) -> None:
+        """Claim the run and find where its parts go, off the reactor thread, before the first page is fetched."""
         self.spider_name, self.run_id = spider.name, spider.run_id
         self.run = self.raw.child(raw_run_path(spider.name, spider.run_id))
         self.ledger = JobLedger.from_settings(self.crawler.settings, spider.run_id)
+        claim = RunClaim(
+            self.run,
+            spider.run_id,
+            spider.name,
+            jobdir=self.crawler.settings.get("JOBDIR") or None,
+            takeover=self.crawler.settings.getbool(TAKEOVER_SETTING),
+            stale_s=self.crawler.settings.getfloat("CRICKET_CLAIM_STALE_S", STALE_S),
+        )
         try:
-            resumed = self.ledger.parts_for(self.run.uri)
+            resumed, self.offset, note = await asyncio.to_thread(self._open_run, claim)
         except ValueError as exc:  # a JOBDIR of this run id that wrote somewhere else: its pages are not here
             logger.error("%s", exc)
             raise CloseSpider("jobdir_mismatch") from exc
+        except RunRefused as exc:  # finished, or claimed by another crawl
+            logger.error("%s", exc)
+            raise CloseSpider(exc.reason) from exc
+        except OSError as exc:  # StorageError (S3) included: the claim is the first write
+            logger.error(
+                "cannot use the raw location %s (nothing is fetched until it can be written): %s",
+                self.run.uri,
+                exc,
+            )
+            raise CloseSpider("raw_unavailable") from exc
+        self.claim = claim
+        if note:
+            logger.warning("%s", note)
+        renew_s = self.crawler.settings.getfloat("CRICKET_CLAIM_RENEW_S", RENEW_S)
+        if renew_s > 0:
+            self.renewing = asyncio.ensure_future(keep_renewed(claim, renew_s, self._claim_lost))
         for info, by_record in resumed:
             self.resumed_parts += 1
             self.parts[info.name] = info
             self.items_by_record.update(by_record)
         if self.resumed_parts:
             logger.info("resuming run %s: %d parts already stored", spider.run_id, self.resumed_parts)
+
+    def _open_run(self, claim: RunClaim) -> tuple[list, int, str | None]:
+        """(the JOBDIR's parts of this run, the highest part number in the run directory, a claim note)."""
+        resumed = self.ledger.parts_for(self.run.uri)
+        note = claim.acquire()
         try:
-            self.offset, withdrawn = await asyncio.to_thread(self._open_run)
-        except OSError as exc:  # StorageError (S3) included
-            logger.error("cannot use the raw location %s: %s", self.run.uri, exc)
-            raise CloseSpider("raw_unavailable") from exc
-        if withdrawn:
-            logger.warning(
-                "run %s was finished before: its manifest is withdrawn until this attempt finishes",
-                spider.run_id,
-            )
+            numbers = part_numbers(e.name for e in self.run.list() if not e.is_dir)
+        except BaseException:
+            claim.release()
+            raise
+        return resumed, (numbers[-1] if numbers else 0), note
 
-    def _open_run(self) -> tuple[int, bool]:
-        """(highest part number already in the run directory, whether a finished run's manifest was withdrawn).
-
-        Until this attempt finishes, an old manifest must not vouch for the run: readers would take it as
-        complete while this attempt adds parts, or dies half way.
-        """
-        numbers = part_numbers(e.name for e in self.run.list() if not e.is_dir)
-        stale = self.run.child(MANIFEST)
-        withdrawn = stale.exists()
-        if withdrawn:
-            stale.delete()
-        return (numbers[-1] if numbers else 0), withdrawn
+    async def _claim_lost(self, why: str) -> None:
+        logger.error("run %s: %s: stopping the crawl", self.run_id, why)
+        self.stats.set_value("cricket/stop_reason", "run_claimed")
+        await self._stop("run_claimed")
 
     # --- rows in -----------------------------------------------------------------------------------
     def page_parsed(self, url: str, items: int) -> None:
@@ -202,6 +234,10 @@ class RawRunWriter:
         if part is None or not part.rows:
             return
         self.sealed += 1
+        if self.broken:  # the destination already failed: the crawl is stopping, its pages are fetched again
+            self.failed_stores += 1
+            self.stats.inc_value("cricket/parts_failed")
+            return
         task = asyncio.ensure_future(self._store(part, part.close()))
         self.stores.add(task)
         task.add_done_callback(self.stores.discard)
@@ -212,9 +248,7 @@ class RawRunWriter:
         try:
             await asyncio.to_thread(loc.write_bytes, data)
         except Exception as exc:  # nothing of this part is durable: its pages are fetched again on resume
-            self.failed_stores += 1
-            self.stats.inc_value("cricket/parts_failed")
-            logger.error("could not store raw part %s (%d rows): %s", loc.uri, part.rows, exc)
+            self._store_failed(loc, part.rows, exc)
             return
         self.stats.inc_value("cricket/parts_stored")
         info = part_info(name, data, part.rows)
@@ -234,9 +268,33 @@ class RawRunWriter:
             size=len(data),
         )
 
+    def _store_failed(self, loc: Location, rows: int, exc: Exception) -> None:
+        """Count a failed store; log each cause once; the first failure stops the crawl (every later page's
+        rows would have nowhere to go)."""
+        self.failed_stores += 1
+        self.stats.inc_value("cricket/parts_failed")
+        cause = type(exc.__cause__ or exc).__name__
+        self.failure_causes[cause] += 1
+        if self.failure_causes[cause] == 1:
+            logger.error("could not store raw part %s (%d rows): %s", loc.uri, rows, exc)
+        if self.broken is None:
+            self.broken = cause
+            self.stats.set_value("cricket/stop_reason", "raw_store_failed")
+            asyncio.ensure_future(self._stop("raw_store_failed"))
+
+    async def _stop(self, reason: str) -> None:
+        try:
+            await stop_crawl(self.crawler, reason)
+        except RuntimeError:  # no engine (a writer driven by hand), or the engine is already closing
+            pass
+
     # --- closing -----------------------------------------------------------------------------------
     async def spider_closed(self, spider, reason: str) -> None:
         """Store the last part, wait for every store, then write the manifest if the run is complete."""
+        if self.claim is None:  # the run was refused when the spider opened: nothing of it is ours
+            return
+        if self.renewing is not None:
+            self.renewing.cancel()
         self._seal()
         while self.stores:
             for result in await asyncio.gather(*list(self.stores), return_exceptions=True):
@@ -244,19 +302,30 @@ class RawRunWriter:
                     self.failed_stores += 1
                     logger.error("a raw part store failed unexpectedly: %r", result)
         if reason != "finished" or self.failed_stores or self.incomplete:
+            causes = ", ".join(f"{n} × {c}" for c, n in sorted(self.failure_causes.items()))
+            untried = self.failed_stores - sum(self.failure_causes.values())
+            if causes and untried > 0:
+                causes += f", {untried} not tried once the destination had failed"
             logger.error(
-                "no manifest for run %s: finish reason %r, %d failed part stores, %d pages failed after retries",
+                "no manifest for run %s: finish reason %r, %d failed part stores%s, %d pages failed after retries",
                 self.run_id,
                 reason,
                 self.failed_stores,
+                f" ({causes})" if causes else "",
                 len(self.incomplete),
             )
+            await self._release()
             return
         loc = self.run.child(MANIFEST)
         try:
             problems = await asyncio.to_thread(self._verify_stored)
+            lost = await asyncio.to_thread(self.claim.lost)
+            if lost:
+                problems.append(lost)
             if problems:
                 logger.error("no manifest for run %s: %s", self.run_id, "; ".join(problems))
+                if not lost:
+                    await self._release()
                 return
             manifest = self._manifest(spider, reason)
             await asyncio.to_thread(loc.write_bytes, json.dumps(manifest, indent=2).encode())
@@ -264,7 +333,22 @@ class RawRunWriter:
             logger.error("no manifest for run %s: could not write it: %s", self.run_id, exc)
             return
         logger.info("wrote %s (%d parts, %d items)", loc.uri, len(manifest["parts"]), manifest["item_count"])
+        await self._release()
         self.crawler.signals.send_catch_log(cricket_signals.manifest_written, location=loc, manifest=manifest)
+
+    async def _release(self) -> None:
+        """Give the run id back; after a storage failure the claim stays (a JOBDIR resume takes it up)."""
+        if self.broken:
+            logger.warning(
+                "the claim %s stays: resume with the same JOBDIR (or -s %s=1 once this crawl is gone)",
+                self.claim.location.uri,
+                TAKEOVER_SETTING,
+            )
+            return
+        try:
+            await asyncio.to_thread(self.claim.release)
+        except OSError as exc:
+            logger.warning("could not release the claim %s: %s", self.claim.location.uri, exc)
 
     def _verify_stored(self) -> list[str]:
         """What is wrong with the run directory as the manifest would describe it (empty: nothing).
@@ -299,7 +383,7 @@ class RawRunWriter:
         return {
             "run_id": self.run_id,
             "spider": self.spider_name,
-            "arguments": getattr(spider, "arguments", {}),
+            "arguments": REDACT.mapping(getattr(spider, "arguments", {})),  # no password of a --base-url
             "finish_reason": reason,
             "written_at": _utcnow(),
             "raw": self.run.uri,

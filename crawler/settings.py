@@ -39,6 +39,10 @@ TELNETCONSOLE_ENABLED = False
 
 # --- reliability ---
 DOWNLOAD_TIMEOUT = _env("DOWNLOAD_TIMEOUT", 30.0)
+# A 200-row results page is about 1 MB. A bigger body (or one that inflates beyond it: a gzip bomb) is not
+# buffered: the download is cancelled, and the page fails like any other (the run gets no manifest).
+DOWNLOAD_MAXSIZE = _env("DOWNLOAD_MAXSIZE", 32 * 1024 * 1024)
+DOWNLOAD_WARNSIZE = _env("DOWNLOAD_WARNSIZE", 8 * 1024 * 1024)
 RETRY_ENABLED = True
 RETRY_TIMES = _env("RETRY_TIMES", 6)
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
@@ -73,7 +77,12 @@ ITEM_PIPELINES = {
 # Scrapy's AutoThrottle (0) and FeedExporter (0, user feeds only) stay; RobotsCrawlDelay's response handler must
 # run after AutoThrottle's (a larger number: connected later, called later), so the Crawl-delay floor holds.
 EXTENSIONS = {
+    # Scrapy's SpiderState pickles spider.state into JOBDIR (mode from the umask); no spider of ours uses it,
+    # and the JOBDIR holds only our ledger (crawler/ledger.py), written with explicit modes.
+    "scrapy.extensions.spiderstate.SpiderState": None,
+    "crawler.logformat.RedactSecrets": 100,  # before Scrapy logs "Overridden settings"
     "crawler.extensions.RobotsCrawlDelay": 500,
+    "crawler.timeline.CrawlTimeline": 505,  # the `cricket/timeline` stat the manifest carries
     "crawler.rawzone.RawRunWriter": 510,
     "crawler.extensions.ProgressLog": 520,
 }
@@ -87,6 +96,17 @@ DUPEFILTER_CLASS = "crawler.scheduling.LedgerDupeFilter"
 # --- raw zone (crawler.rawzone.RawRunWriter): {CRICKET_RAW_URI}/{spider}/run_id={run id}/part-NNNNN.jsonl.gz ---
 CRICKET_RAW_URI = os.environ.get("CRICKET_RAW_URI", "")
 CRICKET_RUN_ID = os.environ.get("CRICKET_RUN_ID", "")
+# Every S3 call of the crawl (claim, parts, manifest) is bounded: 3 attempts × (5 s connect + 10 s read) = 45 s
+# at worst, so an unreachable or silent endpoint fails the crawl within a minute. A 5,000-row part is a few
+# hundred KB: a PUT that has not answered in 10 s is not going to.
+CRICKET_S3_CONNECT_TIMEOUT = _env("S3_CONNECT_TIMEOUT", 5.0)
+CRICKET_S3_READ_TIMEOUT = _env("S3_READ_TIMEOUT", 10.0)
+CRICKET_S3_MAX_ATTEMPTS = _env("S3_MAX_ATTEMPTS", 3)
+# Take over the claim of a run id whose crawl is known to be dead on another host (crawler/claims.py).
+CRICKET_CLAIM_TAKEOVER = _env("CLAIM_TAKEOVER", False)
+# A crawl renews its claim every CLAIM_RENEW_S; another host's claim not renewed for CLAIM_STALE_S is taken over.
+CRICKET_CLAIM_RENEW_S = _env("CLAIM_RENEW_S", 60.0)
+CRICKET_CLAIM_STALE_S = _env("CLAIM_STALE_S", 300.0)
 FEED_EXPORT_BATCH_ITEM_COUNT = _env("FEED_EXPORT_BATCH_ITEM_COUNT", 5000)  # records per raw part
 # --- user feeds (scrapy crawl … -O rows.jsonl): Scrapy's FeedExporter, one record per row ---
 ADDONS = {"crawler.addons.UserFeedsAddon": 0}
@@ -111,6 +131,10 @@ CRICKET_CRICSHEET_URL = os.environ.get("CRICKET_CRICSHEET_URL", "https://cricshe
 CRICKET_CONTRACT_BASE_URL = os.environ.get("CRICKET_CONTRACT_BASE_URL", "http://127.0.0.1:8765")
 # A player of the replica started with --players 300 --seed 7 (the tests' replica).
 CRICKET_CONTRACT_PLAYER_ID = os.environ.get("CRICKET_CONTRACT_PLAYER_ID", "878149")
+# `scrapy check` with nothing answering at a loopback CRICKET_CONTRACT_BASE_URL starts that replica itself
+# (crawler/commands/check.py); 0: say so in one line instead
+CRICKET_CONTRACT_START_REPLICA = os.environ.get("CRICKET_CONTRACT_START_REPLICA", "1") != "0"
+COMMANDS_MODULE = "crawler.commands"
 SPIDER_CONTRACTS = {
     "crawler.contracts.ReplicaUrlContract": 1,
     "crawler.contracts.RowsContract": 2,

@@ -24,6 +24,28 @@ READ_TIMEOUT = 30.0
 MAX_ATTEMPTS = 3
 
 
+@dataclass(frozen=True)
+class Timeouts:
+    """How long one S3 call may take: `attempts` × (connect + read) seconds, plus botocore's short backoff."""
+
+    connect: float = CONNECT_TIMEOUT
+    read: float = READ_TIMEOUT
+    attempts: int = MAX_ATTEMPTS
+
+    @property
+    def worst_case(self) -> float:
+        return self.attempts * (self.connect + self.read)
+
+
+_timeouts = Timeouts()
+
+
+def set_timeouts(timeouts: Timeouts) -> None:
+    """Bound every S3 call of this process (the crawler bounds its calls tighter than the transformer's)."""
+    global _timeouts
+    _timeouts = timeouts
+
+
 class StorageError(OSError):
     """A storage operation that failed; the message names the location."""
 
@@ -217,6 +239,29 @@ class Location:
             fh.write(data)
         os.replace(tmp, self.path)
 
+    def create_exclusive(self, data: bytes) -> bool:
+        """Create the file or object here with `data` only if there is none: True when this call created it,
+        False when one was already there. Atomic: of two callers, exactly one creates it, and readers never see
+        a half-written file (locally a complete temp file is hard-linked into place, which fails if the name
+        exists, like O_EXCL; on S3 one PUT with `If-None-Match: *`)."""
+        if self.scheme == "s3":
+            try:
+                _s3().put_object(Bucket=self.bucket, Key=self.path, Body=data, IfNoneMatch="*")
+            except Exception as exc:
+                if _error_code(exc) in ("PreconditionFailed", "412", "ConditionalRequestConflict", "409"):
+                    return False  # there is one, or another conditional write of it is under way
+                raise _error("create", self, exc) from exc
+            return True
+        with _temp_beside(self.path) as (fh, tmp):
+            fh.write(data)
+        try:
+            os.link(tmp, self.path)
+        except FileExistsError:
+            return False
+        finally:
+            Path(tmp).unlink(missing_ok=True)
+        return True
+
     def upload(self, local_file: str | os.PathLike) -> None:
         """Store a local file here, atomically (copied to a temp name and renamed; S3: one upload)."""
         if self.scheme == "s3":
@@ -308,9 +353,13 @@ def _error(what: str, loc: Location, exc: BaseException) -> StorageError:
     return StorageError(f"cannot {what} {loc.uri}: {type(exc).__name__}: {exc}")
 
 
+def _error_code(exc: BaseException) -> str | None:
+    response = getattr(exc, "response", None)
+    return response.get("Error", {}).get("Code") if isinstance(response, dict) else None
+
+
 def _not_found(exc: BaseException) -> bool:
-    code = getattr(exc, "response", {}).get("Error", {}).get("Code") if hasattr(exc, "response") else None
-    return code in ("404", "NoSuchKey", "NotFound")
+    return _error_code(exc) in ("404", "NoSuchKey", "NotFound")
 
 
 _clients: dict[tuple, Any] = {}
@@ -327,7 +376,7 @@ def region() -> str | None:
 
 def _client_key(kind: str) -> tuple:
     env = os.environ
-    return (kind, endpoint_url(), region(), env.get("AWS_ACCESS_KEY_ID"), env.get("AWS_PROFILE"))
+    return (kind, endpoint_url(), region(), env.get("AWS_ACCESS_KEY_ID"), env.get("AWS_PROFILE"), _timeouts)
 
 
 def _s3():
@@ -344,9 +393,9 @@ def _s3():
                 endpoint_url=key[1],
                 region_name=key[2],
                 config=Config(
-                    connect_timeout=CONNECT_TIMEOUT,
-                    read_timeout=READ_TIMEOUT,
-                    retries={"max_attempts": MAX_ATTEMPTS, "mode": "standard"},
+                    connect_timeout=key[5].connect,
+                    read_timeout=key[5].read,
+                    retries={"max_attempts": key[5].attempts, "mode": "standard"},
                 ),
             )
         return client
@@ -364,7 +413,7 @@ def _arrow_s3():
         if fs is None:
             import pyarrow.fs as pafs
 
-            kwargs: dict[str, Any] = {"connect_timeout": CONNECT_TIMEOUT, "request_timeout": READ_TIMEOUT}
+            kwargs: dict[str, Any] = {"connect_timeout": key[5].connect, "request_timeout": key[5].read}
             if key[1]:
                 u = urlparse(key[1])
                 kwargs["endpoint_override"] = u.netloc if u.scheme and u.netloc else key[1]

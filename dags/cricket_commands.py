@@ -450,6 +450,16 @@ def load_published(curated: str) -> dict:
     return read_current(loc.read_bytes(), loc.uri)
 
 
+def report_page(curated: str, run_id: str) -> tuple[str, bool]:
+    """The run's HTML report, `{curated}/_reports/run_id=R/index.html` (written by cricket-transform run after
+    it moved `_current.json`), and whether it is there."""
+    from cricket_contract.layout import report_dir
+    from cricket_storage import Location
+
+    loc = Location.parse(curated).child(report_dir(run_id), "index.html")
+    return loc.uri, loc.exists()
+
+
 def check_current(
     current: Mapping, *, run_id: str, expected_tables: Sequence[str], max_reject_ratio: float
 ) -> tuple[list[str], dict]:

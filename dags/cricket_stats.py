@@ -4,7 +4,8 @@
 `plan` → `scrape` (one task per requested class × view, in parallel) → `profiles` (player ids of
 those scrape runs; skipped when the `profiles` param is off) → `transform` (raw JSONL → typed
 Parquet, published atomically by `_current.json`) → `publish` (Glue tables pointed at the new run)
-→ `check` (rows > 0 per expected table, rejects under the threshold, DQ report in the log).
+→ `check` (rows > 0 per expected table, rejects under the threshold, DQ report in the log; the run's HTML
+report exists: its URI is logged and is the task's XCom).
 
 Every raw run and the curated run are named after this DAG run's id, so a re-run of a task
 rewrites only its own output. A scrape that the site **blocked** (exit 2) or whose pages no longer
@@ -133,11 +134,12 @@ def cricsheet_launches(launches: list) -> list:
 
 
 @task(multiple_outputs=False)
-def check(spec: dict) -> dict:
-    """Read `{curated}/_current.json`: this run published, rows > 0 per table, rejects under the threshold."""
+def check(spec: dict) -> str:
+    """Read `{curated}/_current.json`: this run published, rows > 0 per table, rejects under the threshold, and
+    its HTML report written; log the report's URI and return it (the task's XCom)."""
     import json
 
-    from cricket_commands import check_current, load_published
+    from cricket_commands import check_current, load_published, report_page
 
     try:
         from airflow.sdk.exceptions import AirflowFailException
@@ -151,10 +153,16 @@ def check(spec: dict) -> dict:
         max_reject_ratio=spec["max_reject_ratio"],
     )
     log.info("curated run report:\n%s", json.dumps(report, indent=2, sort_keys=True, default=str))
+    uri, exists = report_page(spec["curated"], spec["run_id"])
+    log.info("run report: %s", uri)
+    if not exists:
+        problems.append(
+            f"the run's report {uri} is missing (cricket-transform report --run-id {spec['run_id']})"
+        )
     if problems:
         # The data is already published; re-running check cannot change it, so fail for a human.
         raise AirflowFailException("check failed:\n- " + "\n- ".join(problems))
-    return report
+    return uri
 
 
 def _local_tasks(p, launches, cs):

@@ -1,4 +1,5 @@
-"""`make demo`: the whole pipeline offline — replica → crawl → transform → DuckDB answers — on local storage."""
+"""`make demo`: the whole pipeline offline — replica → crawl → transform → DuckDB answers — on local storage;
+ends by printing the path of the run's HTML report."""
 
 from __future__ import annotations
 
@@ -139,6 +140,11 @@ def main(argv: list[str] | None = None) -> int:
         " WHERE rank <= 10 ORDER BY format, rank",
     )
     print(f"\ndemo finished in {time.monotonic() - t0:.0f} s; raw in {raw}, curated in {curated}")
+    page = curated / "_reports" / f"run_id={run_id}" / "index.html"  # written by cricket-transform run
+    if not page.is_file():
+        print(f"demo failed: the run's report {page} was not written", file=sys.stderr)
+        return 1
+    print(f"run report (open it in a browser): {page}", flush=True)
     return 0
 
 

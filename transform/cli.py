@@ -1,4 +1,4 @@
-"""`cricket-transform` (also `python -m transform`): run, publish, ddl and query subcommands."""
+"""`cricket-transform` (also `python -m transform`): run, publish, ddl, query and report subcommands."""
 
 from __future__ import annotations
 
@@ -95,10 +95,31 @@ def _ddl(args) -> int:
 
 
 def _query(args) -> int:
-    from transform.query import format_result, query
+    import re
 
-    cols, rows = query(args.sql, args.curated)
+    import duckdb
+
+    from transform.ddl import VIEWS
+    from transform.query import format_result, query
+    from transform.schemas import TABLES
+
+    try:
+        cols, rows = query(args.sql, args.curated)
+    except duckdb.CatalogException as exc:
+        m = re.search(r"(?:Table|View) with name (\S+) does not exist", str(exc))
+        if not m:
+            raise
+        raise LookupError(
+            f"no table or view {m.group(1)!r}; tables: {', '.join(TABLES)}; views: {', '.join(VIEWS)}"
+        ) from None
     print(format_result(cols, rows, args.format))
+    return 0
+
+
+def _report(args) -> int:
+    from transform.report import regenerate
+
+    print(f"report: {regenerate(args.curated, args.run_id, args.out).uri}")
     return 0
 
 
@@ -153,6 +174,20 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--curated", default=default_curated())
     q.add_argument("--format", choices=("table", "csv", "json"), default="table")
     q.set_defaults(fn=_query)
+    rp = sub.add_parser(
+        "report",
+        help="write a curated run's HTML report again ({curated}/_reports/run_id=R/index.html)",
+        description="Render a curated run's report (one self-contained HTML page) from its report.json and "
+        "its tables, compared with the published run before it.",
+    )
+    rp.add_argument("--curated", default=default_curated(), help="curated root URI; env CRICKET_CURATED_URI")
+    rp.add_argument("--run-id", help="the run (default: the current one, as _current.json names it)")
+    rp.add_argument(
+        "--out",
+        help="where to write it (a path or URI; default: the run's own page, or for a run never published "
+        "its newest attempt's page)",
+    )
+    rp.set_defaults(fn=_report)
     return ap
 
 
@@ -173,8 +208,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"cricket-transform {args.cmd}: error: {exc}", file=sys.stderr)
         return 1
     except Exception as exc:  # noqa: BLE001 - one clear line instead of a traceback for operators
-        if type(exc).__module__.startswith(("botocore", "boto3", "duckdb", "transform", "pyarrow")):
-            print(f"cricket-transform {args.cmd}: error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        if type(exc).__module__.startswith(
+            ("botocore", "boto3", "duckdb", "_duckdb", "sqlglot", "transform", "pyarrow")
+        ):
+            first = (str(exc).strip().splitlines() or [""])[0]  # one line (SQL errors quote the query below)
+            print(f"cricket-transform {args.cmd}: error: {type(exc).__name__}: {first}", file=sys.stderr)
             return 1
         raise
 

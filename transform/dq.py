@@ -40,7 +40,7 @@ class DQ:
             idx = pc.indices_nonzero(mask).slice(0, SAMPLES_PER_CHECK - len(self.samples[key]))
             cols = {}
             if rows is not None:
-                for name in ("player_id", "format", "grouping", "match_id", "innings_number"):
+                for name in ("player_id", "format", "grouping", "match_id", "innings_number", "source_url"):
                     if name in rows.column_names:
                         cols[name] = rows.column(name).take(idx).to_pylist()
             for name, arr in (columns or {}).items():

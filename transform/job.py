@@ -23,6 +23,7 @@ from transform.players import Players, Profiles
 from transform.publish import current, discard_attempt, publish, shrink_problems, summarize
 from transform.read import read_parts
 from transform.rejects import Rejects
+from transform.report.crawl import crawl_health
 from transform.stage import Stage, bucket_count
 from transform.write import TableWriter
 
@@ -202,6 +203,8 @@ class Job:
             "status": status,
             "refused": refused,
             "raw_runs": [r.describe() for r in runs],
+            # each raw run's crawl health from its manifest, for the run report (transform/report/)
+            "crawl": [crawl_health(r.manifest, r.location.uri) for r in runs],
             "refresh": refresh,
             "rows_read": self.lines,
             "rejects": self.rejects.count,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 
 from cricket_contract.layout import (
     CURRENT,
@@ -17,6 +18,8 @@ from cricket_contract.layout import (
 )
 from cricket_storage import Location
 from transform.schemas import REFERENCE_TABLES, TABLES
+
+log = logging.getLogger(__name__)
 
 
 def load_current(curated: str | Location) -> dict:
@@ -88,6 +91,8 @@ def publish(curated: Location, report: dict, keep: int, publish_it: bool) -> boo
     Published data is never written again: each attempt has its own files, and `_current.json` is the one
     object that changes. Attempts nothing references any more are deleted afterwards.
     """
+    from transform.report import attempt_page, publish_page, write_attempt_page  # matplotlib: only when used
+
     run_id, attempt = report["run_id"], report["attempt"]
     previous = current(curated)
     dropped: list[str] = []
@@ -97,6 +102,10 @@ def publish(curated: Location, report: dict, keep: int, publish_it: bool) -> boo
         report["history"], dropped = history[:keep], history[keep:]
     report_loc = curated.child(report_dir(run_id, attempt), "report.json")
     report_loc.write_bytes(json.dumps(report, indent=2, default=str).encode())
+    # The HTML page: rendered now, into the attempt's directory; the run's page only after the pointer moves
+    # (transform/report/__init__.py says why).
+    page = write_attempt_page(curated, report, previous)
+    report["report_page"] = attempt_page(curated, run_id, attempt).uri if page else None
     if not publish_it:
         return False
     keys = ("run_id", "attempt", "published_at", "tables", "rejects", "rows_read", "history")
@@ -105,6 +114,14 @@ def publish(curated: Location, report: dict, keep: int, publish_it: bool) -> boo
     cur["report"] = report_loc.uri
     # The publish: every part and the report exist; this one write makes them what readers see.
     curated.child(CURRENT).write_bytes(json.dumps(cur, indent=2).encode())
+    if page is not None:
+        try:
+            report["report_page"] = publish_page(curated, run_id, page).uri
+        except (
+            OSError
+        ) as exc:  # the run is published; its page can be written again (cricket-transform report)
+            log.error("run report page not written: %s", exc)
+            report["report_page"] = None
     _other_attempts(curated, run_id, attempt)
     prune(curated, dropped, run_id)
     return True
@@ -137,6 +154,12 @@ def summarize(report: dict, published: bool, curated: Location) -> str:
     st = report["stats"]
     lines.append(
         f"duplicates dropped: {st['duplicates_dropped']:,} (conflicting: {st['duplicate_conflicts']:,})"
+    )
+    page = report.get("report_page")
+    lines.append(
+        f"report: {page}"
+        if page
+        else f"report: NOT written (see the error above); cricket-transform report --run-id {report['run_id']}"
     )
     if published:
         lines.append(f"published: {curated.child(CURRENT).uri}")

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 import scrapy
 from scrapy.exceptions import CloseSpider, NotConfigured
 
 from crawler import signals as cricket_signals
 from crawler.items import RawRows
+from crawler.logformat import REDACT
 from crawler.pages.tables import IncompletePage, LayoutDrift
 from cricket_contract import params
 from cricket_contract.layout import check_run_id, default_run_id
@@ -23,6 +25,21 @@ def run_id_of(crawler) -> str:
             f"spider {getattr(crawler.spider, 'name', None)!r} has no run_id (not a project spider)"
         )
     return run_id
+
+
+def split_credentials(url: str, settings) -> str:
+    """`http://user:pw@host/…` → `http://host/…`, the user and password sent as HTTP Basic auth to that host only
+    (Scrapy's HttpAuthMiddleware settings): Scrapy cannot fetch a URL with user-info, and then no page URL (no
+    row's source_url, no log line) carries the password, which the log redaction also hides."""
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url
+    REDACT.add([unquote(parts.password or ""), parts.password or ""])
+    settings.set("HTTPAUTH_USER", unquote(parts.username or ""), priority="spider")
+    settings.set("HTTPAUTH_PASS", unquote(parts.password or ""), priority="spider")
+    settings.set("HTTPAUTH_DOMAIN", parts.hostname, priority="spider")
+    netloc = (parts.hostname or "") + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
 class CricketSpider(scrapy.Spider):
@@ -51,7 +68,9 @@ class CricketSpider(scrapy.Spider):
         spider.run_id = spider.run_id or check_run_id(
             crawler.settings.get("CRICKET_RUN_ID") or default_run_id()
         )
-        spider.base_url = (spider.base_url or crawler.settings.get("CRICKET_BASE_URL")).rstrip("/")
+        spider.base_url = split_credentials(
+            (spider.base_url or crawler.settings.get("CRICKET_BASE_URL")).rstrip("/"), crawler.settings
+        )
         return spider
 
     def page_request(self, url: str, callback, **kwargs) -> scrapy.Request:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from crawler.pages import player as page
 from crawler.rawread import player_ids_from_raw
 from crawler.spiders.base import CricketSpider
@@ -18,7 +20,10 @@ class PlayerStatsSpider(CricketSpider):
     classes: tuple[int, ...]
 
     async def start(self):
-        ids = self.player_ids or (player_ids_from_raw(self.from_raw) if self.from_raw else [])
+        # Reading the raw runs is storage I/O: off the reactor thread.
+        ids = self.player_ids or (
+            await asyncio.to_thread(player_ids_from_raw, self.from_raw) if self.from_raw else []
+        )
         if not ids:
             self.logger.error("player_stats needs player_ids=1,2,… or from_raw=<finished raw run>")
             self.run_incomplete("no players to crawl")

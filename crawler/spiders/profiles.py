@@ -98,7 +98,7 @@ class ProfilesSpider(CricketSpider):
         if ids is None and self.from_raw is not None:
             from crawler.rawread import player_ids_from_raw  # the crawler's raw-run reader
 
-            ids = player_ids_from_raw(self.from_raw)
+            ids = await asyncio.to_thread(player_ids_from_raw, self.from_raw)  # storage I/O: off the reactor
         if not ids:
             # Checked here, not in __init__, so `scrapy check` can build the spider without arguments.
             self.logger.error("profiles needs player_ids=1,2,… or from_raw=<finished raw run> naming players")

@@ -6,6 +6,11 @@ import asyncio
 import gzip
 import hashlib
 import json
+import os
+import socket
+import subprocess
+import time
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -13,6 +18,7 @@ from scrapy.exceptions import CloseSpider, NotConfigured
 from scrapy.utils.test import get_crawler
 
 from crawler import signals as cricket_signals
+from crawler.claims import CLAIM
 from crawler.items import RawRows
 from crawler.pages.headers import HeaderReport
 from crawler.pipelines import LineagePipeline
@@ -45,10 +51,14 @@ def _rows(record: str, n: int, start: int = 0) -> list[dict]:
     return [{"record": record, "player_id": start + i, "cells": {"Mat": "1"}} for i in range(n)]
 
 
-def run(tmp_path, items, *, reason="finished", batch=3, incomplete=False, headers=()):
+def run(tmp_path, items, *, reason="finished", batch=3, incomplete=False, headers=(), settings=None):
     """A crawl's life as the writer sees it; returns (writer, parts stored, manifests written) from its signals."""
     crawler = get_crawler(
-        settings_dict={"CRICKET_RAW_URI": str(tmp_path), "FEED_EXPORT_BATCH_ITEM_COUNT": batch}
+        settings_dict={
+            "CRICKET_RAW_URI": str(tmp_path),
+            "FEED_EXPORT_BATCH_ITEM_COUNT": batch,
+            **(settings or {}),
+        }
     )
     stored, written = [], []
     crawler.signals.connect(lambda **kw: stored.append(kw), cricket_signals.part_stored, weak=False)
@@ -115,21 +125,142 @@ def test_no_manifest_unless_finished_and_complete(tmp_path, reason, incomplete):
     assert not (run_dir / "_manifest.json").exists()
 
 
-def test_a_new_attempt_numbers_after_earlier_parts_and_withdraws_their_manifest(tmp_path):
-    run(tmp_path, [RawRows("u1", _rows("career", 4))])
+def test_a_new_attempt_numbers_after_earlier_parts_and_a_finished_run_is_never_written_again(tmp_path):
+    run(tmp_path, [RawRows("u1", _rows("career", 4))], reason="blocked")
     run_dir = tmp_path / "statsguru" / "run_id=r1"
     before = {p.name: p.read_bytes() for p in run_dir.glob("part-*")}
-    _, _, written = run(tmp_path, [RawRows("u1", _rows("career", 2))], reason="blocked")
-    assert written == [] and not (run_dir / "_manifest.json").exists()
-    assert sorted(p.name for p in run_dir.glob("part-*")) == [*sorted(before), "part-00003.jsonl.gz"]
-    assert all((run_dir / n).read_bytes() == b for n, b in before.items())  # never overwritten
+    assert sorted(before) == ["part-00001.jsonl.gz", "part-00002.jsonl.gz"]
+    assert not (run_dir / CLAIM).exists()  # a crawl that ended in-process gives its run id back
     _, _, written = run(tmp_path, [RawRows("u1", _rows("career", 1))])
-    # Without a JOBDIR an attempt crawls everything again: its manifest lists its own part only, never the
-    # earlier attempts' files that happen to be in the directory (they would be read twice, or be partial).
-    assert (
-        written[0]["manifest"]["parts"] == ["part-00004.jsonl.gz"]
-        and written[0]["manifest"]["item_count"] == 1
+    assert all((run_dir / n).read_bytes() == b for n, b in before.items())  # never overwritten
+    assert written[0]["manifest"]["parts"] == ["part-00003.jsonl.gz"]  # only what this attempt stored
+    finished = {p.name: p.read_bytes() for p in run_dir.iterdir()}
+
+    with pytest.raises(CloseSpider) as err:
+        run(tmp_path, [RawRows("u1", _rows("career", 2))])
+    assert err.value.reason == "run_finished"
+    assert {p.name: p.read_bytes() for p in run_dir.iterdir()} == finished  # not one byte written
+
+
+def _claim(tmp_path, **fields) -> Path:
+    run_dir = tmp_path / "statsguru" / "run_id=r1"
+    run_dir.mkdir(parents=True, exist_ok=True)
+    holder = {"run_id": "r1", "claim": "x" * 32, "host": socket.gethostname(), "pid": os.getpid()}
+    (run_dir / CLAIM).write_text(json.dumps({**holder, **fields}))
+    return run_dir
+
+
+def _dead_pid() -> int:
+    proc = subprocess.Popen(["true"])
+    proc.wait()
+    return proc.pid
+
+
+def test_the_claim_is_held_while_crawling_and_released_after(tmp_path):
+    crawler = get_crawler(settings_dict={"CRICKET_RAW_URI": str(tmp_path), "JOBDIR": str(tmp_path / "job")})
+    spider = crawler.spider = SimpleNamespace(name="statsguru", run_id="r1", arguments={})
+    writer = RawRunWriter.from_crawler(crawler)
+    claim_file = tmp_path / "statsguru" / "run_id=r1" / CLAIM
+
+    async def crawl():
+        await writer.spider_opened(spider)
+        held = json.loads(claim_file.read_text())
+        writer.item_scraped(RawRows("u1", _rows("career", 2)))
+        await writer.spider_closed(spider, "finished")
+        return held
+
+    held = asyncio.run(crawl())
+    assert set(held) == {
+        "run_id",
+        "spider",
+        "raw",
+        "claim",
+        "host",
+        "pid",
+        "jobdir",
+        "claimed_at",
+        "renewed_at",
+    }
+    assert (held["run_id"], held["pid"], held["jobdir"]) == (
+        "r1",
+        os.getpid(),
+        str((tmp_path / "job").resolve()),
     )
+    assert held["raw"] == f"file://{tmp_path}/statsguru/run_id=r1"
+    assert not claim_file.exists() and (claim_file.parent / "_manifest.json").exists()
+
+
+def test_a_claim_of_a_running_crawl_refuses_naming_its_holder(tmp_path, caplog):
+    run_dir = _claim(tmp_path, jobdir=None, claimed_at="2026-12-02T01:00:00Z")
+    with pytest.raises(CloseSpider) as err:
+        run(tmp_path, [RawRows("u1", _rows("career", 2))])
+    assert err.value.reason == "run_claimed"
+    assert f"pid {os.getpid()} since 2026-12-02T01:00:00Z" in caplog.text
+    assert sorted(p.name for p in run_dir.iterdir()) == [CLAIM]  # nothing written, the claim kept
+
+
+@pytest.mark.parametrize(
+    ("holder", "settings", "outcome"),
+    [
+        ({"host": "elsewhere", "pid": 1}, {}, "run_claimed"),
+        ({"host": "elsewhere", "pid": 1}, {"CRICKET_CLAIM_TAKEOVER": "1"}, "taking over the claim"),
+        ({"pid": "dead"}, {}, "no longer running"),
+        ({"host": "elsewhere", "pid": 1, "renewed_at": "2026-01-01T00:00:00Z"}, {}, "has not renewed it"),
+        ({"host": "elsewhere", "pid": 1, "renewed_at": "NOW"}, {}, "run_claimed"),  # renewed just now
+        ({"host": "elsewhere", "pid": 1, "jobdir": "JOB"}, {"JOBDIR": "JOB"}, "resuming the claim"),
+        (
+            {"pid": "self", "jobdir": "JOB"},
+            {"JOBDIR": "JOB"},
+            "run_claimed",
+        ),  # the same JOBDIR, still running
+    ],
+)
+def test_a_stale_claim_is_recovered_only_in_the_documented_ways(tmp_path, caplog, holder, settings, outcome):
+    job = str(tmp_path / "job")
+    fields = {k: job if v == "JOB" else v for k, v in holder.items()}
+    fields["pid"] = {"dead": _dead_pid(), "self": os.getpid()}.get(fields["pid"], fields["pid"])
+    if fields.get("renewed_at") == "NOW":
+        fields["renewed_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    run_dir = _claim(tmp_path, **fields)
+    settings = {k: job if v == "JOB" else v for k, v in settings.items()}
+    if outcome == "run_claimed":
+        with pytest.raises(CloseSpider) as err:
+            run(tmp_path, [RawRows("u1", _rows("career", 2))], settings=settings)
+        assert err.value.reason == outcome
+        return
+    _, _, written = run(tmp_path, [RawRows("u1", _rows("career", 2))], settings=settings)
+    assert outcome in caplog.text and written
+    assert not (run_dir / CLAIM).exists()
+
+
+def test_a_crawl_whose_claim_was_taken_over_stops_and_writes_no_manifest(tmp_path, caplog):
+    crawler = get_crawler(settings_dict={"CRICKET_RAW_URI": str(tmp_path), "CRICKET_CLAIM_RENEW_S": 0.05})
+    spider = crawler.spider = SimpleNamespace(name="statsguru", run_id="r1", arguments={})
+    writer = RawRunWriter.from_crawler(crawler)
+    claim_file = tmp_path / "statsguru" / "run_id=r1" / CLAIM
+
+    async def crawl():
+        await writer.spider_opened(spider)
+        first = json.loads(claim_file.read_text())
+        await asyncio.sleep(0.2)  # renewed meanwhile, still ours
+        assert json.loads(claim_file.read_text())["claim"] == first["claim"]
+        claim_file.write_text(json.dumps({**first, "claim": "another crawl", "host": "elsewhere"}))
+        await asyncio.sleep(0.2)
+        writer.item_scraped(RawRows("u1", _rows("career", 2)))
+        await writer.spider_closed(spider, "finished")
+
+    asyncio.run(crawl())
+    assert crawler.stats.get_value("cricket/stop_reason") == "run_claimed"
+    assert "its claim is now held by host elsewhere" in caplog.text
+    assert not (claim_file.parent / "_manifest.json").exists()
+    assert json.loads(claim_file.read_text())["claim"] == "another crawl"  # the other crawl's claim kept
+
+
+def test_a_destination_that_refuses_writes_stops_before_the_first_page(tmp_path):
+    (tmp_path / "statsguru").write_text("a file where the spider directory should be")
+    with pytest.raises(CloseSpider) as err:
+        run(tmp_path, [RawRows("u1", _rows("career", 2))])
+    assert err.value.reason == "raw_unavailable"
 
 
 def test_batch_zero_is_one_part_for_the_run(tmp_path):

@@ -1,11 +1,15 @@
-"""A new attempt under a finished run id withdraws the old manifest until it finishes itself."""
+"""A failed run id can be crawled again; a finished one is never written again."""
 
 from __future__ import annotations
 
 from tests.crawler.test_crawl_replica import FAST, scrape
 
 
-def test_failed_rerun_leaves_no_manifest_vouching_for_its_parts(replica_300, replica_factory, tmp_path):
+def _files(run):
+    return {p.name: p.read_bytes() for p in run.iterdir()}
+
+
+def test_a_failed_run_id_is_crawled_again_and_a_finished_one_refuses(replica_300, replica_factory, tmp_path):
     raw = tmp_path / "raw"
     run = raw / "statsguru" / "run_id=again"
     args = [
@@ -22,16 +26,19 @@ def test_failed_rerun_leaves_no_manifest_vouching_for_its_parts(replica_300, rep
         "again",
         *FAST,
     ]
-    first = scrape(*args, "--base-url", replica_300.url)
-    assert first.returncode == 0, first.stderr[-2000:]
-    assert (run / "_manifest.json").is_file()
-
     blocking = replica_factory("--players", "300", "--seed", "7", "--block-after", "1")
-    second = scrape(*args, "--base-url", blocking.url)
-    assert second.returncode == 2, second.stderr[-2000:]
-    assert "manifest is withdrawn" in second.stderr
-    assert not (run / "_manifest.json").exists()  # the transformer will not read this run now
+    first = scrape(*args, "--base-url", blocking.url)
+    assert first.returncode == 2, first.stderr[-2000:]
+    assert not (run / "_manifest.json").exists() and not (run / "_claim.json").exists()
+
+    second = scrape(*args, "--base-url", replica_300.url)
+    assert second.returncode == 0, second.stderr[-2000:]
+    assert (run / "_manifest.json").is_file()
+    finished = _files(run)
 
     third = scrape(*args, "--base-url", replica_300.url)
-    assert third.returncode == 0, third.stderr[-2000:]
-    assert (run / "_manifest.json").is_file()
+    assert third.returncode == 1, third.stderr[-2000:]
+    errors = [line for line in third.stderr.splitlines() if "] ERROR: " in line]
+    assert len(errors) == 1 and "is finished" in errors[0] and "never written again" in errors[0], errors
+    assert "'run_finished'" in third.stderr
+    assert _files(run) == finished  # not one byte of the finished run changed

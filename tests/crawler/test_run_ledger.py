@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 from types import SimpleNamespace
 
 import pytest
@@ -19,7 +20,7 @@ def _rows(n: int) -> list[dict]:
     return [{"record": "career", "player_id": i} for i in range(n)]
 
 
-def _crawl(tmp_path, pages, *, batch=2, raw=None) -> RawRunWriter:
+def _crawl(tmp_path, pages, *, batch=2, raw=None, after_open=None) -> RawRunWriter:
     """Drive a writer through a crawl: `pages` is a list of (url, rows or None for dropped, or "parsed")."""
     crawler = get_crawler(
         settings_dict={
@@ -33,6 +34,8 @@ def _crawl(tmp_path, pages, *, batch=2, raw=None) -> RawRunWriter:
 
     async def crawl():
         await writer.spider_opened(spider)
+        if after_open:
+            after_open(writer)
         for url, rows in pages:
             writer.page_parsed(url, 1 if rows != [] else 0)
             if rows is None:
@@ -88,13 +91,18 @@ def test_page_split_across_parts_waits_for_the_last(tmp_path):
     assert writer.items_by_record == {"career": 4}
 
 
-def test_failed_store_makes_nothing_durable(tmp_path):
-    raw = tmp_path / "raw"
-    (raw / "statsguru").mkdir(parents=True)
-    (raw / "statsguru" / "run_id=r1").write_text("a file where the run directory should be")
-    writer = _crawl(tmp_path, [("u1", _rows(2))], raw=raw)
+def test_failed_store_makes_nothing_durable(tmp_path, caplog):
+    def break_run_dir(writer):  # the destination fails after the run was claimed
+        run_dir = tmp_path / "raw" / "statsguru" / "run_id=r1"
+        shutil.rmtree(run_dir)
+        run_dir.write_text("a file where the run directory should be")
+
+    writer = _crawl(tmp_path, [("u1", _rows(2)), ("u2", _rows(2))], after_open=break_run_dir)
     assert _durable(tmp_path) == [] and writer.parts == {}
-    assert writer.failed_stores == 1 and writer.stats.get_value("cricket/parts_failed") == 1
+    assert writer.failed_stores == 2 and writer.stats.get_value("cricket/parts_failed") == 2
+    assert writer.failure_causes == {"NotADirectoryError": 2}
+    assert caplog.text.count("could not store raw part") == 1  # one line per cause, not per part
+    assert writer.stats.get_value("cricket/stop_reason") == "raw_store_failed"
 
 
 def test_dropped_page_item_is_durable_without_rows(tmp_path):

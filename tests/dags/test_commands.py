@@ -166,6 +166,15 @@ def test_check_current_finds_every_problem():
     ]
 
 
+def test_report_page_names_the_runs_page_and_whether_it_is_there(tmp_path):
+    uri, exists = cc.report_page(str(tmp_path), "r1")
+    assert uri == f"file://{tmp_path}/_reports/run_id=r1/index.html" and not exists
+    page = tmp_path / "_reports" / "run_id=r1" / "index.html"
+    page.parent.mkdir(parents=True)
+    page.write_text("<!DOCTYPE html>")
+    assert cc.report_page(str(tmp_path), "r1") == (uri, True)
+
+
 def _script(tmp_path, name: str, body: str):
     path = tmp_path / name
     path.write_text(f"#!{sys.executable}\nimport sys\n{body}\n")

@@ -120,6 +120,10 @@ def test_dag_runs_end_to_end_on_local_backend(airflow_home, aws_env, bucket, rep
     assert run in tables["batting_career"]["StorageDescriptor"]["Location"]
     # check logged its report: rows per table, rejects and DQ findings.
     assert "curated run report" in log and '"rejects": 0' in log and '"dq_findings":' in log
+    # ... and the URI of the run's HTML report (its XCom), which cricket-transform wrote after the pointer.
+    page = f"ok/curated/_reports/run_id={run}/index.html"
+    assert f"run report: s3://{bucket}/{page}" in log
+    assert s3.head_object(Bucket=bucket, Key=page)["ContentLength"] > 10_000
 
 
 def test_drifted_site_fails_at_scrape_without_retry(airflow_home, aws_env, bucket, replica_factory):
