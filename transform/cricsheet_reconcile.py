@@ -86,11 +86,11 @@ def findings(tables: dict) -> Iterator[dict]:
             "innings_number": None,
         }
         if date is not None and m["start_date"] is not None and abs((date - m["start_date"]).days) > 1:
-            yield {**base, "table": "matches", "column": "match_date", "statsguru": str(date),
+            yield {**base, "innings_table": "matches", "field": "match_date", "statsguru": str(date),
                    "cricsheet": str(m["start_date"]), "finding": "match_date"}  # fmt: skip
         mine = {m["team1_id"], m["team2_id"]}
         if teams - {None} and teams != mine:
-            yield {**base, "table": "matches", "column": "teams", "statsguru": ",".join(sorted(t or "" for t in teams)),
+            yield {**base, "innings_table": "matches", "field": "teams", "statsguru": ",".join(sorted(t or "" for t in teams)),
                    "cricsheet": ",".join(sorted(t or "" for t in mine)), "finding": "match_teams"}  # fmt: skip
 
 
@@ -98,11 +98,11 @@ def _row(r: dict, table: str, col: str | None, finding: str, sg, cs) -> dict:
     return {
         "match_id": r["match_id"],
         "format": r.get("format"),
-        "table": table,
+        "innings_table": table,
         "player_id": r["player_id"],
         "name": r.get("name"),
         "innings_number": r["innings_number"],
-        "column": col,
+        "field": col,
         "statsguru": None if sg is None else str(sg),
         "cricsheet": None if cs is None else str(cs),
         "finding": finding,

@@ -119,11 +119,11 @@ CRICSHEET_TABLES: dict[str, pa.Schema] = {
         [
             ("match_id", i64),
             ("format", s),
-            ("table", s),  # batting_innings | bowling_innings | fielding_innings | matches
+            ("innings_table", s),  # batting_innings | bowling_innings | fielding_innings | matches
             ("player_id", i64),
             ("name", s),
             ("innings_number", i32),
-            ("column", s),
+            ("field", s),  # the column that differs
             ("statsguru", s),
             ("cricsheet", s),
             ("finding", s),  # differs | only_statsguru | only_cricsheet | match_date | match_teams
@@ -138,5 +138,5 @@ CRICSHEET_KEYS: dict[str, tuple[str, ...]] = {
     "batting_innings_cricsheet": ("player_id", "match_id", "innings_number"),
     "bowling_innings_cricsheet": ("player_id", "match_id", "innings_number"),
     "fielding_innings_cricsheet": ("player_id", "match_id", "innings_number"),
-    "reconciliation": ("match_id", "table", "player_id", "innings_number", "column"),
+    "reconciliation": ("match_id", "innings_table", "player_id", "innings_number", "field"),
 }

@@ -211,7 +211,7 @@ def test_reconciliation_lists_every_differing_cell_and_a_match_whose_teams_disag
     }
     got = list(findings({**tables, **sg}))
     differs = [f for f in got if f["finding"] == "differs"]
-    assert [(f["name"], f["column"], f["statsguru"], f["cricsheet"]) for f in differs] == [
+    assert [(f["name"], f["field"], f["statsguru"], f["cricsheet"]) for f in differs] == [
         ("AM Rahane", "fours", "6", "5")
     ]
     teams = [f for f in got if f["finding"] == "match_teams"]
