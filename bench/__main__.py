@@ -23,6 +23,7 @@ ORDER = [
     "refresh_cost_bench",
     "refresh_bench",
     "report_bench",
+    "cricsheet_bench",
 ]
 
 

@@ -126,6 +126,7 @@ AWS_REGION_NAME = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_RE
 
 # --- spiders ---
 CRICKET_BASE_URL = os.environ.get("CRICKET_BASE_URL", "https://stats.espncricinfo.com")
+CRICKET_CRICSHEET_URL = os.environ.get("CRICKET_CRICSHEET_URL", "https://cricsheet.org")
 # `scrapy check` contracts fetch from here (the local replica): -s CRICKET_CONTRACT_BASE_URL=http://127.0.0.1:PORT
 CRICKET_CONTRACT_BASE_URL = os.environ.get("CRICKET_CONTRACT_BASE_URL", "http://127.0.0.1:8765")
 # A player of the replica started with --players 300 --seed 7 (the tests' replica).

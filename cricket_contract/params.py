@@ -10,6 +10,9 @@ from typing import Any
 from cricket_contract.layout import check_run_id
 from cricket_contract.vocabulary import (
     ALL_MEN_CLASS,
+    CRICSHEET_ARCHIVES,
+    CRICSHEET_DEFAULT_ARCHIVES,
+    CRICSHEET_RECENT_DAYS,
     DEFAULT_PAGE_SIZE,
     FORMAT_CLASSES,
     PAGE_SIZES,
@@ -194,6 +197,30 @@ ATHLETE_BASE_URL = Param(
     "athlete_base_url", "text", "where the athlete JSON lives (default: ESPN's core API for the real site)"
 )
 
+ARCHIVES = Param(
+    "archives",
+    "str_list",
+    "Cricsheet archives, {name}_json.zip each: tests, odis, t20s, their _male/_female variants, all",
+    default=CRICSHEET_DEFAULT_ARCHIVES,
+    allowed=CRICSHEET_ARCHIVES,
+    cli=True,
+)
+RECENT = Param(
+    "recent",
+    "choice",
+    "fetch only Cricsheet's recently_added_{N}_json.zip (2, 7 or 30 days) instead of --archives",
+    allowed=CRICSHEET_RECENT_DAYS,
+    cli=True,
+)
+REGISTER = Param(
+    "register",
+    "choice",
+    "fetch Cricsheet's people register (register/people.csv)",
+    "yes",
+    ("yes", "no"),
+    cli=True,
+)
+
 COMMON: tuple[Param, ...] = (BASE_URL, RUN_ID)
 SPIDERS: dict[str, tuple[Param, ...]] = {
     "statsguru": (CLASSES, TYPES_PARAM, VIEW, SIZE, SINCE, UNTIL),
@@ -205,6 +232,12 @@ SPIDERS: dict[str, tuple[Param, ...]] = {
         replace(CLASSES, default=(ALL_MEN_CLASS,), help=CLASSES.help + "; women's pages are under 8, 9, 10"),
     ),
     "profiles": (PLAYER_IDS, FROM_RAW, RENDER, RENDER_TIMEOUT_MS, ATHLETE_BASE_URL),
+    "cricsheet": (
+        replace(BASE_URL, help="Cricsheet's root (default https://cricsheet.org)"),
+        ARCHIVES,
+        RECENT,
+        REGISTER,
+    ),
 }
 # Parameters of which at most one may be given.
 EXCLUSIVE: tuple[tuple[str, str], ...] = (("player_ids", "from_raw"),)

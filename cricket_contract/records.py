@@ -5,7 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from cricket_contract.vocabulary import CAREER, INNINGS, PLAYER_CAREER, PROFILE, PROFILE_SOURCES
+from cricket_contract.vocabulary import (
+    CAREER,
+    CRICSHEET_MATCH,
+    CRICSHEET_PERSON,
+    INNINGS,
+    PLAYER_CAREER,
+    PROFILE,
+    PROFILE_SOURCES,
+)
 
 INT_KEYS = ("class", "page", "player_id", "section")
 LINEAGE_KEYS = ("scraped_at", "run_id", "spider")  # added by the crawler's lineage pipeline
@@ -28,6 +36,10 @@ REQUIRED_KEYS: dict[str, tuple[str, ...]] = {
     ),
     PLAYER_CAREER: ("class", "type", "player_id", "caption", "grouping", "section", "cells", "source_url"),
     PROFILE: ("player_id", "source", "data"),
+    # A Cricsheet match file: `data` is its JSON (every key as published), `member` its name in `archive`.
+    CRICSHEET_MATCH: ("match_id", "archive", "member", "data_version", "data", "source_url"),
+    # A row of Cricsheet's people.csv: `cells` is the row by header (empty cells null).
+    CRICSHEET_PERSON: ("identifier", "name", "cells", "source_url"),
 }
 NULLABLE_KEYS = frozenset({"player_cell"})
 
@@ -48,6 +60,18 @@ def schema(record: str) -> dict[str, Any]:
     if record == PROFILE:
         props["source"] = {"enum": list(PROFILE_SOURCES)}
         props["data"] = {"type": "object", "minProperties": 1}
+    elif record == CRICSHEET_MATCH:
+        props["match_id"] = {**_INT, "minimum": 1}
+        props["data_version"] = {"type": "string", "pattern": r"^[0-9]+\.[0-9]+\.[0-9]+$"}
+        props["data"] = {
+            "type": "object",
+            "required": ["meta", "info", "innings"],
+            "properties": {
+                "meta": {"type": "object"},
+                "info": {"type": "object", "required": ["teams"]},
+                "innings": {"type": "array"},
+            },
+        }
     else:
         props["cells"] = _CELLS
     return {
@@ -148,4 +172,8 @@ def natural_key(item: dict[str, Any]) -> tuple:
             item["section"],
             item["grouping"],
         )
+    if record == CRICSHEET_MATCH:
+        return (record, item["match_id"])
+    if record == CRICSHEET_PERSON:
+        return (record, item["identifier"])
     return (record, item["player_id"], item.get("source"))

@@ -45,9 +45,42 @@ PLAYER_CAREER = (
     "player_career"  # a row of a player page's "Career averages" / "Career summary" (player_stats)
 )
 PROFILE = "profile"  # a player's profile (profiles)
-RECORDS: tuple[str, ...] = (CAREER, INNINGS, PLAYER_CAREER, PROFILE)
+CRICSHEET_MATCH = "cricsheet_match"  # one match file of a Cricsheet archive, its JSON as `data` (cricsheet)
+CRICSHEET_PERSON = "cricsheet_person"  # one row of Cricsheet's people register, people.csv (cricsheet)
+CRICSHEET_RECORDS: tuple[str, ...] = (CRICSHEET_MATCH, CRICSHEET_PERSON)
+RECORDS: tuple[str, ...] = (CAREER, INNINGS, PLAYER_CAREER, PROFILE, *CRICSHEET_RECORDS)
 TABLE_RECORDS: tuple[str, ...] = (CAREER, INNINGS, PLAYER_CAREER)
 PLAYER_PAGE_CAPTIONS: tuple[str, ...] = ("Career averages", "Career summary")
+
+# Cricsheet (cricsheet.org/downloads): the archives the `cricsheet` spider may fetch, `{name}_json.zip` each,
+# and the weekly deltas `recently_added_{N}_json.zip`; the data versions its parser knows.
+CRICSHEET_ARCHIVES: tuple[str, ...] = (
+    "tests",
+    "odis",
+    "t20s",
+    "tests_male",
+    "tests_female",
+    "odis_male",
+    "odis_female",
+    "t20s_male",
+    "t20s_female",
+    "all",
+)
+CRICSHEET_DEFAULT_ARCHIVES: tuple[str, ...] = ("tests", "odis", "t20s")
+CRICSHEET_RECENT_DAYS: tuple[int, ...] = (2, 7, 30)
+CRICSHEET_DATA_VERSIONS: tuple[str, ...] = ("1.0.0", "1.1.0")
+# Cricsheet's match_type (with its gender) -> the curated `format`; "T20" is a T20I only between
+# international sides (`team_type` "international"); IT20 is how Cricsheet names other T20 internationals.
+FORMAT_BY_CRICSHEET: dict[tuple[str, str], str] = {
+    ("Test", "male"): "test",
+    ("ODI", "male"): "odi",
+    ("T20", "male"): "t20i",
+    ("IT20", "male"): "t20i",
+    ("Test", "female"): "wtest",
+    ("ODI", "female"): "wodi",
+    ("T20", "female"): "wt20i",
+    ("IT20", "female"): "wt20i",
+}
 
 PROFILE_SOURCES: tuple[str, ...] = ("next_data", "athlete_json", "rendered")
 RENDER_MODES: tuple[str, ...] = ("auto", "always", "never")

@@ -21,6 +21,8 @@ OVERLAP_DAYS = 7
 FULL_EVERY_WEEKS = 13
 # A backfill chunk: about 6 days at Crawl-delay 15, inside the scrape task's timeout; the next run continues.
 MAX_REQUESTS = 34_000
+# The cricsheet step: off, the weekly delta (recently_added_7_json.zip) or the full archives.
+CRICSHEET_MODES = ("off", "recent", "full")
 
 # Exit codes that are verdicts, not transient faults: a retry would only ask the site again for the
 # same answer (cricket-scrape, issue 3) or re-read the same bad input (cricket-transform, issue 5).
@@ -35,6 +37,7 @@ _SCRAPE_VERDICTS = {
 FINAL_EXITS: dict[str, dict[int, str]] = {
     "scrape": _SCRAPE_VERDICTS,
     "profiles": _SCRAPE_VERDICTS,
+    "cricsheet": _SCRAPE_VERDICTS,
     "transform": {
         EXIT_TOO_MANY_REJECTS: "too many rejected rows; nothing was published",
         EXIT_SHRINK: "the run has no rows or would shrink the published tables (--allow-shrink); nothing was published",
@@ -54,7 +57,7 @@ SMOKE_PARAMS: dict = {
 }
 
 # Which program (and so which image / task definition) runs each step.
-SCRAPER_STEPS = ("scrape", "profiles")
+SCRAPER_STEPS = ("scrape", "profiles", "cricsheet")
 TRANSFORMER_STEPS = ("transform", "publish")
 
 _RUN_ID_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
@@ -154,6 +157,25 @@ def profiles_command(
     return argv + _settings_args(settings or {})
 
 
+def cricsheet_command(
+    *,
+    raw: str,
+    run_id: str,
+    mode: str,
+    base_url: str | None = None,
+    settings: Mapping[str, str] | None = None,
+) -> list[str]:
+    """`cricket-scrape cricsheet`: the weekly delta (`recent`) or the full archives (`full`) and the register."""
+    if mode not in CRICSHEET_MODES[1:]:
+        raise ValueError(f"cricsheet mode {mode!r}: expected recent or full")
+    argv = ["cricket-scrape", "cricsheet", "--raw", raw, "--run-id", run_id]
+    if mode == "recent":
+        argv += ["--recent", "7"]
+    if base_url:
+        argv += ["--base-url", base_url]
+    return argv + _settings_args(settings or {})
+
+
 def refresh_command(
     *,
     raw: str,
@@ -230,6 +252,7 @@ class Request:
     max_requests: int = MAX_REQUESTS
     full_every_weeks: int = FULL_EVERY_WEEKS
     overlap_days: int = OVERLAP_DAYS
+    cricsheet: str = "off"
 
     @classmethod
     def from_params(cls, params: Mapping) -> Request:
@@ -260,6 +283,9 @@ class Request:
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 bad.append(f"{name} {value!r}")
             counts[name] = value
+        cricsheet = str(params.get("cricsheet") or "off")
+        if cricsheet not in CRICSHEET_MODES:
+            bad.append(f"cricsheet {cricsheet!r}")
         if bad:
             raise ValueError("unknown " + ", ".join(bad))
         return cls(
@@ -273,6 +299,7 @@ class Request:
             render=render,
             max_reject_ratio=ratio,
             smoke=bool(params.get("smoke", False)),
+            cricsheet=cricsheet,
         )
 
     def expected_tables(self) -> list[str]:
@@ -316,6 +343,7 @@ class Plan:
     transform: list[str]
     publish: list[str]
     expected_tables: list[str] = field(default_factory=list)
+    cricsheet: list[list[str]] = field(default_factory=list)  # none, or one `cricket-scrape cricsheet`
 
 
 def plan(
@@ -328,6 +356,7 @@ def plan(
     base_url: str | None = None,
     scrape_settings: Mapping[str, str] | None = None,
     until: str | None = None,
+    cricsheet_url: str | None = None,
 ) -> Plan:
     """Lists mode: raw runs `<run>-c<class>-<view>` and `<run>-profiles`. Refresh mode: one `cricket-scrape
     refresh` up to `until` (the data interval's last day), whose run ids are the refresh's own, and a transform
@@ -338,6 +367,21 @@ def plan(
     if not glue_database:
         raise ValueError("the Glue database is not set (Airflow Variable CRICKET_GLUE_DATABASE)")
     run = safe_run_id(dag_run_id)
+    # Its own host and politeness; the transform reads every finished cricsheet run whatever it names.
+    # (never in a deploy's smoke run: it proves the images on a few Statsguru pages)
+    cricsheet = (
+        []
+        if request.cricsheet == "off" or request.smoke
+        else [
+            cricsheet_command(
+                raw=raw,
+                run_id=f"{run}-cricsheet",
+                mode=request.cricsheet,
+                base_url=cricsheet_url,
+                settings=scrape_settings,
+            )
+        ]
+    )
     if request.mode == "refresh":
         if not until:
             raise ValueError("a refresh needs the day it reads up to (the data interval's end)")
@@ -369,6 +413,7 @@ def plan(
             ),
             publish=publish_command(curated=curated, glue_database=glue_database),
             expected_tables=request.expected_tables(),
+            cricsheet=cricsheet,
         )
     scrape, runs = [], []
     profile_source: dict[int, str] = {}
@@ -420,6 +465,7 @@ def plan(
         ),
         publish=publish_command(curated=curated, glue_database=glue_database),
         expected_tables=request.expected_tables(),
+        cricsheet=cricsheet,
     )
 
 

@@ -18,6 +18,8 @@ except ImportError:  # Airflow 3.0 keeps them in airflow.exceptions
 RESOURCES: dict[str, dict[str, dict[str, str]]] = {
     "scrape": {"requests": {"cpu": "500m", "memory": "512Mi"}, "limits": {"cpu": "1", "memory": "1Gi"}},
     "profiles": {"requests": {"cpu": "1", "memory": "1Gi"}, "limits": {"cpu": "2", "memory": "2Gi"}},
+    # all_json.zip (~100 MB) is held whole; one match decoded at a time
+    "cricsheet": {"requests": {"cpu": "500m", "memory": "1Gi"}, "limits": {"cpu": "1", "memory": "2Gi"}},
     "transform": {"requests": {"cpu": "1", "memory": "1Gi"}, "limits": {"cpu": "2", "memory": "2Gi"}},
     "publish": {"requests": {"cpu": "100m", "memory": "256Mi"}, "limits": {"cpu": "500m", "memory": "512Mi"}},
 }

@@ -39,6 +39,7 @@ import os
 from airflow.sdk import Param, dag, task
 from cricket_commands import (
     CLASSES,
+    CRICSHEET_MODES,
     FULL_EVERY_WEEKS,
     MAX_REQUESTS,
     MODES,
@@ -67,12 +68,13 @@ TIMEOUTS = {
     # a weekly refresh is ~750 requests (3 h at Crawl-delay 15); a backfill chunk is max_requests (~6 days)
     "scrape": dt.timedelta(days=6, hours=20),
     "profiles": dt.timedelta(hours=6),
+    "cricsheet": dt.timedelta(hours=2),
     "transform": dt.timedelta(hours=2),
     "publish": dt.timedelta(minutes=15),
 }
 # At most this many scrape containers hit a host at once, over every run of the DAG: each crawl keeps
 # the host's Crawl-delay on its own, so a second one at the same time would halve it.
-PARALLEL = {"scrape": 1, "profiles": 1}
+PARALLEL = {"scrape": 1, "profiles": 1, "cricsheet": 1}
 
 
 @task
@@ -94,9 +96,11 @@ def plan() -> list:
     from cricket_commands import plan as build_plan
 
     ctx = get_current_context()
-    request = Request.from_params(ctx["params"])
-
     variables = ctx["var"]["value"]  # Airflow Variables, read at run time only
+    # the cricsheet param left empty: the Variable CRICKET_CRICSHEET (off | recent | full), else off
+    params = dict(ctx["params"])
+    params["cricsheet"] = params.get("cricsheet") or variables.get("CRICKET_CRICSHEET", "off")
+    request = Request.from_params(params)
 
     def var(name: str, default: str | None = None) -> str | None:
         return variables.get(name, default)
@@ -117,6 +121,7 @@ def plan() -> list:
         base_url=var("CRICKET_BASE_URL") or None,
         scrape_settings=parse_settings(var("CRICKET_SCRAPE_SETTINGS")),
         until=until_of(ctx.get("data_interval_end")),
+        cricsheet_url=var("CRICKET_CRICSHEET_URL") or None,
     )
     out: dict = {
         "run_id": p.run_id,
@@ -131,6 +136,7 @@ def plan() -> list:
     out |= settings
     scrape = [launch_payload(BACKEND, argv, containers["scrape"]) for argv in p.scrape]
     out["profiles"] = [launch_payload(BACKEND, argv, containers["profiles"]) for argv in p.profiles]
+    out["cricsheet"] = [launch_payload(BACKEND, argv, containers["scrape"]) for argv in p.cricsheet]
     out["transform"] = launch_payload(BACKEND, p.transform, containers["transform"])
     out["publish"] = launch_payload(BACKEND, p.publish, containers["publish"])
     log.info("plan for %s: scrape %s, %s", p.run_id, scrape, out)
@@ -146,6 +152,13 @@ def profile_launches(launches: list) -> list:
     A mapped task can only expand a task's return value, so this hands on the plan's list.
     """
     log.info("%d profiles crawls", len(launches))
+    return launches
+
+
+@task
+def cricsheet_launches(launches: list) -> list:
+    """The cricsheet crawl to run (none when the cricsheet mode is off); mapped, so an empty list skips it."""
+    log.info("%d cricsheet crawls", len(launches))
     return launches
 
 
@@ -181,7 +194,7 @@ def check(spec: dict) -> str:
     return uri
 
 
-def _local_tasks(p, launches):
+def _local_tasks(p, launches, cs):
     from cricket_local import run_step
 
     @task(max_active_tis_per_dag=PARALLEL["scrape"], execution_timeout=TIMEOUTS["scrape"])
@@ -191,6 +204,10 @@ def _local_tasks(p, launches):
     @task(max_active_tis_per_dag=PARALLEL["profiles"], execution_timeout=TIMEOUTS["profiles"])
     def profiles(argv: list[str]) -> None:
         run_step("profiles", argv)
+
+    @task(max_active_tis_per_dag=PARALLEL["cricsheet"], execution_timeout=TIMEOUTS["cricsheet"])
+    def cricsheet(argv: list[str]) -> None:
+        run_step("cricsheet", argv)
 
     @task(trigger_rule="none_failed_min_one_success", execution_timeout=TIMEOUTS["transform"])
     def transform(argv: list[str]) -> None:
@@ -205,10 +222,11 @@ def _local_tasks(p, launches):
         profiles.expand(argv=launches),
         transform(p["transform"]),
         publish(p["publish"]),
+        cricsheet.expand(argv=cs),
     )
 
 
-def _kubernetes_tasks(p, launches):
+def _kubernetes_tasks(p, launches, cs):
     from cricket_commands import SCRAPER_STEPS
     from cricket_k8s import CricketPodOperator, pod_kwargs
 
@@ -249,6 +267,12 @@ def _kubernetes_tasks(p, launches):
         max_active_tis_per_dag=PARALLEL["profiles"],
         **kw("profiles"),
     ).expand(cmds=launches)
+    cricsheet = CricketPodOperator.partial(
+        task_id="cricsheet",
+        image=p["scraper_image"],
+        max_active_tis_per_dag=PARALLEL["cricsheet"],
+        **kw("cricsheet"),
+    ).expand(cmds=cs)
     transform = CricketPodOperator(
         task_id="transform",
         image=p["transformer_image"],
@@ -259,10 +283,10 @@ def _kubernetes_tasks(p, launches):
     publish = CricketPodOperator(
         task_id="publish", image=p["transformer_image"], cmds=p["publish"], **kw("publish")
     )
-    return scrape, profiles, transform, publish
+    return scrape, profiles, transform, publish, cricsheet
 
 
-def _ecs_tasks(p, launches):
+def _ecs_tasks(p, launches, cs):
     from cricket_ecs import CricketEcsOperator, ecs_kwargs
 
     def kw(step, role):
@@ -282,6 +306,9 @@ def _ecs_tasks(p, launches):
     profiles = CricketEcsOperator.partial(
         task_id="profiles", max_active_tis_per_dag=PARALLEL["profiles"], **kw("profiles", "scraper")
     ).expand(overrides=launches)
+    cricsheet = CricketEcsOperator.partial(
+        task_id="cricsheet", max_active_tis_per_dag=PARALLEL["cricsheet"], **kw("cricsheet", "scraper")
+    ).expand(overrides=cs)
     transform = CricketEcsOperator(
         task_id="transform",
         overrides=p["transform"],
@@ -289,7 +316,7 @@ def _ecs_tasks(p, launches):
         **kw("transform", "transformer"),
     )
     publish = CricketEcsOperator(task_id="publish", overrides=p["publish"], **kw("publish", "transformer"))
-    return scrape, profiles, transform, publish
+    return scrape, profiles, transform, publish, cricsheet
 
 
 @dag(
@@ -347,6 +374,12 @@ def _ecs_tasks(p, launches):
             minimum=0,
             description="refresh: a backfill stops after about this many requests, the next run continues (0: no limit)",
         ),
+        "cricsheet": Param(
+            "",
+            type="string",
+            enum=["", *CRICSHEET_MODES],
+            description="Cricsheet: off, recent (the weekly delta) or full; empty: the Variable CRICKET_CRICSHEET",
+        ),
         "smoke": Param(
             False,
             type="boolean",
@@ -357,8 +390,10 @@ def _ecs_tasks(p, launches):
 def cricket_stats():
     p = plan()
     launches = profile_launches(p["profiles"])
+    cs = cricsheet_launches(p["cricsheet"])
     make = {"local": _local_tasks, "kubernetes": _kubernetes_tasks, "ecs": _ecs_tasks}[BACKEND]
-    scrape, profiles, transform, publish = make(p, launches)
+    scrape, profiles, transform, publish, cricsheet = make(p, launches, cs)
+    cricsheet >> transform  # beside scrape, on its own host: the transform waits for both
     scrape >> launches
     scrape >> transform  # the transform needs every scrape even when there are no profiles to wait for
     profiles >> transform >> publish >> check(p["check"])

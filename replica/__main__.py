@@ -94,8 +94,28 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--js-only-profiles", type=_fraction, default=0.0)
     s.add_argument("--broken-profiles", type=_fraction, default=0.0)
     s.add_argument("--no-boundary-columns", type=_classes, default=None, help=NO_BOUNDARIES_HELP)
+    s.add_argument(
+        "--cricsheet-from",
+        type=int,
+        default=2001,
+        metavar="YEAR",
+        help="Cricsheet's archives hold matches from YEAR on",
+    )
+    s.add_argument(
+        "--cricsheet-perturb",
+        type=_fraction,
+        default=0.0,
+        help="give this fraction of Cricsheet's matches one run off the bat more than their scorecards",
+    )
     _time_args(s)
     t = sub.add_parser("truth", help="write DIR/<table>.jsonl ground truth")
+    t.add_argument(
+        "--cricsheet-from",
+        type=int,
+        default=None,
+        metavar="YEAR",
+        help="also write matches.jsonl and people.jsonl of the Cricsheet archives serve --cricsheet-from YEAR gives",
+    )
     t.add_argument("--players", type=_positive, default=3000)
     t.add_argument("--seed", type=int, default=7)
     t.add_argument("--out", type=Path, required=True)
@@ -128,6 +148,8 @@ async def _serve(args: argparse.Namespace) -> None:
         **_boundaries(args),
         as_of=args.as_of,
         corrections=args.corrections,
+        cricsheet_from=args.cricsheet_from,
+        cricsheet_perturb=args.cricsheet_perturb,
     )
     try:
         rep = Replica(opts)
@@ -185,7 +207,12 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     from replica.truth import write_truth
 
-    counts = write_truth(_model(args), args.out, **_boundaries(args))
+    model = _model(args)
+    counts = write_truth(model, args.out, **_boundaries(args))
+    if args.cricsheet_from is not None:
+        from replica import cricsheet
+
+        counts |= cricsheet.write_truth(model, args.out, args.cricsheet_from)
     for table, n in counts.items():
         print(f"{table}: {n} rows -> {args.out / (table + '.jsonl')}")
     return 0

@@ -548,7 +548,9 @@ class Model:
         best = sorted(set(best), reverse=True)
         return [p for _x, p in best[:16]]
 
-    def _play(self, m: Match, sides, B, BW, F, rng: random.Random) -> None:
+    def _play(self, m: Match, sides, B, BW, F, rng: random.Random, capture: list | None = None) -> None:
+        """Simulate the match's scorecard into the row lists. `capture` (replica.cricsheet replays a match)
+        receives each team innings' whole card, the slots of players outside the world included."""
         rnd = rng.random
         cls = m.cls
         fmt_kind = 0 if cls in TEST_CLASSES else 1 if cls in (2, 9) else 2
@@ -574,6 +576,8 @@ class Model:
             fxi, froles, fsub = sides[f]
             if i >= played:
                 inns_results.append(None)
+                if capture is not None:
+                    capture.append(None)
                 for slot, p in enumerate(xi):
                     if p >= 0:
                         self._bat_row(B, p, m, inn, s, TDNB, pos=slot + 1)
@@ -634,6 +638,11 @@ class Model:
                     bf[slot] = max(
                         1, int(round(x * 100.0 / srp * math.exp(0.4 * (rnd() + rnd() + rnd() - 1.5))))
                     )
+            # Balls a card needs to be playable ball by ball: a dismissal's ball scores nothing and no other ball
+            # more than 3 without a boundary, so x runs and out take 1 + ceil(x / 3) balls (replica.cricsheet).
+            least = [(1 if slot in outs else 0) + -(-runs[slot] // 3) for slot in range(11)]
+            for slot in range(batted):
+                bf[slot] = max(bf[slot], least[slot])
             if cap:
                 tot = sum(bf)
                 if tot > cap:
@@ -645,8 +654,10 @@ class Model:
                 if w < 10 and i == 0 and tot < cap:
                     nos = [x for x in range(batted) if x not in outs]
                     bf[nos[0]] += cap - tot
-                while sum(bf) > cap:  # the max(1, ·) floor can overshoot by a few balls
-                    big = max(range(batted), key=lambda x: bf[x])
+                for slot in range(batted):
+                    bf[slot] = max(bf[slot], least[slot])
+                while sum(bf) > cap:  # the floors can overshoot by a few balls
+                    big = max(range(batted), key=lambda x: bf[x] - least[x])
                     bf[big] -= 1
             balls = sum(bf)
             if balls == 0:
@@ -725,6 +736,7 @@ class Model:
             bruns = {k: int(conc * shares[k] / ssum) for k in bowlers}
             bruns[bowlers[0]] += conc - sum(bruns.values())
             bw = {k: 0 for k in bowlers}
+            taker: dict[int, int] = {}  # batting slot -> bowling slot credited with the wicket
             wk_w = [bballs[k] * (self.p_wkt[fxi[k]] if fxi[k] >= 0 else 0.8) for k in bowlers]
             wk_cum = list(itertools.accumulate(wk_w))
             wk_tot = wk_cum[-1]
@@ -737,7 +749,18 @@ class Model:
                         j += 1
                     k = bowlers[j]
                     bw[k] += 1
+                    taker[slot] = k
+            # An all-out innings ends on its last ball, bowled by the one bowler with an unfinished over: the
+            # last wicket (unless a run-out) is his, whatever the draw gave him (no draw: the stream is kept).
+            last = out_order[-1] if out_order else -1
+            short = [k for k in bowlers if bballs[k] % 6]
+            if w == 10 and short and dis[last] != D_RUNOUT and taker.get(last) != short[0]:
+                bw[taker[last]] -= 1
+                bw[short[0]] += 1
+                taker[last] = short[0]
             # ---- rows: batting side
+            fours: dict[int, tuple[int, int]] = {}
+            maidens: dict[int, int] = {}
             for slot, p in enumerate(xi):
                 if p < 0:
                     continue
@@ -757,6 +780,7 @@ class Model:
                             f6 -= 1
                         else:
                             f4 -= 1
+                    fours[slot] = (f4, f6)
                     self._bat_row(
                         B,
                         p,
@@ -805,6 +829,7 @@ class Model:
                         md = min(md, full - 1)
                     if bruns[k] == 0:
                         md = full
+                    maidens[k] = max(md, 0)
                     self._bowl_row(BW, p, m, inn, f, PLAYED, bballs[k], max(md, 0), bruns[k], bw[k], bpos[k])
                 else:
                     self._bowl_row(BW, p, m, inn, f, DNB)
@@ -812,6 +837,16 @@ class Model:
             if fsub is not None and i < 2:
                 self._bowl_row(BW, fsub, m, inn, f, SUB)
                 self._field_row(F, fsub, m, inn, f, SUB)
+            if capture is not None:
+                capture.append(
+                    {
+                        "inn": inn, "s": s, "xi": xi, "fxi": fxi, "batted": batted, "absent": absent,
+                        "out_order": out_order, "dis": dis, "catcher": catcher, "runs": runs, "bf": bf,
+                        "fours": fours, "extras": extras, "bye_runs": bye_runs, "bowlers": bowlers,
+                        "bballs": bballs, "bruns": bruns, "bw": bw, "taker": taker, "maidens": maidens,
+                        "keeper": keeper_slot, "w": w, "sub": sub, "fsub": fsub,
+                    }
+                )  # fmt: skip
             inns_results.append(w)
         # result
         if fmt_kind:

@@ -16,7 +16,9 @@ from urllib.parse import unquote_plus
 from aiohttp import web
 
 from replica import profiles, timeline
-from replica.model import Model
+from replica.cricsheet import Downloads
+from replica.cricsheet_http import StaticFiles
+from replica.model import LAST_DATE, Model
 from replica.pages import DEFAULT_SIZE, MONTHS, NO_BOUNDARIES, RESULT_CLASSES, SIZES, TYPES, ListQuery, Site
 
 HTML = "text/html; charset=utf-8"
@@ -56,6 +58,9 @@ class Options:
     no_boundaries: frozenset[int] = NO_BOUNDARIES  # career batting lists of these classes without 4s and 6s
     as_of: dt.date | None = None  # the world as it stood that day (None: its last day)
     corrections: int = 0  # innings amended each week (replica.timeline)
+    cricsheet_from: int = 2001  # Cricsheet's archives hold the matches of this year on (replica.cricsheet)
+    # this fraction of Cricsheet's matches gets one run more than its scorecard
+    cricsheet_perturb: float = 0.0
 
 
 def parse_query(qs: str) -> dict[str, list[str]]:
@@ -164,6 +169,10 @@ class Replica:
         self.cache = PageCache(512 * 1024 * 1024)
         self.faults = Faults(opts.seed, opts.fault_rate)
         self._match_index = {mid: i for i, mid in enumerate(self.site.m_id)}
+        self.cricsheet = StaticFiles(
+            Downloads(self.model, from_year=opts.cricsheet_from, perturb=opts.cricsheet_perturb).builders(),
+            modified_at=dt.datetime.combine(self.model.as_of or LAST_DATE, dt.time(6)).timestamp(),
+        )
         self.requests = 0
         self.started = time.monotonic()
 
@@ -351,6 +360,8 @@ class Replica:
         r.add_get("/cricketers/{slug}", self.cricketer)
         r.add_get("/v2/sports/cricket/athletes/{pid}", self.athlete)
         r.add_get("/ci/engine/match/{mid}.html", self.match)
+        r.add_get("/downloads/{name}", self.cricsheet.handle)  # Cricsheet's archives (replica.cricsheet)
+        r.add_get("/register/people.csv", self.cricsheet.handle)
         return app
 
 

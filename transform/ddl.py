@@ -139,6 +139,34 @@ LEFT JOIN teams AS o ON o.team_id = i.opposition
 VIEWS.update({f"{kind}_innings_teams": _innings_view(kind) for kind in ("batting", "bowling", "fielding")})
 
 
+def _sources_view(kind: str) -> str:
+    """Statsguru's innings and Cricsheet's (from the deliveries) in one view, told apart by `source`."""
+    from transform.schemas import TABLES
+
+    cols = ", ".join((*TABLES[f"{kind}_innings"].names, "run_id"))
+    return f"""
+SELECT {cols}, 'statsguru' AS source FROM {kind}_innings
+UNION ALL
+SELECT {cols}, source FROM {kind}_innings_cricsheet
+"""
+
+
+# Cricsheet (transform/cricsheet.py): both sources' innings side by side, and the register joined to players.
+VIEWS.update({f"{kind}_innings_sources": _sources_view(kind) for kind in ("batting", "bowling", "fielding")})
+VIEWS["player_identities"] = """
+SELECT
+  p.player_id,
+  p.name,
+  p.full_name,
+  p.country,
+  c.identifier AS cricsheet_id,
+  c.name AS cricsheet_name,
+  c.unique_name AS cricsheet_unique_name
+FROM players AS p
+LEFT JOIN people AS c ON c.player_id = p.player_id
+"""
+
+
 def _q(name: str) -> str:
     return f"`{name}`"
 

@@ -110,6 +110,8 @@ def publish(curated: str, database: str, region: str | None = None) -> list[str]
         glue.create_database(DatabaseInput={"Name": database, "Description": "cricket-stats curated tables"})
         lines.append(f"created database {database}")
     for table in TABLES:
+        if table not in cur["tables"]:  # Cricsheet's tables exist only in runs that read a cricsheet run
+            continue
         ti = table_input(table, cur["tables"][table]["location"], cur["run_id"])
         try:
             old = glue.get_table(DatabaseName=database, Name=table)["Table"]

@@ -13,6 +13,9 @@ from cricket_contract.layout import AttemptDir, check_run_id, default_run_id, re
 from cricket_contract.vocabulary import EXIT_OK, EXIT_SHRINK, EXIT_TOO_MANY_REJECTS
 from cricket_storage import Location
 from cricket_storage.rawruns import RawRun, discover_runs, read_state, snapshot_runs, state_location
+from transform.cricsheet import SPIDER as CRICSHEET_SPIDER
+from transform.cricsheet import CricsheetWriter, reconcile
+from transform.cricsheet import cricsheet_runs as all_cricsheet_runs
 from transform.dq import DQ
 from transform.flow import Progress, prefetch
 from transform.mapper import Mapper
@@ -40,6 +43,12 @@ class Result:
 def _stage_all(stage: Stage, typed: dict[str, pa.Table]) -> None:
     for table, tb in typed.items():
         stage.add(table, tb)
+
+
+def cricsheet_runs(raw: Location, run_ids: list[str] | None) -> list:
+    """Every finished cricsheet run under `raw`, newest first, whatever `--raw-run` names: each run holds only
+    what changed since the one before (an unchanged archive is a 304), so Cricsheet's tables are their union."""
+    return all_cricsheet_runs(raw)
 
 
 class Job:
@@ -141,6 +150,10 @@ class Job:
     def run(self) -> Result:
         t0 = time.monotonic()
         runs, refresh = self.raw_runs()
+        # Cricsheet's runs are incremental (an unchanged archive adds nothing): every finished one is read, by
+        # their own reader (transform/cricsheet.py), never by the results-list reader.
+        cs_runs = cricsheet_runs(self.raw, self.raw_run_ids)
+        runs = [r for r in runs if r.spider != CRICSHEET_SPIDER] + cs_runs
         if not runs:
             raise FileNotFoundError(f"no finished raw runs (with _manifest.json) under {self.raw}")
         self.progress.tick(
@@ -148,13 +161,19 @@ class Job:
         )
         stage = Stage(bucket_count(runs))
         try:
-            self.read(runs, stage)
+            self.read([r for r in runs if r.spider != CRICSHEET_SPIDER], stage)
             stage.finish_writes()
             players = Players(stage, self.profiles)
             writer = TableWriter(
                 self.curated, self.run_id, self.attempt, players, self.dq, self.rejects, self.progress
             )
             tables = writer.write(stage)
+            # every run publishes every table: Cricsheet's are empty when no cricsheet run was read
+            cs = CricsheetWriter(
+                self.curated, self.run_id, self.attempt, self.dq, self.rejects, self.progress
+            )
+            tables.update(cs.write(cs_runs))
+            tables.update(reconcile(cs, tables))
             writer.verify(tables)
         except BaseException:
             discard_attempt(self.curated, self.run_id, self.attempt)  # nothing may point at half an attempt

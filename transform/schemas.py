@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pyarrow as pa
 
+from transform.cricsheet_schemas import CRICSHEET_KEYS, cricsheet_tables
+
 i32 = pa.int32()
 i64 = pa.int64()
 f64 = pa.float64()
@@ -189,6 +191,11 @@ NATURAL_KEYS: dict[str, tuple[str, ...]] = {
     "fielding_splits": ("player_id", "grouping_kind", "grouping"),
     "teams": ("team_id",),
 }
+
+# Cricsheet's tables (transform/cricsheet_schemas.py), written from `cricsheet` raw runs by transform/cricsheet.py.
+CRICSHEET = tuple(cricsheet_tables(TABLES))
+TABLES.update(cricsheet_tables(TABLES))
+NATURAL_KEYS.update(CRICSHEET_KEYS)
 
 # Tables written from the repo's own data (cricket_contract/teams.csv), not from the raw zone: they do not make a
 # run that read nothing worth publishing.

@@ -22,10 +22,12 @@ from transform.flow import Progress, prefetch
 from transform.players import Players
 from transform.reconcile import Reconciler
 from transform.rejects import Rejects
-from transform.schemas import NATURAL_KEYS, PARTITIONED, TABLES, curated_schema
+from transform.schemas import CRICSHEET, NATURAL_KEYS, PARTITIONED, TABLES, curated_schema
 from transform.stage import Stage
 
 PART_ROWS = 2_000_000
+# The tables of the results lists, player pages and profiles; Cricsheet's come from transform/cricsheet.py.
+STAGED_TABLES = tuple(t for t in TABLES if t not in CRICSHEET)
 ROW_GROUP_ROWS = 256_000
 
 
@@ -134,7 +136,7 @@ class TableWriter:
         """{table: {location, files, rows[, partitions]}} of what was written."""
 
         def deduped() -> Iterator[tuple[str, pa.Table, pa.Array, pa.Array, int]]:
-            for table in TABLES:
+            for table in STAGED_TABLES:
                 keys = dedupe_keys(table)
                 for p in stage.buckets_of(table) if table not in ("players", "teams") else ():
                     tb = Stage.read(p)
@@ -145,7 +147,7 @@ class TableWriter:
         ready = prefetch(deduped(), depth=1)
         try:
             out = {}
-            for table in TABLES:
+            for table in STAGED_TABLES:
                 if table == "players":
                     out[table] = self._players()
                 elif table == "teams":

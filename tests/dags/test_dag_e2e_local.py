@@ -105,6 +105,8 @@ def test_dag_runs_end_to_end_on_local_backend(airflow_home, aws_env, bucket, rep
         "scrape[1]": "success",
         "profile_launches[-1]": "success",
         "profiles[0]": "success",
+        "cricsheet_launches[-1]": "success",
+        "cricsheet[-1]": "skipped",  # the cricsheet mode is off (no Variable CRICKET_CRICSHEET)
         "transform[-1]": "success",
         "publish[-1]": "success",
         "check[-1]": "success",

@@ -8,7 +8,7 @@ import pytest
 
 from tests.dags.conftest import DAGS
 
-STEPS = ["scrape", "profiles", "transform", "publish"]
+STEPS = ["scrape", "profiles", "cricsheet", "transform", "publish"]
 OPERATOR = {
     "local": "_PythonDecoratedOperator",
     "kubernetes": "CricketPodOperator",
@@ -39,7 +39,9 @@ def test_dag_imports_with_graph_and_mapping(monkeypatch, backend):
         "profile_launches": ["plan", "scrape"],
         # The operators also read the plan's images / ECS settings; the local one needs only its command.
         "profiles": ["profile_launches"] if backend == "local" else ["plan", "profile_launches"],
-        "transform": ["plan", "profiles", "scrape"],
+        "cricsheet_launches": ["plan"],
+        "cricsheet": ["cricsheet_launches"] if backend == "local" else ["cricsheet_launches", "plan"],
+        "transform": ["cricsheet", "plan", "profiles", "scrape"],
         "publish": ["plan", "transform"],
         "check": ["plan", "publish"],
     }
@@ -59,6 +61,7 @@ def test_dag_imports_with_graph_and_mapping(monkeypatch, backend):
         assert t.retry_exponential_backoff
     hours = {t.task_id: t.execution_timeout / dt.timedelta(hours=1) for t in dag.tasks}
     assert hours == {"plan": 0.25, "scrape": 164, "profile_launches": 0.25, "profiles": 6,
+                     "cricsheet_launches": 0.25, "cricsheet": 2,
                      "transform": 2, "publish": 0.25, "check": 0.25}  # fmt: skip
     # one crawl per host at a time over every run of the DAG: parallel crawls would break the Crawl-delay
     assert (scrape.max_active_tis_per_dag, profiles.max_active_tis_per_dag) == (1, 1)
@@ -67,7 +70,9 @@ def test_dag_imports_with_graph_and_mapping(monkeypatch, backend):
         for step in STEPS:
             task = dag.get_task(step)
             deferrable = (
-                task.partial_kwargs["deferrable"] if step in ("scrape", "profiles") else task.deferrable
+                task.partial_kwargs["deferrable"]
+                if step in ("scrape", "profiles", "cricsheet")
+                else task.deferrable
             )
             assert deferrable is True, step
     # The scheduler's form: serializes, validates and comes back with the same tasks.
@@ -100,6 +105,7 @@ def test_dag_settings_and_params(monkeypatch):
         "full_every_weeks": 13,
         "overlap_days": 7,
         "max_requests": 34_000,
+        "cricsheet": "",
         "smoke": False,
     }
     from airflow.sdk.exceptions import ParamValidationError

@@ -126,8 +126,8 @@ def test_scrape_starts_on_fargate_and_defers_to_the_triggerer(ecs_dag, ecs_world
     op = scrape_operator(ecs_dag, ecs_world.variables)
     assert op.deferrable is True and op.launch_type == "FARGATE" and op.reattach is True and op.retries == 2
     assert op.awslogs_stream_prefix == "cricket/scraper" and op.container_name == "scraper"
-    # The trigger gives up with the task's own timeout (6 h of 30 s polls), not after a million polls.
-    assert (op.waiter_delay, op.waiter_max_attempts) == (30, 720)
+    # The trigger gives up with the task's own timeout (6 days 20 h of 30 s polls), not after a million polls.
+    assert (op.waiter_delay, op.waiter_max_attempts) == (30, (6 * 24 + 20) * 120)
     with pytest.raises(TaskDeferred) as deferred:
         op.execute({"ti": ti()})
     assert op.arn and deferred.value.method_name == "execute_complete"

@@ -12,7 +12,7 @@ from tests.transform.rawgen import write_run
 from tests.transform.test_rejects import GOOD, item
 from transform.ddl import VIEWS, render
 from transform.query import format_result, query
-from transform.schemas import PARTITIONED, TABLES
+from transform.schemas import NATURAL_KEYS, PARTITIONED, TABLES
 
 BOWL = {
     **GOOD,
@@ -113,7 +113,7 @@ def test_ddl_parses_as_athena(curated):
         attempt = json.loads((curated / "_current.json").read_text())["attempt"]
         assert loc == f"file://{curated}/{name}/run_id=v1/attempt={attempt}/"
         cols = [c.name for c in s.this.expressions]
-        assert "format" not in cols and cols[0] == ("team_id" if name == "teams" else "player_id")
+        assert "format" not in cols and cols[0] == NATURAL_KEYS[name][0]
         if name in PARTITIONED:
             assert s.find(exp.PartitionedByProperty) is not None
             assert props["projection.enabled"] == "true" and props["projection.format.type"] == "enum"

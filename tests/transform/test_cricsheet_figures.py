@@ -1,0 +1,113 @@
+"""Innings figures from the real Cricsheet files' deliveries, by Statsguru's rules: values counted by hand."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from transform.cricsheet_figures import innings_figures
+
+REAL = ("1249875", "1086066", "1403290", "1260097")
+
+
+@pytest.fixture(scope="module")
+def figures(real_fixtures):
+    out = {}
+    for mid in REAL:
+        doc = json.loads((real_fixtures / "cricsheet" / f"{mid}.json").read_text())
+        out[mid] = (doc, innings_figures(doc))
+    return out
+
+
+def by_name(rows: dict, name: str):
+    return next(r for r in rows.values() if r.name == name)
+
+
+@pytest.mark.parametrize("mid", REAL)
+def test_every_innings_total_is_the_sum_of_its_deliveries(figures, mid):
+    doc, innings = figures[mid]
+    for inn, raw in zip(innings, [i for i in doc["innings"] if not i.get("super_over")], strict=True):
+        deliveries = [d for o in raw["overs"] for d in o["deliveries"]]
+        assert inn.runs == sum(d["runs"]["total"] for d in deliveries)
+        bat = sum(b.runs for b in inn.batting.values())
+        assert inn.runs == bat + sum(inn.extras.values())
+        # the bowlers' runs are the total less byes, leg byes and penalties
+        bowled = sum(b.runs for b in inn.bowling.values())
+        assert bowled == inn.runs - sum(inn.extras.get(k, 0) for k in ("byes", "legbyes", "penalty"))
+        assert sum(b.balls for b in inn.bowling.values()) == inn.legal_balls
+
+
+def test_the_wtc_final(figures):
+    _doc, inns = figures["1249875"]
+    assert [(i.team, i.runs, i.wickets) for i in inns] == [
+        ("India", 217, 10),
+        ("New Zealand", 249, 10),
+        ("India", 170, 10),
+        ("New Zealand", 140, 2),
+    ]
+    kohli = by_name(inns[0].batting, "V Kohli")
+    assert (kohli.runs, kohli.balls, kohli.fours, kohli.sixes, kohli.dismissal) == (44, 132, 1, 0, "lbw")
+    # Williamson's 49 has an all-run four (`non_boundary`): 6 fours, not 7
+    kw = by_name(inns[1].batting, "KS Williamson")
+    assert (kw.runs, kw.balls, kw.fours, kw.out, kw.position) == (49, 177, 6, True, 3)
+    kw2 = by_name(inns[3].batting, "KS Williamson")
+    assert (kw2.runs, kw2.balls, kw2.fours, kw2.out) == (52, 89, 8, False)
+    jamieson = by_name(inns[0].bowling, "KA Jamieson")
+    assert (jamieson.balls, jamieson.maidens, jamieson.runs, jamieson.wickets, jamieson.noballs) == (
+        132,
+        12,
+        31,
+        5,
+        1,
+    )
+    ashwin = by_name(inns[3].bowling, "R Ashwin")
+    assert (ashwin.balls, ashwin.maidens, ashwin.runs, ashwin.wickets) == (60, 5, 17, 2)
+    ishant = by_name(inns[3].bowling, "I Sharma")
+    assert ishant.balls == 38  # 6.2 overs: the match ended mid-over
+    assert inns[1].extras == {"legbyes": 16, "noballs": 6, "byes": 4}
+
+
+def test_the_womens_ashes_test_declaration_and_perrys_213(figures):
+    doc, inns = figures["1086066"]
+    assert doc["info"]["outcome"] == {"result": "draw"}
+    assert [(i.team, i.runs, i.wickets, i.declared) for i in inns] == [
+        ("England", 280, 10, False),
+        ("Australia", 448, 9, True),
+        ("England", 206, 2, False),
+    ]
+    perry = by_name(inns[1].batting, "EA Perry")
+    assert (perry.runs, perry.balls, perry.fours, perry.sixes, perry.out) == (213, 374, 26, 1, False)
+    # over 33 is in `miscounted_overs` (5 balls, all dots, all Ecclestone's): a complete over, so a maiden
+    ecc = by_name(inns[1].bowling, "S Ecclestone")
+    assert (ecc.balls, ecc.maidens, ecc.runs, ecc.wickets) == (221, 7, 107, 3)
+    mcgrath = by_name(inns[0].bowling, "TM McGrath")
+    assert (mcgrath.balls, mcgrath.maidens, mcgrath.runs, mcgrath.wickets) == (114, 8, 45, 2)
+
+
+def test_nepal_v_hong_kong(figures):
+    _doc, inns = figures["1403290"]
+    assert [(i.runs, i.wickets, i.legal_balls) for i in inns] == [(213, 6, 120), (134, 8, 120)]
+    malla = by_name(inns[0].batting, "Kushal Malla")
+    assert (malla.runs, malla.balls, malla.fours, malla.sixes) == (92, 41, 3, 9)
+    ghaz = by_name(inns[0].bowling, "Mohammad Ghazanfar")
+    assert (ghaz.balls, ghaz.maidens, ghaz.runs, ghaz.wickets, ghaz.wides, ghaz.noballs) == (
+        24,
+        0,
+        53,
+        2,
+        4,
+        1,
+    )
+
+
+def test_the_womens_t20i_won_on_dl(figures):
+    doc, inns = figures["1260097"]
+    assert doc["info"]["outcome"] == {"winner": "England", "by": {"runs": 18}, "method": "D/L"}
+    assert [(i.runs, i.wickets, i.legal_balls) for i in inns] == [(177, 7, 120), (54, 3, 52)]
+    sciver = by_name(inns[0].batting, "NR Sciver")
+    assert (sciver.runs, sciver.balls, sciver.fours, sciver.sixes) == (55, 27, 8, 1)
+    glenn = by_name(inns[1].bowling, "S Glenn")
+    assert (glenn.balls, glenn.runs, glenn.wickets) == (10, 6, 1)
+    mandhana = by_name(inns[1].batting, "S Mandhana")
+    assert (mandhana.runs, mandhana.balls, mandhana.fours, mandhana.out) == (29, 17, 6, True)
