@@ -1,4 +1,4 @@
-"""Natural-key de-duplication: the latest scraped_at wins; same-time duplicates that disagree are rejects."""
+"""Natural-key de-duplication: the latest scraped_at wins, its gaps filled from older rows; disagreeing ties reject."""
 
 from __future__ import annotations
 
@@ -14,6 +14,61 @@ def _same_as_previous(col: pa.Array) -> np.ndarray:
     return pc.or_(eq, both_null).to_numpy(zero_copy_only=False)
 
 
+# Lineage and bookkeeping columns: never compared between duplicates, never filled from another row.
+_OWN = frozenset({"_seq", "scraped_at", "run_id", "source_url"})
+
+
+def _sorted_groups(tb: pa.Table, keys: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """(row positions sorted by key, newest first; True where a sorted position starts a new key)."""
+    order = pc.sort_indices(
+        tb,
+        sort_keys=[(k, "ascending") for k in keys] + [("scraped_at", "descending"), ("_seq", "descending")],
+    )
+    n = tb.num_rows
+    same = np.ones(n - 1, dtype=bool)
+    for k in keys:
+        same &= _same_as_previous(tb.column(k).take(order).combine_chunks())
+    new = np.ones(n, dtype=bool)
+    new[1:] = ~same
+    return order.to_numpy(), new
+
+
+def fill_gaps(tb: pa.Table, keys: tuple[str, ...]) -> pa.Table:
+    """`tb` with each key's newest row's null cells filled from the key's older rows, newest first.
+
+    The same figures reach a table from two pages: a results list and a player's own page (its "Career
+    summary", or its own innings view). Neither shows every column (the player page has no BBM, an ODI list
+    no 4s/6s, a player's innings view no player cell), so the newer row keeps its values and takes only what
+    it lacks from the older one; its lineage stays its own. Rows other than a key's newest are unchanged.
+    """
+    n = tb.num_rows
+    if n <= 1:
+        return tb
+    pos, new = _sorted_groups(tb, keys)
+    firsts = np.flatnonzero(new)
+    if len(firsts) == n:
+        return tb
+    winners = pos[firsts]
+    skip = {*keys, *_OWN}
+    cols = []
+    for name in tb.column_names:
+        col = tb.column(name)
+        if name in skip or not col.null_count:
+            cols.append(col)
+            continue
+        valid = pc.is_valid(col.take(pos)).to_numpy(zero_copy_only=False)
+        # per key, the first sorted position holding a value (n: none does)
+        first_valid = np.minimum.reduceat(np.where(valid, np.arange(n), n), firsts)
+        gap = ~valid[firsts] & (first_valid < n)
+        if not gap.any():
+            cols.append(col)
+            continue
+        src = np.arange(n)
+        src[winners[gap]] = pos[first_valid[gap]]
+        cols.append(col.take(pa.array(src)))
+    return pa.table(cols, schema=tb.schema)
+
+
 def dedupe_order(tb: pa.Table, keys: tuple[str, ...]) -> tuple[pa.Array, pa.Array, int]:
     """Row indices of (winners, conflicting losers) in key order, and the number of dropped duplicates.
 
@@ -24,19 +79,10 @@ def dedupe_order(tb: pa.Table, keys: tuple[str, ...]) -> tuple[pa.Array, pa.Arra
     n = tb.num_rows
     if n <= 1:
         return pa.array(np.arange(n)), pa.array([], pa.int64()), 0
-    order = pc.sort_indices(
-        tb,
-        sort_keys=[(k, "ascending") for k in keys] + [("scraped_at", "descending"), ("_seq", "descending")],
-    )
-    same = np.ones(n - 1, dtype=bool)
-    for k in keys:
-        same &= _same_as_previous(tb.column(k).take(order).combine_chunks())
-    new = np.ones(n, dtype=bool)
-    new[1:] = ~same
+    pos, new = _sorted_groups(tb, keys)
     firsts = np.flatnonzero(new)
     if len(firsts) == n:
-        return order, pa.array([], pa.uint64()), 0
-    pos = order.to_numpy()
+        return pa.array(pos), pa.array([], pa.uint64()), 0
     leader = firsts[np.cumsum(new) - 1]
     losers = np.flatnonzero(~new)
     ts = tb.column("scraped_at").combine_chunks()
@@ -44,7 +90,7 @@ def dedupe_order(tb: pa.Table, keys: tuple[str, ...]) -> tuple[pa.Array, pa.Arra
     cand = losers[same_ts.to_numpy(zero_copy_only=False)]
     conflict = np.zeros(len(cand), dtype=bool)
     if len(cand):
-        skip = {*keys, "_seq", "scraped_at", "run_id", "source_url"}
+        skip = {*keys, *_OWN}
         ci, li = pa.array(pos[cand]), pa.array(pos[leader[cand]])
         for name in tb.column_names:
             col = tb.column(name).combine_chunks()
@@ -57,6 +103,6 @@ def dedupe_order(tb: pa.Table, keys: tuple[str, ...]) -> tuple[pa.Array, pa.Arra
 
 
 def dedupe(tb: pa.Table, keys: tuple[str, ...]) -> tuple[pa.Table, pa.Table, int]:
-    """(winners, conflicting losers, number of dropped duplicates) of a staged table, in key order."""
+    """(winners with their gaps filled, conflicting losers, number of dropped duplicates), in key order."""
     win, lost, dropped = dedupe_order(tb, keys)
-    return tb.take(win), tb.take(lost), dropped
+    return (fill_gaps(tb, keys) if dropped else tb).take(win), tb.take(lost), dropped

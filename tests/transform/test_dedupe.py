@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 
+import pyarrow as pa
+
 from tests.transform.conftest import attempt_file, read_table
 from tests.transform.rawgen import write_run
 from tests.transform.test_rejects import INNINGS, item
+from transform.dedupe import dedupe, fill_gaps
 
 
 def test_latest_scrape_wins_and_identical_duplicates_vanish(tmp_path, transform_run):
@@ -120,3 +123,31 @@ def test_many_buckets_keep_the_format_by_format_order(tmp_path, transform_run, m
         (r["format"], r["player_id"], r["minutes"]) for r in read_table(tmp_path / "cur", "batting_innings")
     ]
     assert inns == [(f, pid, 81) for f in ("odi", "test") for pid in (3, 1, 4, 2)]
+
+
+def test_the_newest_row_takes_only_what_it_lacks_from_an_older_one():
+    """A player page's summary row (newer, no "4" column) and the career list's row (older, no BBM) of one
+    (player, format): the page's figures stand, the list's "4" fills its gap, the lineage stays the page's."""
+    tb = pa.table(
+        {
+            "player_id": [7, 7, 8],
+            "format": ["odi", "odi", "odi"],
+            "wickets": [100, 98, 5],
+            "four_wickets": [None, 3, None],
+            "best_match_wickets": [6, None, None],
+            "scraped_at": pa.array([2, 1, 1], pa.int64()),
+            "run_id": ["pages", "lists", "lists"],
+            "source_url": ["player/7", "stats?p=1", "stats?p=1"],
+            "_seq": pa.array([5, 1, 2], pa.int64()),
+        }
+    )
+    win, lost, dropped = dedupe(tb, ("player_id", "format"))
+    assert dropped == 1 and lost.num_rows == 0
+    got = win.drop_columns(["_seq", "scraped_at"]).to_pylist()
+    assert got == [
+        {"player_id": 7, "format": "odi", "wickets": 100, "four_wickets": 3, "best_match_wickets": 6,
+         "run_id": "pages", "source_url": "player/7"},
+        {"player_id": 8, "format": "odi", "wickets": 5, "four_wickets": None, "best_match_wickets": None,
+         "run_id": "lists", "source_url": "stats?p=1"},
+    ]  # fmt: skip
+    assert fill_gaps(tb, ("player_id", "format")).column("four_wickets").to_pylist() == [3, 3, None]
