@@ -46,6 +46,13 @@ def build_parser() -> argparse.ArgumentParser:
         target.add_argument(p.flag, **kwargs)
     ap.add_argument("--raw", help="raw location (file://, path or s3://); overrides CRICKET_RAW_URI")
     ap.add_argument(
+        "--if-finished",
+        choices=("refuse", "done"),
+        default="refuse",
+        help="when the run id's raw run is already finished (its manifest present; never written again): "
+        "refuse (exit 1, the default) or done (exit 0, nothing crawled: a re-run step of a scheduler)",
+    )
+    ap.add_argument(
         "-a", dest="spargs", action="append", default=[], metavar="NAME=VALUE", help="spider argument"
     )
     ap.add_argument(
@@ -54,7 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
     return ap
 
 
-def exit_code(reason: str | None, manifest_written: bool) -> int:
+def exit_code(reason: str | None, manifest_written: bool, *, finished_is_done: bool = False) -> int:
+    if reason == "run_finished" and finished_is_done:
+        return EXIT_OK
     if reason == "blocked":
         return EXIT_BLOCKED
     if reason == "layout_drift":
@@ -149,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     if outcome.failure is not None:
         print(f"cricket-scrape: {args.spider} failed: {redact(str(outcome.failure))}", file=sys.stderr)
         return EXIT_FAILED
-    code = exit_code(outcome.reason, outcome.manifest_written)
+    code = exit_code(outcome.reason, outcome.manifest_written, finished_is_done=args.if_finished == "done")
     rows = crawler.stats.get_value("cricket/rows", 0) if crawler.stats else 0
     print(
         f"cricket-scrape: {args.spider} run {getattr(crawler.spider, 'run_id', '?')} finished with reason "

@@ -105,6 +105,11 @@ def _settings_args(settings: Mapping[str, str]) -> list[str]:
     return out
 
 
+# A cleared or retried step whose crawl already finished (its raw run is immutable) has nothing left to do:
+# cricket-scrape exits 0 for it instead of refusing the run id (exit 1, which would be retried in vain).
+RERUN_IS_DONE = ("--if-finished", "done")
+
+
 def scrape_command(
     *,
     cls: int,
@@ -129,6 +134,7 @@ def scrape_command(
         raw,
         "--run-id",
         run_id,
+        *RERUN_IS_DONE,
     ]
     if base_url:
         argv += ["--base-url", base_url]
@@ -150,7 +156,7 @@ def profiles_command(
     argv = ["cricket-scrape", "profiles"]
     for uri in from_raw:
         argv += ["--from-raw", uri]
-    argv += ["--raw", raw, "--run-id", run_id]
+    argv += ["--raw", raw, "--run-id", run_id, *RERUN_IS_DONE]
     argv += ["-a", f"render={render}"]
     if base_url:
         argv += ["--base-url", base_url]
@@ -168,7 +174,7 @@ def cricsheet_command(
     """`cricket-scrape cricsheet`: the weekly delta (`recent`) or the full archives (`full`) and the register."""
     if mode not in CRICSHEET_MODES[1:]:
         raise ValueError(f"cricsheet mode {mode!r}: expected recent or full")
-    argv = ["cricket-scrape", "cricsheet", "--raw", raw, "--run-id", run_id]
+    argv = ["cricket-scrape", "cricsheet", "--raw", raw, "--run-id", run_id, *RERUN_IS_DONE]
     if mode == "recent":
         argv += ["--recent", "7"]
     if base_url:

@@ -1,4 +1,4 @@
-"""A failed run id can be crawled again; a finished one is never written again."""
+"""A failed run id can be crawled again; a finished one is never written again (refused, or done with --if-finished)."""
 
 from __future__ import annotations
 
@@ -42,3 +42,9 @@ def test_a_failed_run_id_is_crawled_again_and_a_finished_one_refuses(replica_300
     assert len(errors) == 1 and "is finished" in errors[0] and "never written again" in errors[0], errors
     assert "'run_finished'" in third.stderr
     assert _files(run) == finished  # not one byte of the finished run changed
+
+    # A scheduler's re-run of a step whose crawl finished: nothing to do, exit 0, still not one byte written.
+    done = scrape(*args, "--base-url", replica_300.url, "--if-finished", "done")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "'run_finished'" in done.stderr and "exit 0" in done.stderr
+    assert _files(run) == finished

@@ -63,7 +63,7 @@ def test_plan_builds_every_command_line():
     assert p.scrape_runs == [f"{run}-c1-career", f"{run}-c1-innings", f"{run}-c9-career", f"{run}-c9-innings"]
     assert p.scrape[1] == [
         "cricket-scrape", "statsguru", "--classes", "1", "--types", "batting,bowling,fielding",
-        "--view", "innings", "--raw", RAW, "--run-id", f"{run}-c1-innings",
+        "--view", "innings", "--raw", RAW, "--run-id", f"{run}-c1-innings", "--if-finished", "done",
         "--base-url", "http://127.0.0.1:8765", "-s", "DOWNLOAD_DELAY=0",
     ]  # fmt: skip
     # One profiles crawl over every class's career run: each player is fetched once.
@@ -71,7 +71,7 @@ def test_plan_builds_every_command_line():
     assert p.profiles == [[
         "cricket-scrape", "profiles", "--from-raw", f"{RAW}/statsguru/run_id={run}-c1-career",
         "--from-raw", f"{RAW}/statsguru/run_id={run}-c9-career",
-        "--raw", RAW, "--run-id", f"{run}-profiles", "-a", "render=never",
+        "--raw", RAW, "--run-id", f"{run}-profiles", "--if-finished", "done", "-a", "render=never",
         "--base-url", "http://127.0.0.1:8765", "-s", "DOWNLOAD_DELAY=0",
     ]]  # fmt: skip
     raw_runs = [a for prev, a in zip(p.transform, p.transform[1:], strict=False) if prev == "--raw-run"]

@@ -28,6 +28,7 @@ def test_recent_is_the_weekly_delta_on_its_own_host():
     run = p.run_id
     assert argv == [
         "cricket-scrape", "cricsheet", "--raw", "s3://example-bucket/raw", "--run-id", f"{run}-cricsheet",
+        "--if-finished", "done",
         "--recent", "7", "--base-url", "https://cricsheet.org", "-s", "DOWNLOAD_DELAY=2",
     ]  # fmt: skip
     # the transform reads every finished cricsheet run by itself: its --raw-run list is the Statsguru runs'
