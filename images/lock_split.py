@@ -12,8 +12,9 @@ from pathlib import Path
 # the replica's server, which no image runs; the transformer reads S3 with pyarrow's own filesystem
 # and boto3, not s3fs). Everything that only they pull in (Twisted, Playwright and its driver,
 # aiobotocore, ...) goes into the scraper image, so the transformer image, which is the base plus
-# an entrypoint, stays small. Anything shared with the rest of the project stays in the base.
-SCRAPER_ROOTS = frozenset({"scrapy", "scrapy-playwright", "itemadapter", "lxml", "orjson", "s3fs", "aiohttp"})
+# an entrypoint, stays small. Anything shared with the rest of the project stays in the base (orjson: the
+# transformer parses Cricsheet's match JSON with it too, transform/cricsheet.py).
+SCRAPER_ROOTS = frozenset({"scrapy", "scrapy-playwright", "itemadapter", "lxml", "s3fs", "aiohttp"})
 PROJECT_MARK = "(pyproject.toml)"
 REQ = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?\s*==")
 
