@@ -11,6 +11,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from cricket_storage import Location
+
 REPO = Path(__file__).resolve().parents[1]
 SIZES = tuple(int(x) for x in os.environ.get("CRICKET_BENCH_TRANSFORM_ROWS", "1000000,5000000").split(","))
 # pandas holds everything in memory and is slow (≈ 1 GB and a minute per million rows)
@@ -113,7 +115,9 @@ def run(work: Path) -> str:
         pandas = None
         if rows in PANDAS_SIZES:
             pandas = measure([py, "-m", "bench.baselines.pandas_transform", str(run_dir), str(pd_out)])
-        report = json.loads((cur / "_reports" / "run_id=bench" / "report.json").read_text())
+        # the published attempt's report, as _current.json names it (each attempt has its own)
+        report_uri = json.loads((cur / "_current.json").read_text())["report"]
+        report = json.loads(Location.parse(report_uri).read_bytes())
         results.append((rows, ours, arrow, pandas, report))
         print(
             f"{rows:,} rows: ours {ours['wall']:.1f} s / {ours['cpu']:.1f} cpu-s / {ours['rss_mb']:.0f} MB; "
