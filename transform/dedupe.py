@@ -41,15 +41,49 @@ def fill_gaps(tb: pa.Table, keys: tuple[str, ...]) -> pa.Table:
     no 4s/6s, a player's innings view no player cell), so the newer row keeps its values and takes only what
     it lacks from the older one; its lineage stays its own. Rows other than a key's newest are unchanged.
     """
+    return dedupe_filled(tb, keys)[0]
+
+
+def dedupe_filled(tb: pa.Table, keys: tuple[str, ...]) -> tuple[pa.Table, pa.Array, pa.Array, int]:
+    """(`tb` with its winners' gaps filled, row indices of winners and of conflicting losers in key order, the
+    number of dropped duplicates), from one sort.
+
+    Sort by key, newest scraped_at first, later input first; the first row of each key wins. A loser with the
+    winner's scraped_at but other values cannot be ordered by time: it is a conflict (judged on the rows as
+    scraped, before any gap is filled). Indices, not rows: the caller takes the rows a slice at a time, so a
+    sorted copy of a whole staged bucket is never held.
+    """
     n = tb.num_rows
     if n <= 1:
-        return tb
+        return tb, pa.array(np.arange(n)), pa.array([], pa.int64()), 0
     pos, new = _sorted_groups(tb, keys)
     firsts = np.flatnonzero(new)
     if len(firsts) == n:
-        return tb
-    winners = pos[firsts]
+        return tb, pa.array(pos), pa.array([], pa.uint64()), 0
+    leader = firsts[np.cumsum(new) - 1]
+    losers = np.flatnonzero(~new)
+    ts = tb.column("scraped_at").combine_chunks()
+    same_ts = pc.fill_null(pc.equal(ts.take(pos[losers]), ts.take(pos[leader[losers]])), False)
+    cand = losers[same_ts.to_numpy(zero_copy_only=False)]
+    conflict = np.zeros(len(cand), dtype=bool)
     skip = {*keys, *_OWN}
+    if len(cand):
+        ci, li = pa.array(pos[cand]), pa.array(pos[leader[cand]])
+        for name in tb.column_names:
+            col = tb.column(name).combine_chunks()
+            if name in skip or pa.types.is_list(col.type):
+                continue
+            a, b = col.take(ci), col.take(li)
+            eq = pc.or_(pc.fill_null(pc.equal(a, b), False), pc.and_(pc.is_null(a), pc.is_null(b)))
+            conflict |= ~eq.to_numpy(zero_copy_only=False)
+    filled = _fill(tb, skip, pos, firsts)
+    return filled, pa.array(pos[firsts]), pa.array(pos[cand[conflict]]), n - len(firsts)
+
+
+def _fill(tb: pa.Table, skip: set[str], pos: np.ndarray, firsts: np.ndarray) -> pa.Table:
+    """`tb` with the winners' (`pos[firsts]`) null cells taken from the first older row of their key that has one."""
+    n = tb.num_rows
+    winners = pos[firsts]
     cols = []
     for name in tb.column_names:
         col = tb.column(name)
@@ -69,40 +103,7 @@ def fill_gaps(tb: pa.Table, keys: tuple[str, ...]) -> pa.Table:
     return pa.table(cols, schema=tb.schema)
 
 
-def dedupe_order(tb: pa.Table, keys: tuple[str, ...]) -> tuple[pa.Array, pa.Array, int]:
-    """Row indices of (winners, conflicting losers) in key order, and the number of dropped duplicates.
-
-    Sort by key, newest scraped_at first, later input first; the first row of each key wins. A loser with the
-    winner's scraped_at but other values cannot be ordered by time: it is a conflict. Indices, not rows: the
-    caller takes the rows a slice at a time, so a sorted copy of a whole staged bucket is never held.
-    """
-    n = tb.num_rows
-    if n <= 1:
-        return pa.array(np.arange(n)), pa.array([], pa.int64()), 0
-    pos, new = _sorted_groups(tb, keys)
-    firsts = np.flatnonzero(new)
-    if len(firsts) == n:
-        return pa.array(pos), pa.array([], pa.uint64()), 0
-    leader = firsts[np.cumsum(new) - 1]
-    losers = np.flatnonzero(~new)
-    ts = tb.column("scraped_at").combine_chunks()
-    same_ts = pc.fill_null(pc.equal(ts.take(pos[losers]), ts.take(pos[leader[losers]])), False)
-    cand = losers[same_ts.to_numpy(zero_copy_only=False)]
-    conflict = np.zeros(len(cand), dtype=bool)
-    if len(cand):
-        skip = {*keys, *_OWN}
-        ci, li = pa.array(pos[cand]), pa.array(pos[leader[cand]])
-        for name in tb.column_names:
-            col = tb.column(name).combine_chunks()
-            if name in skip or pa.types.is_list(col.type):
-                continue
-            a, b = col.take(ci), col.take(li)
-            eq = pc.or_(pc.fill_null(pc.equal(a, b), False), pc.and_(pc.is_null(a), pc.is_null(b)))
-            conflict |= ~eq.to_numpy(zero_copy_only=False)
-    return pa.array(pos[firsts]), pa.array(pos[cand[conflict]]), n - len(firsts)
-
-
 def dedupe(tb: pa.Table, keys: tuple[str, ...]) -> tuple[pa.Table, pa.Table, int]:
     """(winners with their gaps filled, conflicting losers, number of dropped duplicates), in key order."""
-    win, lost, dropped = dedupe_order(tb, keys)
-    return (fill_gaps(tb, keys) if dropped else tb).take(win), tb.take(lost), dropped
+    filled, win, lost, dropped = dedupe_filled(tb, keys)
+    return filled.take(win), tb.take(lost), dropped

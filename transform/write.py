@@ -16,7 +16,7 @@ from cricket_contract.layout import NO_FORMAT, CuratedPartName, attempt_path, pa
 from cricket_contract.teams import teams
 from cricket_storage import FILE_MODE, Location
 from transform import checks
-from transform.dedupe import dedupe_order, fill_gaps
+from transform.dedupe import dedupe_filled
 from transform.dq import DQ
 from transform.flow import Progress, prefetch
 from transform.players import Players
@@ -140,9 +140,7 @@ class TableWriter:
                 keys = dedupe_keys(table)
                 for p in stage.buckets_of(table) if table not in ("players", "teams") else ():
                     tb = Stage.read(p)
-                    win, lost, dropped = dedupe_order(tb, keys)
-                    # conflicts are judged on the rows as scraped; winners are written with their gaps filled
-                    yield (p, fill_gaps(tb, keys) if dropped else tb, win, lost, dropped)
+                    yield (p, *dedupe_filled(tb, keys))
 
         # Reading a staged bucket and sorting it run on another thread, a bucket ahead of the Parquet writer:
         # both are Arrow kernels that release the GIL.
