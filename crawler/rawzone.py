@@ -113,6 +113,7 @@ class RawRunWriter:
         self.parts: dict[str, PartInfo] = {}  # every part this run stored (this process and resumed ones)
         self.items_by_record: Counter[str] = Counter()
         self.resumed_parts = 0
+        self.unlisted: list[str] = []  # parts in the run directory no ledger entry vouches for (not the run's)
         self.failed_stores = 0
         self.incomplete: list[str] = []
         self.claim: RunClaim | None = None  # set once the run is claimed: the writer then owns the run
@@ -160,7 +161,7 @@ class RawRunWriter:
             stale_s=self.crawler.settings.getfloat("CRICKET_CLAIM_STALE_S", STALE_S),
         )
         try:
-            resumed, self.offset, note = await asyncio.to_thread(self._open_run, claim)
+            resumed, names, note = await asyncio.to_thread(self._open_run, claim)
         except ValueError as exc:  # a JOBDIR of this run id that wrote somewhere else: its pages are not here
             logger.error("%s", exc)
             raise CloseSpider("jobdir_mismatch") from exc
@@ -184,19 +185,33 @@ class RawRunWriter:
             self.resumed_parts += 1
             self.parts[info.name] = info
             self.items_by_record.update(by_record)
+        numbers = part_numbers(names)
+        self.offset = numbers[-1] if numbers else 0
+        # A part stored just before a SIGKILL, whose ledger entry never got written: its pages were not marked
+        # done, so they are fetched again into new parts. It stays where it is (a raw part is never rewritten)
+        # but is not the run's: the manifest names it apart and readers read only the listed parts.
+        self.unlisted = sorted((n for n in names if n not in self.parts), key=lambda n: RawPartName.parse(n).number)
+        if self.unlisted:
+            logger.warning(
+                "run %s: %d parts in the run directory are not in the JOBDIR ledger (e.g. %s): their pages "
+                "are fetched again and the manifest lists them as unlisted_parts",
+                spider.run_id,
+                len(self.unlisted),
+                self.unlisted[0],
+            )
         if self.resumed_parts:
             logger.info("resuming run %s: %d parts already stored", spider.run_id, self.resumed_parts)
 
-    def _open_run(self, claim: RunClaim) -> tuple[list, int, str | None]:
-        """(the JOBDIR's parts of this run, the highest part number in the run directory, a claim note)."""
+    def _open_run(self, claim: RunClaim) -> tuple[list, list[str], str | None]:
+        """(the JOBDIR's parts of this run, the part names in the run directory, a claim note)."""
         resumed = self.ledger.parts_for(self.run.uri)
         note = claim.acquire()
         try:
-            numbers = part_numbers(e.name for e in self.run.list() if not e.is_dir)
+            names = [e.name for e in self.run.list() if not e.is_dir and RawPartName.parse(e.name)]
         except BaseException:
             claim.release()
             raise
-        return resumed, (numbers[-1] if numbers else 0), note
+        return resumed, names, note
 
     async def _claim_lost(self, why: str) -> None:
         logger.error("run %s: %s: stopping the crawl", self.run_id, why)
@@ -392,6 +407,7 @@ class RawRunWriter:
             "drops": {k: v for k, v in sorted(stats.items()) if k.startswith("drop_item/")},
             "duplicates": {k: v for k, v in sorted(stats.items()) if k.startswith("dedupe/")},
             "resumed_parts": self.resumed_parts,
+            "unlisted_parts": self.unlisted,
             **self.headers.manifest(),
             "stats": {
                 k: _json_safe(v)

@@ -286,12 +286,18 @@ def test_sigkill_then_resume_completes(replica_300, truth, tmp_path):
     res = scrape(*args[:-2], "-s", "DOWNLOAD_DELAY=0", timeout=300)
     assert res.returncode == 0, res.stderr[-3000:]
     assert "resuming run resume" in res.stderr
-    # Earlier parts are untouched; new parts are numbered after them.
+    # Earlier parts are untouched; new parts are numbered after them. A part stored in the instant before
+    # the kill, whose ledger entry was never written, is not the run's: its pages were fetched again.
     assert all(run_dir.joinpath(n).stat().st_mtime_ns == t for n, t in stamps.items())
     manifest = json.loads((run_dir / "_manifest.json").read_text())
-    assert manifest["parts"][: len(before)] == before and len(manifest["parts"]) > len(before)
-    assert manifest["resumed_parts"] == len(before)
-    rows = read_parts(run_dir)
+    unlisted = manifest["unlisted_parts"]
+    assert len(unlisted) <= 1 and set(unlisted) <= set(before) and not set(unlisted) & set(manifest["parts"])
+    kept = [n for n in before if n not in unlisted]
+    assert manifest["parts"][: len(kept)] == kept and len(manifest["parts"]) > len(kept)
+    assert all(n > before[-1] for n in manifest["parts"][len(kept) :])
+    assert manifest["resumed_parts"] == len(kept)
+    assert ("not in the JOBDIR ledger" in res.stderr) == bool(unlisted)
+    rows = read_parts(run_dir, manifest["parts"])
     assert manifest["item_count"] == len(rows)
     want = {
         (r["player_id"], r["match_id"], r["innings_number"])

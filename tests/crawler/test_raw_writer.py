@@ -41,6 +41,7 @@ MANIFEST_KEYS = {
     "drops",
     "duplicates",
     "resumed_parts",
+    "unlisted_parts",
     "columns_absent",
     "unknown_headers",
     "stats",
@@ -134,6 +135,8 @@ def test_a_new_attempt_numbers_after_earlier_parts_and_a_finished_run_is_never_w
     _, _, written = run(tmp_path, [RawRows("u1", _rows("career", 1))])
     assert all((run_dir / n).read_bytes() == b for n, b in before.items())  # never overwritten
     assert written[0]["manifest"]["parts"] == ["part-00003.jsonl.gz"]  # only what this attempt stored
+    # No ledger vouches for the first attempt's parts (no JOBDIR): they are named apart, never read as the run's
+    assert written[0]["manifest"]["unlisted_parts"] == sorted(before)
     finished = {p.name: p.read_bytes() for p in run_dir.iterdir()}
 
     with pytest.raises(CloseSpider) as err:
