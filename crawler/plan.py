@@ -9,10 +9,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from cricket_contract.refresh import RefreshState, RunRef
+from cricket_contract.refresh import OVERLAP_DAYS, RefreshState, RunRef
 from cricket_contract.vocabulary import ALL_MEN_CLASS, DEFAULT_PAGE_SIZE, FORMAT_CLASSES, TYPES, WOMEN_CLASSES
 
-OVERLAP_DAYS = 7  # late scorecard amendments and Tests still in progress when the last refresh read them
 SIZE = DEFAULT_PAGE_SIZE
 LISTS = [(c, t) for c in FORMAT_CLASSES for t in TYPES]
 

@@ -12,6 +12,9 @@ from cricket_contract.layout import check_run_id, json_object
 STATE_PATH = "_state/refresh.json"
 VERSION = 1
 HISTORY = 30  # refreshes kept in the state's history (newest last)
+# Days before the watermark a delta reads again: late scorecard amendments, Tests still in progress when the last
+# refresh read them (cricket-scrape refresh --overlap-days, the DAG's overlap_days).
+OVERLAP_DAYS = 7
 
 
 @dataclass(frozen=True)

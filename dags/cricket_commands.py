@@ -6,18 +6,27 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from cricket_contract.refresh import OVERLAP_DAYS
+from cricket_contract.vocabulary import (
+    EXIT_BLOCKED,
+    EXIT_DRIFT,
+    EXIT_SHRINK,
+    EXIT_TOO_MANY_REJECTS,
+    FORMAT_CLASSES,
+    RENDER_MODES,
+    TYPES,
+    VIEWS,
+)
+
 BACKENDS = ("kubernetes", "ecs", "local")
 DEFAULT_BACKEND = "ecs"
 
-# Classes with a curated `format` (transform/schemas.py FORMAT_BY_CLASS); 11 is a query class only.
-CLASSES = (1, 2, 3, 8, 9, 10)
-TYPES = ("batting", "bowling", "fielding")
-VIEWS = ("career", "innings")
-RENDER_MODES = ("auto", "always", "never")
+# The vocabulary is cricket_contract's (the DAG bundle carries the package, scripts/dag_bundle.py); re-exported
+# here for the DAG file. Classes with a curated `format`; 11 is a query class only.
+CLASSES = FORMAT_CLASSES
 # `refresh`: the scheduled run, `cricket-scrape refresh` (a full crawl without state or every
 # `full_every_weeks`, else the week's delta); `lists`: the classes × views asked for, crawled whole.
 MODES = ("refresh", "lists")
-OVERLAP_DAYS = 7
 FULL_EVERY_WEEKS = 13
 # A backfill chunk: about 6 days at Crawl-delay 15, inside the scrape task's timeout; the next run continues.
 MAX_REQUESTS = 34_000
@@ -26,10 +35,6 @@ CRICSHEET_MODES = ("off", "recent", "full")
 
 # Exit codes that are verdicts, not transient faults: a retry would only ask the site again for the
 # same answer (cricket-scrape, issue 3) or re-read the same bad input (cricket-transform, issue 5).
-EXIT_BLOCKED = 2
-EXIT_DRIFT = 3
-EXIT_TOO_MANY_REJECTS = 4
-EXIT_SHRINK = 5
 _SCRAPE_VERDICTS = {
     EXIT_BLOCKED: "blocked by the site (robots.txt, 403 or an 'Access Denied' page)",
     EXIT_DRIFT: "layout drift (a table header the parser does not know)",

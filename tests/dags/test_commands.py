@@ -248,3 +248,20 @@ def test_local_run_step_streams_output_and_classifies_exits(tmp_path, monkeypatc
     assert not isinstance(exc.value, AirflowFailException)
     with pytest.raises(FileNotFoundError, match="no-such-program is not on PATH"):
         run_step("scrape", ["no-such-program"])
+
+
+def test_the_vocabulary_is_the_contracts_not_restated():
+    """The DAG bundle carries cricket_contract (scripts/dag_bundle.py): its classes, types, views, render modes,
+    exit codes and overlap are the contract's own objects."""
+    from cricket_contract import refresh, vocabulary
+
+    assert cc.CLASSES is vocabulary.FORMAT_CLASSES and cc.CLASSES == (1, 2, 3, 8, 9, 10)
+    assert (cc.TYPES, cc.VIEWS, cc.RENDER_MODES) == (
+        vocabulary.TYPES,
+        vocabulary.VIEWS,
+        vocabulary.RENDER_MODES,
+    )
+    assert cc.TYPES is vocabulary.TYPES and cc.VIEWS is vocabulary.VIEWS
+    assert cc.OVERLAP_DAYS is refresh.OVERLAP_DAYS == 7
+    assert cc.FINAL_EXITS["scrape"].keys() == {vocabulary.EXIT_BLOCKED, vocabulary.EXIT_DRIFT} == {2, 3}
+    assert cc.FINAL_EXITS["transform"].keys() == {vocabulary.EXIT_TOO_MANY_REJECTS, vocabulary.EXIT_SHRINK}
