@@ -146,11 +146,25 @@ class RefreshJob:
         overlap_days: int = P.OVERLAP_DAYS,
         max_requests: int | None = None,
         full_every_weeks: int | None = None,
+        cricsheet: str = "with",
+        cricsheet_url: str | None = None,
+        now: dt.datetime | None = None,
     ):
+        from crawler import cricsheet_plan
+
         self.raw = Location.parse(raw)
         self.base_url = base_url.rstrip("/")
         self.state = read_state(self.raw)
         self.decision: Decision = P.decide(self.state, until, full, overlap_days, full_every_weeks)
+        # Cricsheet's run: its own host and politeness, its own state (the finished cricsheet runs' manifests)
+        self.cricsheet = cricsheet
+        self.cricsheet_url = (cricsheet_url or cricsheet_plan.DEFAULT_BASE_URL).rstrip("/")
+        self.cricsheet_run: PlannedRun | None = None
+        self.cricsheet_reason = ""
+        if cricsheet != "without":
+            self.cricsheet_run, self.cricsheet_reason = cricsheet_plan.cricsheet_run(
+                self.rid, self.raw, self.cricsheet_url, now or dt.datetime.now(dt.timezone.utc), full
+            )
         self.max_requests = max_requests
         self.stats_host = P.host(self.base_url)
         self.prof_host = P.profile_host(self.base_url)
@@ -164,19 +178,30 @@ class RefreshJob:
 
     # -------------------------------------------------------------------------------- planning
 
+    def base_for(self, spider: str) -> str:
+        return self.cricsheet_url if spider == "cricsheet" else self.base_url
+
+    def statsguru_runs(self) -> bool:
+        """Whether this invocation crawls the Statsguru and profile runs (not with --cricsheet only)."""
+        return self.cricsheet != "only" and self.decision.kind != "none"
+
     def estimate(self, user_agent: str, delay: float, rp=None) -> Estimate:
-        if self.decision.kind == "none":
+        if self.decision.kind == "none" or self.cricsheet == "only":
             return Estimate({"career": {}, "innings": {}}, source="nothing to do")
         if self.decision.kind == "delta" and self.state is not None:
             return P.from_history(self.state, self.decision)
         return P.probe_full(self.base_url, user_agent, delay, rp)
 
     def planned(self, est: Estimate) -> list[PlannedRun]:
-        """Every run this refresh needs, the later stages' runs from the estimate (their players are only
-        known once the lists are read)."""
+        """Every run this refresh needs (Cricsheet's first), the later stages' runs from the estimate (their
+        players are only known once the lists are read)."""
+        cs = [self.cricsheet_run] if self.cricsheet_run is not None else []
+        if not self.statsguru_runs():
+            return cs
+        return cs + self._statsguru_planned(est)
+
+    def _statsguru_planned(self, est: Estimate) -> list[PlannedRun]:
         d = self.decision
-        if d.kind == "none":
-            return []
         bf = (self.state.backfill or {}) if self.state else {}
         if d.continuing:
             runs = [PlannedRun.from_json(r) for r in bf.get("remaining") or []]
@@ -243,7 +268,10 @@ class RefreshJob:
 
         obey = settings.getbool("ROBOTSTXT_OBEY")
         parsers = {}
-        for h, base in ((self.stats_host, self.base_url), (self.prof_host, athlete_base_for(self.base_url))):
+        bases = [(self.stats_host, self.base_url), (self.prof_host, athlete_base_for(self.base_url))]
+        if self.cricsheet_run is not None:
+            bases.append((P.host(self.cricsheet_url), self.cricsheet_url))
+        for h, base in bases:
             if h not in delays:
                 parsers[h] = P.robots(base, ua) if obey else None
                 delays[h] = P.crawl_delay(parsers[h], ua, default)
@@ -265,7 +293,9 @@ class RefreshJob:
             "eta_hours": {h: round(n * delays.get(h, default) / 3600, 2) for h, n in total.items()},
         }
         summary["eta_hours_max"] = max(summary["eta_hours"].values(), default=0.0)
-        if d.kind == "full":
+        if self.cricsheet_run is not None:
+            summary["cricsheet"] = {"reason": self.cricsheet_reason, "host": P.host(self.cricsheet_url)}
+        if d.kind == "full" and self.statsguru_runs():
             done = bf.get("done") or []
             summary["backfill"] = {
                 "done": len(done),
@@ -305,6 +335,16 @@ def build_parser(command: str) -> argparse.ArgumentParser:
         "--max-requests",
         type=int,
         help="backfill: stop after about this many requests; the next refresh continues (state: backfill)",
+    )
+    ap.add_argument(
+        "--cricsheet",
+        choices=("with", "without", "only"),
+        default="with",
+        help="Cricsheet's run (its archives or the recent delta, and the register): with the Statsguru runs "
+        "(default), without it, or only it (the DAG runs it in its own task)",
+    )
+    ap.add_argument(
+        "--cricsheet-url", help="Cricsheet's root (default CRICKET_CRICSHEET_URL or https://cricsheet.org)"
     )
     ap.add_argument(
         "-a",
@@ -350,6 +390,8 @@ def main(command: str, argv: list[str]) -> int:
             overlap_days=args.overlap_days,
             max_requests=args.max_requests,
             full_every_weeks=args.full_every_weeks,
+            cricsheet=args.cricsheet,
+            cricsheet_url=args.cricsheet_url or settings.get("CRICKET_CRICSHEET_URL"),
         )
     except (RawRunError, ValueError) as exc:
         print(f"cricket-scrape {command}: {redact(str(exc))}", file=sys.stderr)
@@ -368,8 +410,12 @@ def main(command: str, argv: list[str]) -> int:
         for line in lines:
             print(json.dumps(line, sort_keys=True))
         return EXIT_OK
-    if job.decision.kind == "none":
-        print(f"cricket-scrape refresh: nothing to do ({job.decision.reason})", file=sys.stderr)
+    pending = job.cricsheet_run is not None and not finished(job.raw, job.cricsheet_run.ref())
+    if not job.statsguru_runs() and not pending:
+        why = (
+            job.decision.reason if job.cricsheet != "only" else f"{job.cricsheet_run.run_id} already finished"
+        )
+        print(f"cricket-scrape refresh: nothing to do ({why})", file=sys.stderr)
         return EXIT_OK
     from crawler.refresh_run import Executor
 

@@ -47,7 +47,7 @@ class Executor:
     def _spargs(self, run: PlannedRun) -> dict[str, str]:
         declared = params.spider_params(run.spider)
         extra = {k: v for k, v in self.spider_args.items() if k in declared}
-        return {**extra, **run.arguments, "base_url": self.job.base_url}
+        return {**extra, **run.arguments, "base_url": self.job.base_for(run.spider)}
 
     def crawl(self, run: PlannedRun):
         """A Deferred firing with the run's exit code; requests per host are added to the job's."""
@@ -77,7 +77,8 @@ class Executor:
 
         def response(response, request, **_) -> None:
             job.requests[P.host(request.url)] += 1
-            self.spent += 1
+            if run.spider != "cricsheet":  # the backfill budget is the Statsguru hosts'
+                self.spent += 1
 
         self._handlers += [closed, written, response]  # the signal manager holds its receivers weakly
         crawler.signals.connect(closed, signal=signals.spider_closed)
@@ -295,7 +296,18 @@ class Executor:
         from twisted.internet import reactor
 
         result: dict[str, Any] = {}
-        body = self.full if self.job.decision.kind == "full" else self.delta
+        job = self.job
+
+        def body():
+            # Cricsheet first (a few requests to its own host); like any run of the plan, one that fails stops
+            # the refresh before the state moves, and the next refresh crawls it again under its id
+            if job.cricsheet_run is not None:
+                code = yield from self.run_all([job.cricsheet_run])
+                if code != EXIT_OK or not job.statsguru_runs():
+                    return code
+            if job.decision.kind == "full":
+                return (yield from self.full())
+            return (yield from self.delta())
 
         def finished(value):
             if isinstance(value, BaseException) or hasattr(value, "value"):
