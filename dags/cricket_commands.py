@@ -30,7 +30,8 @@ MODES = ("refresh", "lists")
 FULL_EVERY_WEEKS = 13
 # A backfill chunk: about 6 days at Crawl-delay 15, inside the scrape task's timeout; the next run continues.
 MAX_REQUESTS = 34_000
-# The cricsheet step: off, the weekly delta (recently_added_7_json.zip) or the full archives.
+# The cricsheet step: off, the weekly delta (lists mode: recently_added_7_json.zip; refresh mode: the refresh's
+# planned Cricsheet run, which the finished cricsheet runs decide) or the full archives.
 CRICSHEET_MODES = ("off", "recent", "full")
 
 # Exit codes that are verdicts, not transient faults: a retry would only ask the site again for the
@@ -198,8 +199,11 @@ def refresh_command(
     render: str = "auto",
     base_url: str | None = None,
     settings: Mapping[str, str] | None = None,
+    cricsheet: str = "without",
+    cricsheet_url: str | None = None,
 ) -> list[str]:
-    """`cricket-scrape refresh` up to `until` (ISO): its runs one after another, then the refresh state."""
+    """`cricket-scrape refresh` up to `until` (ISO): its runs one after another, then the refresh state.
+    `cricsheet`: `without` its Cricsheet run (the scrape step) or `only` that run (the cricsheet step)."""
     argv = ["cricket-scrape", "refresh", "--raw", raw, "--until", until, "--overlap-days", str(overlap_days)]
     if full:
         argv.append("--full")
@@ -210,6 +214,9 @@ def refresh_command(
     argv += ["-a", f"render={render}"]
     if base_url:
         argv += ["--base-url", base_url]
+    argv += ["--cricsheet", cricsheet]
+    if cricsheet_url and cricsheet != "without":
+        argv += ["--cricsheet-url", cricsheet_url]
     return argv + _settings_args(settings or {})
 
 
@@ -396,6 +403,20 @@ def plan(
     if request.mode == "refresh":
         if not until:
             raise ValueError("a refresh needs the day it reads up to (the data interval's end)")
+        if cricsheet:  # the refresh's own Cricsheet run: the backfill, recently_added_7 or _30 by its state
+            cricsheet = [
+                refresh_command(
+                    raw=raw,
+                    until=until,
+                    full=request.full or request.cricsheet == "full",
+                    full_every_weeks=request.full_every_weeks,  # the scrape step's refresh id, so its run id
+                    overlap_days=request.overlap_days,
+                    base_url=base_url,
+                    settings=scrape_settings,
+                    cricsheet="only",
+                    cricsheet_url=cricsheet_url,
+                )
+            ]
         return Plan(
             run_id=run,
             scrape=[

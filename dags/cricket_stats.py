@@ -11,7 +11,10 @@ run's data interval. Without a refresh state it is the full crawl (the backfill,
 of `max_requests` that the next runs continue); with one, the week's delta (innings since the
 watermark less `overlap_days`, the career lists, the players whose figures moved; see README
 "Weekly refresh"); every `full_every_weeks` weeks, or with `full: true`, a full re-crawl. The
-transform reads the snapshot the state names. A re-run of the same DAG run is idempotent: a refresh
+transform reads the snapshot the state names. With the cricsheet mode on (param or Variable
+`CRICKET_CRICSHEET`), the `cricsheet` task runs the refresh's Cricsheet run alone (`--cricsheet only`: the full
+archives without a finished cricsheet run, else recently_added_7, or _30 / the archives when the last is older),
+beside `scrape` on its own host. A re-run of the same DAG run is idempotent: a refresh
 that already finished does nothing, a half-done one continues (finished crawls are not repeated).
 **Lists mode** (`mode: lists`, the deploy's smoke run): one crawl per class × view asked for,
 each raw run named after the DAG run's id, and a profiles crawl over their players.
@@ -378,7 +381,8 @@ def _ecs_tasks(p, launches, cs):
             "",
             type="string",
             enum=["", *CRICSHEET_MODES],
-            description="Cricsheet: off, recent (the weekly delta) or full; empty: the Variable CRICKET_CRICSHEET",
+            description="Cricsheet: off, recent (the weekly delta; refresh mode: the refresh's planned run) or full; "
+            "empty: the Variable CRICKET_CRICSHEET",
         ),
         "smoke": Param(
             False,

@@ -120,7 +120,7 @@ def test_refresh_plan_is_one_refresh_up_to_the_intervals_last_day_and_a_snapshot
     assert p.scrape == [[
         "cricket-scrape", "refresh", "--raw", RAW, "--until", "2026-04-18", "--overlap-days", "7", "--full",
         "--full-every-weeks", "13", "-a", "render=never", "--base-url", "http://127.0.0.1:8765",
-        "-s", "DOWNLOAD_DELAY=0",
+        "--cricsheet", "without", "-s", "DOWNLOAD_DELAY=0",
     ]]  # fmt: skip
     assert p.profiles == [] and p.scrape_runs == []
     # the transform reads the snapshot the refresh state names: no --raw-run

@@ -36,20 +36,41 @@ def test_recent_is_the_weekly_delta_on_its_own_host():
 
 
 def test_full_and_off():
-    from cricket_commands import Request, plan
-
     (argv,) = plan_for("full").cricsheet
     assert "--recent" not in argv and "--base-url" not in argv
     assert plan_for("off").cricsheet == []
-    refresh = Request.from_params({"cricsheet": "recent"})  # the weekly refresh runs it too
-    p = plan(
-        dag_run_id="scheduled__x", request=refresh, raw="s3://b/raw", curated="s3://b/cur", glue_database="c",
-        until="2026-11-29",
-    )  # fmt: skip
-    assert [a[:2] for a in p.cricsheet] == [["cricket-scrape", "cricsheet"]] and p.scrape[0][1] == "refresh"
     assert plan_for("").cricsheet == []
     with pytest.raises(ValueError, match="cricsheet 'weekly'"):
         plan_for("weekly")
+
+
+def _refresh_plan(mode: str, **params):
+    from cricket_commands import Request, plan
+
+    return plan(
+        dag_run_id="scheduled__2026-11-29T00:00:00+00:00", request=Request.from_params({"cricsheet": mode, **params}),
+        raw="s3://b/raw", curated="s3://b/cur", glue_database="c", until="2026-11-28",
+        base_url="https://stats.espncricinfo.com", cricsheet_url="https://cricsheet.org",
+    )  # fmt: skip
+
+
+def test_refresh_mode_runs_the_refreshs_own_cricsheet_run_in_the_cricsheet_task():
+    """The scrape step's refresh leaves Cricsheet out; the cricsheet step runs the refresh's Cricsheet run alone
+    (the backfill without a finished cricsheet run, recently_added_7 after one, _30 or the backfill if older)."""
+    p = _refresh_plan("recent")
+    (scrape,) = p.scrape
+    assert scrape[:2] == ["cricket-scrape", "refresh"]
+    assert scrape[scrape.index("--cricsheet") + 1] == "without" and "--cricsheet-url" not in scrape
+    assert p.cricsheet == [[
+        "cricket-scrape", "refresh", "--raw", "s3://b/raw", "--until", "2026-11-28", "--overlap-days", "7",
+        "--full-every-weeks", "13", "-a", "render=auto", "--base-url", "https://stats.espncricinfo.com",
+        "--cricsheet", "only", "--cricsheet-url", "https://cricsheet.org",
+    ]]  # fmt: skip
+    # full: the refresh's Cricsheet run is the backfill whatever the state; off: no cricsheet task, none in scrape
+    (full,) = _refresh_plan("full").cricsheet
+    assert "--full" in full and full[full.index("--cricsheet") + 1] == "only"
+    off = _refresh_plan("off")
+    assert off.cricsheet == [] and off.scrape[0][off.scrape[0].index("--cricsheet") + 1] == "without"
 
 
 def test_a_smoke_run_never_crawls_cricsheet():

@@ -50,7 +50,14 @@ def airflow_home(tmp_path_factory) -> dict[str, str]:
 
 
 def run_dag(
-    airflow_home, aws_env, *, base_url: str, prefix: str, conf: dict, logical_date: str | None = None
+    airflow_home,
+    aws_env,
+    *,
+    base_url: str,
+    prefix: str,
+    conf: dict,
+    logical_date: str | None = None,
+    variables: dict[str, str] | None = None,
 ) -> tuple[dict, str]:
     env = {
         **os.environ,
@@ -65,6 +72,7 @@ def run_dag(
         "AIRFLOW_VAR_CRICKET_SCRAPE_SETTINGS": FAST,
         # cricket-scrape / cricket-transform live in the project's venv, not in MWAA's.
         "PATH": f"{MAIN_BIN}:{os.environ.get('PATH', '')}",
+        **{f"AIRFLOW_VAR_{k}": v for k, v in (variables or {}).items()},
     }
     proc = subprocess.run(
         [sys.executable, str(DRIVER), json.dumps(conf), *([logical_date] if logical_date else [])],
@@ -300,3 +308,56 @@ def test_two_weekly_intervals_refresh_and_publish_each_weeks_snapshot(
     assert "nothing to do" in log
     again = json.loads(s3.get_object(Bucket=bucket, Key="weekly/raw/_state/refresh.json")["Body"].read())
     assert again == state
+
+
+def test_refresh_mode_runs_the_refreshs_cricsheet_run_in_the_cricsheet_task(
+    airflow_home, aws_env, bucket, replica_factory
+):
+    """Two scheduled weeks with the Variable CRICKET_CRICSHEET=recent: the first has no finished cricsheet run
+    (the cricsheet task's refresh backfills the archives), the second fetches recently_added_7; each transform
+    publishes every match the replica's Cricsheet serves that week."""
+    import datetime as dt
+
+    from tests.dags.conftest import REPO
+
+    weeks = [
+        ("2026-04-19T00:00:00+00:00", dt.date(2026, 4, 18), "full-2026-04-18.cricsheet"),
+        ("2026-04-26T00:00:00+00:00", dt.date(2026, 4, 25), "delta-2026-04-25.cricsheet"),
+    ]
+    s3 = boto3.client("s3")
+    for logical, day, cs_run in weeks:
+        srv = replica_factory(
+            "--players", "30", "--seed", "7", "--cricsheet-from", "2026", "--as-of", str(day)
+        )
+        result, log = run_dag(
+            airflow_home, aws_env, base_url=srv.url, prefix="cs", conf={"render": "never", "max_requests": 0},
+            logical_date=logical, variables={"CRICKET_CRICSHEET": "recent", "CRICKET_CRICSHEET_URL": srv.url},
+        )  # fmt: skip
+        assert result["state"] == "success", log[-5000:]
+        assert result["tis"]["cricsheet[0]"]["state"] == "success"
+        key = f"cs/raw/cricsheet/run_id={cs_run}/_manifest.json"
+        args = json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())["arguments"]
+        assert args.get("recent") == (None if cs_run.startswith("full") else "7"), args
+        # the published matches are those the replica's Cricsheet serves as of the day (the project's venv reads them)
+        proc = subprocess.run(
+            [str(MAIN_BIN / "python"), "-c", MATCHES_CHECK, f"s3://{bucket}/cs/curated", str(day), safe_run_id(result["run_id"])],
+            cwd=REPO, env={**os.environ, **aws_env}, capture_output=True, text=True, timeout=600,
+        )  # fmt: skip
+        assert proc.returncode == 0, proc.stdout + proc.stderr[-3000:]
+        srv.stop()
+
+
+MATCHES_CHECK = """
+import sys, datetime as dt
+from tests.crawler.test_refresh_cricsheet import _served_matches
+from transform.ddl import current
+from transform.query import dataset
+
+curated, day, run = sys.argv[1], dt.date.fromisoformat(sys.argv[2]), sys.argv[3]
+cur = current(curated)
+assert cur["run_id"] == run, cur["run_id"]
+got = set(dataset("matches", cur["tables"]["matches"]).to_table().column("match_id").to_pylist())
+want = _served_matches(day)
+print(len(got), "matches published,", len(want), "served")
+sys.exit(0 if got == want and want else 1)
+"""
