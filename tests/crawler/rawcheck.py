@@ -24,7 +24,9 @@ def read_run(run_dir: Path) -> tuple[dict, list[dict]]:
 def read_parts(run_dir: Path, names: list[str] | None = None) -> list[dict]:
     """The rows of the run's parts: `names` (a manifest's `parts`) or every part file in the directory."""
     rows = []
-    for part in [run_dir / n for n in names] if names is not None else sorted(run_dir.glob("part-*.jsonl.gz")):
+    for part in (
+        [run_dir / n for n in names] if names is not None else sorted(run_dir.glob("part-*.jsonl.gz"))
+    ):
         with gzip.open(part, "rt", encoding="utf-8") as fh:
             rows.extend(json.loads(line) for line in fh if line.strip())
     return rows
