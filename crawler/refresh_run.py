@@ -10,6 +10,7 @@ from typing import Any
 
 from crawler import plan as P
 from crawler import refresh as R
+from crawler import refresh_rows
 from crawler.plan import PlannedRun
 from cricket_contract import params
 from cricket_contract.refresh import STATE_PATH, RefreshState, RunRef
@@ -151,14 +152,14 @@ class Executor:
             return code
         career_ref, window_ref = lists[0].ref(), lists[1].ref()
         old = snapshot_runs(job.raw, job.state)
-        prev = R.careers(
+        prev = refresh_rows.careers(
             row
             for run in old
             if run.spider == "statsguru" and R._view(run) == "career"
             for row in R.items(job.raw, RunRef(run.spider, run.run_id))
         )
         new_rows = list(R.items(job.raw, career_ref))
-        new = R.careers(new_rows)
+        new = refresh_rows.careers(new_rows)
         moved = {k for k, cells in new.items() if prev.get(k) != cells}
         window_rows = list(R.items(job.raw, window_ref))
         job.counts.update(self._list_counts(new_rows, window_rows))
@@ -166,19 +167,21 @@ class Executor:
         stored: dict = {}
         for run in old:
             if run.spider == "statsguru" and R._view(run) == "innings":
-                R.innings_by_player(R.items(job.raw, RunRef(run.spider, run.run_id)), moved, stored)
-        R.innings_by_player(window_rows, moved, stored)
+                refresh_rows.innings_by_player(
+                    R.items(job.raw, RunRef(run.spider, run.run_id)), moved, stored
+                )
+        refresh_rows.innings_by_player(window_rows, moved, stored)
         suspects: dict[tuple[int, str], list[int]] = {}
         for key in sorted(moved):
             c, t, p = key
-            if key in prev and R.disagrees(t, new[key], stored.get(key, {})):
+            if key in prev and refresh_rows.disagrees(t, new[key], stored.get(key, {})):
                 suspects.setdefault((c, t), []).append(p)
         own = P.own_view_runs(job.rid, suspects, job.stats_host)
         code = yield from self.run_all(own)
         if code != EXIT_OK:
             return code
         own_rows = [row for run in own for row in R.items(job.raw, run.ref())]
-        days, located = R.amended_days(own_rows, stored, d.since)
+        days, located = refresh_rows.amended_days(own_rows, stored, d.since)
         unlocated = sorted(
             f"{c}/{t}/{p}" for (c, t), ps in suspects.items() for p in ps if (c, t, p) not in located
         )
