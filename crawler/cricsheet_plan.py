@@ -75,11 +75,17 @@ def decide(last: LastRun | None, now: dt.datetime, full: bool = False) -> tuple[
     )
 
 
+def run_id_of(until: dt.date, full: bool = False) -> str:
+    """`cricsheet-<until>` (`cricsheet-full-<until>` with --full): named by the day asked for, not by the Statsguru
+    refresh's id, which changes once that refresh has finished (the DAG runs the two in parallel tasks)."""
+    return f"cricsheet-{'full-' if full else ''}{until.isoformat()}"
+
+
 def cricsheet_run(
-    rid: str, raw: Location, base_url: str, now: dt.datetime, full: bool = False
+    until: dt.date, raw: Location, base_url: str, now: dt.datetime, full: bool = False
 ) -> tuple[PlannedRun, str]:
-    """The refresh's Cricsheet run `{rid}.cricsheet` (with the register, one conditional request) and why."""
-    run_id = f"{rid}.cricsheet"
+    """The refresh's Cricsheet run (with the register, one conditional request) and why."""
+    run_id = run_id_of(until, full)
     days, why = decide(last_finished(raw, exclude=run_id), now, full)
     args = {"run_id": run_id}
     if days is None:

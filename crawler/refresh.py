@@ -86,7 +86,7 @@ class RefreshJob:
         self.cricsheet_reason = ""
         if cricsheet != "without":
             self.cricsheet_run, self.cricsheet_reason = cricsheet_plan.cricsheet_run(
-                self.rid, self.raw, self.cricsheet_url, now or dt.datetime.now(dt.timezone.utc), full
+                until, self.raw, self.cricsheet_url, now or dt.datetime.now(dt.timezone.utc), full
             )
         self.max_requests = max_requests
         self.stats_host = P.host(self.base_url)

@@ -409,7 +409,7 @@ def plan(
                     raw=raw,
                     until=until,
                     full=request.full or request.cricsheet == "full",
-                    full_every_weeks=request.full_every_weeks,  # the scrape step's refresh id, so its run id
+                    full_every_weeks=request.full_every_weeks,
                     overlap_days=request.overlap_days,
                     base_url=base_url,
                     settings=scrape_settings,

@@ -13,7 +13,7 @@ import threading
 
 import pytest
 
-from crawler.cricsheet_plan import LastRun, decide
+from crawler.cricsheet_plan import LastRun, decide, run_id_of
 from tests.crawler.rawcheck import read_run
 from tests.crawler.test_crawl_replica import FAST, scrape
 from tests.crawler.test_refresh_crawl import _refresh, _state
@@ -39,6 +39,11 @@ def test_which_archives_the_days_since_the_last_run_need():
         "the last cricsheet run w was written 31 days ago, over 30: the backfill",
     )
     assert decide(_written(0), NOW, full=True) == (None, "--full: the full archives")
+    # named by the day asked for: the same before and after the Statsguru refresh of that day finished
+    assert (run_id_of(NOW.date()), run_id_of(NOW.date(), full=True)) == (
+        "cricsheet-2026-04-24",
+        "cricsheet-full-2026-04-24",
+    )
 
 
 # ------------------------------------------------------------------------------ plan lines
@@ -132,7 +137,7 @@ def test_the_plan_names_cricsheets_run_by_its_state_on_its_own_host(hosts, tmp_p
     raw = tmp_path / "raw"
     _delta_state(raw)
     now = dt.datetime.now(dt.timezone.utc)
-    rid = "delta-2026-04-24.cricsheet"
+    rid = "cricsheet-2026-04-24"
 
     # no finished cricsheet run: the backfill, the three format archives and the register
     runs, total = _plan_lines(raw, stats, cs)
@@ -216,9 +221,7 @@ def test_a_weekly_refresh_fetches_recently_added_7_and_publishes_the_new_matches
     srv = replica_factory(*WORLD, "--as-of", DAY0.isoformat())
     res = _refresh(raw, DAY0, srv.url, "--cricsheet", "with", "--cricsheet-url", srv.url)
     assert res.returncode == 0, res.stderr[-3000:]
-    backfill = json.loads(
-        (raw / "cricsheet" / "run_id=full-2026-04-17.cricsheet" / "_manifest.json").read_text()
-    )
+    backfill = json.loads((raw / "cricsheet" / "run_id=cricsheet-2026-04-17" / "_manifest.json").read_text())
     assert (
         backfill["arguments"]["archives"] == "tests,odis,t20s" and backfill["arguments"]["register"] == "yes"
     )
@@ -229,7 +232,7 @@ def test_a_weekly_refresh_fetches_recently_added_7_and_publishes_the_new_matches
     srv = replica_factory(*WORLD, "--as-of", DAY1.isoformat())
     res = _refresh(raw, DAY1, srv.url, "--cricsheet", "with", "--cricsheet-url", srv.url)
     assert res.returncode == 0, res.stderr[-3000:]
-    d = raw / "cricsheet" / "run_id=delta-2026-04-24.cricsheet"
+    d = raw / "cricsheet" / "run_id=cricsheet-2026-04-24"
     manifest = json.loads((d / "_manifest.json").read_text())
     assert manifest["arguments"] == {
         "base_url": srv.url,
@@ -249,6 +252,6 @@ def test_a_weekly_refresh_fetches_recently_added_7_and_publishes_the_new_matches
     state = _state(raw)
     week = state["refreshes"][-1]
     assert week["refresh_id"] == "delta-2026-04-24"
-    assert {"spider": "cricsheet", "run_id": "delta-2026-04-24.cricsheet"} in week["runs"]
+    assert {"spider": "cricsheet", "run_id": "cricsheet-2026-04-24"} in week["runs"]
     assert all(r["spider"] != "cricsheet" for r in state["snapshot"])  # read by the transform by itself
     assert _published_matches(raw, curated, "w1") == week1
