@@ -383,3 +383,27 @@ def test_a_run_without_cricsheet_has_only_statsguru_rows(tmp_path):
     cur = str(tmp_path / "cur")
     assert query("SELECT source, COUNT(*) FROM batting_innings GROUP BY 1", cur)[1] == [("statsguru", 1)]
     assert query("SELECT player_id, source FROM batting_innings_preferred", cur)[1] == [(7, "statsguru")]
+
+
+def test_the_run_report_counts_each_source_apart(both):
+    from transform.report import render
+    from transform.report.gather import gather
+
+    _cur, tables, _ids, report = both
+    data = gather(report, report)  # compared with itself: nothing changed, every row counted once per source
+    assert data["rows_per_format"]["batting_innings"] == {"test": 3}
+    assert data["rows_per_format"]["batting_innings (cricsheet)"] == {
+        "test": 37,
+        "wtest": 26,
+        "t20i": 18,
+        "wt20i": 13,
+    }
+    assert data["changes"]["batting_innings"] == {"test": {"added": 0, "changed": 0, "removed": 0, "rows": 3}}
+    assert {f: v["rows"] for f, v in data["changes"]["batting_innings (cricsheet)"].items()} == {
+        "t20i": 18, "test": 37, "wt20i": 13, "wtest": 26}  # fmt: skip
+    # freshness is Statsguru's innings' (the careers'); Cricsheet's latest match per format beside it
+    assert data["freshness"]["this"] == {"test": "2021-06-18"}
+    starts = {r["format"]: r["start_date"].isoformat() for r in read(tables, "matches")}
+    assert data["freshness"]["cricsheet"] == starts
+    html = render(report, None).decode()
+    assert "Cricsheet&#x27;s latest (this run)" in html or "Cricsheet's latest (this run)" in html
