@@ -8,7 +8,7 @@ import math
 from collections.abc import Iterator
 from pathlib import Path
 
-from cricket_contract.vocabulary import FORMAT_CLASSES, PLAYED_BY_TYPE, TEST_CLASSES
+from cricket_contract.vocabulary import FORMAT_CLASSES, PLAYED_BY_TYPE, SOURCE_STATSGURU, TEST_CLASSES
 from replica import world as W
 from replica.model import PART_TRUTH, PLAYED, TDNB, Model
 from replica.pages import NO_BOUNDARIES, Site
@@ -121,6 +121,7 @@ def innings_rows(site: Site, typ: str) -> Iterator[dict]:
                     "caught_keeper": wk if ok else None,
                     "caught_fielder": ct - wk if ok else None,
                 }
+            row["source"] = SOURCE_STATSGURU  # what the Statsguru path makes of the lists
             yield row
 
 
