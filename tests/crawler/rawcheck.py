@@ -194,5 +194,10 @@ def career_key(raw: dict) -> tuple:
     return raw["player_id"], FORMAT_BY_CLASS[raw["class"]]
 
 
+def inns(text: str) -> int | None:
+    """An Inns cell's innings number: "-" on a TDNB row (an innings never played has no number) is None."""
+    return None if text == "-" else int(text)
+
+
 def innings_key(raw: dict) -> tuple:
-    return raw["player_id"], int(raw["match_id"]), int(raw["cells"]["Inns"])
+    return raw["player_id"], int(raw["match_id"]), inns(raw["cells"]["Inns"])
