@@ -12,6 +12,7 @@ import numpy as np
 from cricket_contract.manifest import part_entries, part_info
 
 TEAMS = ("ENG", "AUS", "IND", "PAK", "SA", "NZ", "SL", "WI", "BAN", "ZIM", "AFG", "IRE")
+W_TEAMS = tuple(t for t in TEAMS if t != "AFG")
 OPPS = (
     "Australia",
     "England",
@@ -210,11 +211,18 @@ def _rows(n: int, seed: int, run_id: str):
         yield {"record": "career", "type": typ, "view": "career", **base, "cells": cells}
 
 
+def _team(pid: int, cls: int) -> str:
+    """The player's side as the site writes it; women's sides only of countries that have one (no AFG-W)."""
+    if cls < 8:
+        return TEAMS[pid % len(TEAMS)]
+    return f"{W_TEAMS[pid % len(W_TEAMS)]}-W"
+
+
 def _base(cls: int, pid: int, page: int, ts: str, run_id: str) -> dict:
     return {
         "class": cls,
         "player_id": pid,
-        "player_cell": f"P{pid} Player ({TEAMS[pid % len(TEAMS)]}{'-W' if cls >= 8 else ''})",
+        "player_cell": f"P{pid} Player ({_team(pid, cls)})",
         "page": page,
         "source_url": f"http://127.0.0.1:8765/ci/engine/stats/index.html?class={cls};template=results",
         "scraped_at": ts,
