@@ -7,6 +7,7 @@ from collections import defaultdict
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from transform.cells import whole
 from transform.dq import DQ, SAMPLES_PER_CHECK
 
 CHECK = "innings_reconciliation"
@@ -69,7 +70,7 @@ COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
 
 
 def _col(tb: pa.Table, name: str) -> pa.Array:
-    return tb.column(name).combine_chunks()
+    return whole(tb.column(name))
 
 
 def _when(mask: pa.Array, values: pa.Array) -> pa.Array:
