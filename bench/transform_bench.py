@@ -23,6 +23,7 @@ PANDAS_SIZES = tuple(
 # Another checkout of the project (e.g. `git archive main | tar -x -C DIR`): its `cricket-transform run` is measured
 # on the same rows right before ours, so a change is judged against its base under the same load.
 BASELINE = os.environ.get("CRICKET_BENCH_TRANSFORM_BASELINE")
+BASELINE_LABEL = os.environ.get("CRICKET_BENCH_TRANSFORM_BASELINE_LABEL", BASELINE)  # e.g. "main at abc1234"
 
 
 def arrow_baseline(run_dir: Path, out: Path) -> int:
@@ -182,7 +183,7 @@ def render(results: list) -> str:
         "baselines override); the arrow baseline writes the raw strings, the others typed columns. *load* is",
         "the higher 1-minute load average at the start and end of that command (2 cores, shared).",
         "*before* (when measured) is `cricket-transform run` of another checkout, run right before ours on the",
-        "same rows.",
+        f"same rows{f': {BASELINE_LABEL}' if BASELINE else ''}.",
         "",
         f"Machine: {machine()}.",
         "",
