@@ -59,16 +59,19 @@ def _compared_columns(table: str) -> list[str]:
     return list(TABLES[table].names) + [f.name for f in EXTRA_COLUMNS.get(table, [])]
 
 
-def _join(table: str, new: Data, old: Data) -> tuple[str, str, list[str]]:
+def _join(table: str, new: Data, old: Data, where: str = "") -> tuple[str, str, list[str]]:
     """(FROM clause joining this run's rows `n` to the previous run's `o` by natural key, the "row differs"
-    condition, the compared non-key columns)."""
+    condition, the compared non-key columns); `where` filters both sides' rows (as `t`) first."""
     key = NATURAL_KEYS[table]
     cols = _compared_columns(table)
     data_cols = [c for c in cols if c not in key]
     on = " AND ".join(f"n.{k} IS NOT DISTINCT FROM o.{k}" for k in key)
     differs = " OR ".join(f"n.{c} IS DISTINCT FROM o.{c}" for c in data_cols) or "false"
     sel = ", ".join(cols)
-    src = f"(SELECT {sel} FROM {new.name(table)}) n FULL OUTER JOIN (SELECT {sel} FROM {old.name(table)}) o ON {on}"
+    src = (
+        f"(SELECT {sel} FROM {new.name(table)} t {where}) n FULL OUTER JOIN "
+        f"(SELECT {sel} FROM {old.name(table)} t {where}) o ON {on}"
+    )
     return src, differs, data_cols
 
 
@@ -77,25 +80,37 @@ def _comparable(new: Data, old: Data) -> list[str]:
     return sorted((new.tables | old.tables) - unknown)
 
 
-def changes(new: Data, old: Data) -> dict[str, dict[str, dict[str, int]]]:
-    """{table: {format: {added, changed, removed, rows}}} by natural key: a key only in this run is added, only in
-    the previous run removed, in both with any business column different changed."""
+def _keys_text(table: str) -> str:
+    """SQL for this run's natural key as text: the order the changed examples are listed in."""
+    return " || ' ' || ".join(f"CAST(n.{k} AS VARCHAR)" for k in NATURAL_KEYS[table])
+
+
+def changes(
+    new: Data, old: Data, per_table: int = CHANGED_EXAMPLES
+) -> tuple[dict[str, dict[str, dict[str, int]]], dict[str, list[dict]]]:
+    """({table: {format: {added, changed, removed, rows}}} by natural key, {table: the keys of the first changed
+    rows of each format}): a key only in this run is added, only in the previous run removed, in both with any
+    business column different changed. The keys let changed_examples join only those rows again."""
     out: dict[str, dict[str, dict[str, int]]] = {}
+    first: dict[str, list[dict]] = {}
     for table in _comparable(new, old):
         src, differs, _ = _join(table, new, old)
-        k0 = NATURAL_KEYS[table][0]
+        key = NATURAL_KEYS[table]
+        k0 = key[0]
+        both = f"n.{k0} IS NOT NULL AND o.{k0} IS NOT NULL"
+        struct = ", ".join([f"'_text': {_keys_text(table)}", *(f"'{k}': n.{k}" for k in key)])
         sql = f"""
             SELECT coalesce({_fmt(table, "n.")}, {_fmt(table, "o.")}) AS fmt,
                    count(*) FILTER (WHERE o.{k0} IS NULL AND n.{k0} IS NOT NULL) AS added,
                    count(*) FILTER (WHERE n.{k0} IS NULL AND o.{k0} IS NOT NULL) AS removed,
-                   count(*) FILTER (WHERE n.{k0} IS NOT NULL AND o.{k0} IS NOT NULL AND ({differs})) AS changed,
-                   count(n.{k0}) AS rows
+                   count(*) FILTER (WHERE {both} AND ({differs})) AS changed,
+                   count(n.{k0}) AS rows,
+                   min_by({{{struct}}}, {_keys_text(table)}, {per_table}) FILTER (WHERE {both} AND ({differs}))
             FROM {src} GROUP BY 1 ORDER BY 1"""
-        out[table] = {
-            fmt: {"added": a, "changed": c, "removed": r, "rows": n}
-            for fmt, a, r, c, n in new.con.execute(sql).fetchall()
-        }
-    return out
+        rows = new.con.execute(sql).fetchall()
+        out[table] = {fmt: {"added": a, "changed": c, "removed": r, "rows": n} for fmt, a, r, c, n, _ in rows}
+        first[table] = sorted((k for *_, ks in rows for k in ks or ()), key=lambda k: k["_text"])[:per_table]
+    return out, first
 
 
 def _text(side: str, column: str, schema: pa.Schema) -> str:
@@ -105,12 +120,22 @@ def _text(side: str, column: str, schema: pa.Schema) -> str:
     return f"coalesce(CAST({v} AS VARCHAR), 'null')"
 
 
-def changed_examples(new: Data, old: Data, per_table: int = CHANGED_EXAMPLES) -> list[dict]:
-    """A few changed rows per table: the key, the player's name and each differing column as `old → new`."""
+def changed_examples(
+    new: Data, old: Data, first: dict[str, list[dict]], per_table: int = CHANGED_EXAMPLES
+) -> list[dict]:
+    """A few changed rows per table: the key, the player's name and each differing column as `old → new`.
+
+    Only the rows `first` names (changes() found them) are joined again: the text is built for those alone."""
     out = []
     for table in _comparable(new, old):
-        src, differs, data_cols = _join(table, new, old)
+        keys = first.get(table)
+        if not keys:
+            continue
         key = NATURAL_KEYS[table]
+        new.con.register("_examples", pa.Table.from_pylist([{k: x[k] for k in key} for x in keys]))
+        only = " AND ".join(f"t.{k} IS NOT DISTINCT FROM e.{k}" for k in key)
+        where = f"WHERE EXISTS (SELECT 1 FROM _examples e WHERE {only})"
+        src, differs, data_cols = _join(table, new, old, where)
         schema = curated_schema(table)
         diffs = ", ".join(
             f"CASE WHEN n.{c} IS DISTINCT FROM o.{c} THEN '{c}: ' || {_text('o', c, schema)} || ' → ' || "
@@ -118,13 +143,13 @@ def changed_examples(new: Data, old: Data, per_table: int = CHANGED_EXAMPLES) ->
             for c in data_cols
         )
         name = "n.name" if "name" in data_cols else "NULL"
-        keys = " || ' ' || ".join(f"CAST(n.{k} AS VARCHAR)" for k in key)
         sql = f"""
-            SELECT {_fmt(table, "n.")}, {keys}, {name}, concat_ws('; ', {diffs})
+            SELECT {_fmt(table, "n.")}, {_keys_text(table)}, {name}, concat_ws('; ', {diffs})
             FROM {src} WHERE n.{key[0]} IS NOT NULL AND o.{key[0]} IS NOT NULL AND ({differs})
             ORDER BY 2 LIMIT {per_table}"""
         for fmt, k, nm, what in new.rows(sql):
             out.append({"table": table, "format": fmt, "key": k, "name": nm, "changed": what})
+        new.con.unregister("_examples")
     return out
 
 
@@ -196,14 +221,15 @@ def gather(report: dict, previous: dict | None) -> dict:
     try:
         new = Data(con, "n_", report.get("tables") or {})
         old = Data(con, "o_", (previous or {}).get("tables") or {})
+        changed = changes(new, old) if compare else ({}, {})
         return {
             "previous_run": (previous or {}).get("run_id"),
             "previous_published_at": (previous or {}).get("published_at"),
             "missing": {"this": new.missing, "previous": old.missing},
             "rows_per_format": rows_per_format(report.get("tables") or {}),
             "previous_pruned": bool((previous or {}).get("pruned")),
-            "changes": changes(new, old) if compare else {},
-            "changed_examples": changed_examples(new, old) if compare else [],
+            "changes": changed[0],
+            "changed_examples": changed_examples(new, old, changed[1]) if compare else [],
             "freshness": {"this": freshness(new), "previous": freshness(old) if compare else {}},
             "new_players": new_players(new, old) if compare else new_players(new, Data(con, "x_", {})),
             "top_runs": leaders(new, "batting_career", "runs"),
