@@ -113,7 +113,9 @@ class RawRunWriter:
         self.parts: dict[str, PartInfo] = {}  # every part this run stored (this process and resumed ones)
         self.items_by_record: Counter[str] = Counter()
         self.resumed_parts = 0
-        self.unlisted: list[str] = []  # parts in the run directory no ledger entry vouches for (not the run's)
+        self.unlisted: list[
+            str
+        ] = []  # parts in the run directory no ledger entry vouches for (not the run's)
         self.failed_stores = 0
         self.incomplete: list[str] = []
         self.claim: RunClaim | None = None  # set once the run is claimed: the writer then owns the run
@@ -190,7 +192,9 @@ class RawRunWriter:
         # A part stored just before a SIGKILL, whose ledger entry never got written: its pages were not marked
         # done, so they are fetched again into new parts. It stays where it is (a raw part is never rewritten)
         # but is not the run's: the manifest names it apart and readers read only the listed parts.
-        self.unlisted = sorted((n for n in names if n not in self.parts), key=lambda n: RawPartName.parse(n).number)
+        self.unlisted = sorted(
+            (n for n in names if n not in self.parts), key=lambda n: RawPartName.parse(n).number
+        )
         if self.unlisted:
             logger.warning(
                 "run %s: %d parts in the run directory are not in the JOBDIR ledger (e.g. %s): their pages "

@@ -145,19 +145,22 @@ def partition_path(fmt: str) -> str:
 
 
 class CuratedPartName(NamedTuple):
-    """`part-00000.parquet`: the n-th Parquet file of one partition (numbers start at 0)."""
+    """`part-00000.parquet`: the n-th Parquet file of one partition (numbers start at 0). A second writer of the
+    same partition names its files by its source, `part-cricsheet-00000.parquet` (Cricsheet's innings share the
+    innings tables' partitions with Statsguru's), so the two can never write the same file."""
 
     number: int
+    source: str = ""
 
-    RE = re.compile(r"^part-(\d{5,})\.parquet$")
+    RE = re.compile(r"^part-(?:(?P<source>[a-z]+)-)?(?P<number>\d{5,})\.parquet$")
 
     @classmethod
     def parse(cls, name: str) -> CuratedPartName | None:
         m = cls.RE.match(name)
-        return cls(int(m.group(1))) if m else None
+        return cls(int(m.group("number")), m.group("source") or "") if m else None
 
     def name(self) -> str:
-        return f"part-{self.number:05d}.parquet"
+        return f"part-{self.source + '-' if self.source else ''}{self.number:05d}.parquet"
 
 
 def rejects_path(run_id: str, attempt: str) -> str:

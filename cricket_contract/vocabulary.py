@@ -82,6 +82,12 @@ FORMAT_BY_CRICSHEET: dict[tuple[str, str], str] = {
     ("IT20", "female"): "wt20i",
 }
 
+# Where a row of an innings table comes from (its `source` column): Statsguru's results lists, or computed from
+# Cricsheet's deliveries. Both sources' innings share the tables; Statsguru's row is the one career figures use.
+SOURCE_STATSGURU = "statsguru"
+SOURCE_CRICSHEET = "cricsheet"
+INNINGS_SOURCES: tuple[str, ...] = (SOURCE_STATSGURU, SOURCE_CRICSHEET)
+
 PROFILE_SOURCES: tuple[str, ...] = ("next_data", "athlete_json", "rendered")
 RENDER_MODES: tuple[str, ...] = ("auto", "always", "never")
 

@@ -587,7 +587,12 @@ def check_current(
     if current.get("run_id") != run_id:
         problems.append(f"_current.json names run {current.get('run_id')!r}, not this DAG run's {run_id!r}")
     tables = current.get("tables") or {}
-    rows = {name: int((meta or {}).get("rows") or 0) for name, meta in tables.items()}
+    # An innings table holds Cricsheet's innings beside Statsguru's (`sources`): the crawl this run checks filled
+    # it only if Statsguru's rows are there.
+    rows = {
+        name: int(((meta or {}).get("sources") or {}).get("statsguru", meta or {}).get("rows") or 0)
+        for name, meta in tables.items()
+    }
     for name in expected_tables:
         if name not in rows:
             problems.append(f"table {name} is missing from _current.json")

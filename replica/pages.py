@@ -30,7 +30,7 @@ from cricket_contract.vocabulary import (
     WOMEN_CLASSES,
 )
 from replica import world as W
-from replica.model import DISMISSALS, PART_TEXT, PLAYED, Model, season_label
+from replica.model import DISMISSALS, PART_TEXT, PLAYED, TDNB, Model, season_label
 from replica.stats import (
     AGG,
     batting_cells,
@@ -634,7 +634,7 @@ class Site:
         part = int(tab["part"][r])
         mi = int(tab["m"][r])
         common = {
-            "Inns": str(int(tab["inn"][r])),
+            "Inns": "-" if part == TDNB else str(int(tab["inn"][r])),
             "": "",
             "Opposition": "v " + self.m.teams.opposition[int(tab["opp"][r])],
             "Ground": self.m_ground[mi],
@@ -741,7 +741,10 @@ class Site:
                 zip(*cols, strict=True), hb, years, strict=True
             ):
                 td = first(p, tm, year)
-                tail = tails.get((m, opp, inn)) or tails.setdefault((m, opp, inn), self._tail(m, opp, inn))
+                ti = (
+                    0 if part == TDNB else inn
+                )  # the real site shows no innings number for an innings never played
+                tail = tails.get((m, opp, ti)) or tails.setdefault((m, opp, ti), self._tail(m, opp, ti))
                 if part != PLAYED:
                     mid = f"                <td>{pos}</td>\n{dash}" if own else ""
                     out.append(f"{row0}{td}                <td>{PART_TEXT[part]}</td>\n{dnb_mid}{mid}{tail}")
@@ -768,7 +771,10 @@ class Site:
                 zip(*cols, strict=True), years, strict=True
             ):
                 td = first(p, tm, year)
-                tail = tails.get((m, opp, inn)) or tails.setdefault((m, opp, inn), self._tail(m, opp, inn))
+                ti = (
+                    0 if part == TDNB else inn
+                )  # the real site shows no innings number for an innings never played
+                tail = tails.get((m, opp, ti)) or tails.setdefault((m, opp, ti), self._tail(m, opp, ti))
                 if part != PLAYED:
                     out.append(f"{row0}{td}                <td>{PART_TEXT[part]}</td>\n{dnb_mid}{tail}")
                     continue
@@ -784,7 +790,10 @@ class Site:
                 zip(*cols, strict=True), years, strict=True
             ):
                 td = first(p, tm, year)
-                tail = tails.get((m, opp, inn)) or tails.setdefault((m, opp, inn), self._tail(m, opp, inn))
+                ti = (
+                    0 if part == TDNB else inn
+                )  # the real site shows no innings number for an innings never played
+                tail = tails.get((m, opp, ti)) or tails.setdefault((m, opp, ti), self._tail(m, opp, ti))
                 if part != PLAYED:
                     out.append(f"{row0}{td}                <td>{PART_TEXT[part]}</td>\n{dnb_mid}{tail}")
                     continue
@@ -797,9 +806,9 @@ class Site:
     def _tail(self, mi: int, opp: int, inn: int) -> str:
         """Inns, the untitled spacer, Opposition, Ground, Start Date and the match link: shared by every row of a
         match innings."""
+        inns = f"                <td>{inn}</td>\n" if inn else '                <td nowrap="nowrap">-</td>\n'
         return (
-            f"                <td>{inn}</td>\n"
-            "                <td></td>\n"
+            inns + "                <td></td>\n"
             f'                <td class="left" nowrap="nowrap">{esc("v " + self.m.teams.opposition[opp])}</td>\n'
             f'                <td class="left" nowrap="nowrap">{esc(self.m_ground[mi])}</td>\n'
             f"                <td>{date_text(int(self.m.m_date[mi]))}</td>\n"

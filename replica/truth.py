@@ -8,9 +8,9 @@ import math
 from collections.abc import Iterator
 from pathlib import Path
 
-from cricket_contract.vocabulary import FORMAT_CLASSES, PLAYED_BY_TYPE, TEST_CLASSES
+from cricket_contract.vocabulary import FORMAT_CLASSES, PLAYED_BY_TYPE, SOURCE_STATSGURU, TEST_CLASSES
 from replica import world as W
-from replica.model import PART_TRUTH, PLAYED, Model
+from replica.model import PART_TRUTH, PLAYED, TDNB, Model
 from replica.pages import NO_BOUNDARIES, Site
 from replica.stats import batting_truth, bowling_truth, exact, fielding_truth
 from transform.schemas import TABLES, TRUTH_TABLES
@@ -61,11 +61,18 @@ def innings_rows(site: Site, typ: str) -> Iterator[dict]:
     tab = site.tabs[typ]
     for cls in FORMAT_CLASSES:
         fmt = W.CLASS_INFO[cls][0]
+        unplayed: set[tuple[int, int]] = set()
         for r in site.innings_order(cls, typ):
             r = int(r)
             p = int(tab["p"][r])
             part = int(tab["part"][r])
             mi = int(tab["m"][r])
+            if part == TDNB:
+                # Two innings of a match never played (a Test won by an innings and more) are two identical rows
+                # on the site, both with Inns "-": one row of the curated table, as the transform keeps.
+                if (p, mi) in unplayed:
+                    continue
+                unplayed.add((p, mi))
             row = {
                 "player_id": int(m.pid[p]),
                 "name": m.p_name[p],
@@ -73,7 +80,8 @@ def innings_rows(site: Site, typ: str) -> Iterator[dict]:
                 "format": fmt,
                 "match_id": site.m_id[mi],
                 "match_date": dt.date.fromordinal(int(tab["date"][r])).isoformat(),
-                "innings_number": int(tab["inn"][r]),
+                # the real site's TDNB rows show "-" for Inns (an innings never played has no number)
+                "innings_number": None if part == TDNB else int(tab["inn"][r]),
                 "opposition": m.teams.team_id[int(tab["opp"][r])],
                 "ground": site.m_ground[mi],
                 "participation": PLAYED_BY_TYPE[typ] if part == PLAYED else PART_TRUTH[part],
@@ -113,6 +121,7 @@ def innings_rows(site: Site, typ: str) -> Iterator[dict]:
                     "caught_keeper": wk if ok else None,
                     "caught_fielder": ct - wk if ok else None,
                 }
+            row["source"] = SOURCE_STATSGURU  # what the Statsguru path makes of the lists
             yield row
 
 
@@ -167,9 +176,9 @@ def differences(table: str, got: list[dict], want: list[dict], columns: list[str
     out = []
     if len(g) != len(got):
         out.append(f"{table}: {len(got) - len(g)} duplicate keys in the curated rows")
-    out += [f"{table} {k}: missing" for k in sorted(w.keys() - g.keys())]
-    out += [f"{table} {k}: not in the truth" for k in sorted(g.keys() - w.keys())]
-    for k in sorted(w.keys() & g.keys()):
+    out += [f"{table} {k}: missing" for k in sorted(w.keys() - g.keys(), key=_nulls_first)]
+    out += [f"{table} {k}: not in the truth" for k in sorted(g.keys() - w.keys(), key=_nulls_first)]
+    for k in sorted(w.keys() & g.keys(), key=_nulls_first):
         for c in cols:
             a, b = _cell(g[k][c]), w[k][c]
             if not _same(a, b):
@@ -178,3 +187,8 @@ def differences(table: str, got: list[dict], want: list[dict], columns: list[str
 
 
 __all__ = ["differences", "write_truth", "table_rows"]
+
+
+def _nulls_first(key: tuple) -> tuple:
+    """A natural key's sort order with nulls (a TDNB row's innings number) before every value."""
+    return tuple((v is not None, v) for v in key)

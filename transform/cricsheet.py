@@ -19,6 +19,7 @@ from cricket_contract.vocabulary import (
     CRICSHEET_MATCH,
     CRICSHEET_PERSON,
     FORMAT_BY_CRICSHEET,
+    SOURCE_CRICSHEET,
 )
 from cricket_storage import Location
 from cricket_storage.rawruns import RawRun, RawRunError, load_run, run_dirs
@@ -26,8 +27,8 @@ from transform.cricsheet_figures import Innings, innings_figures
 from transform.dq import DQ
 from transform.flow import Progress
 from transform.rejects import Rejects
-from transform.schemas import PARTITIONED, curated_schema
-from transform.write import PartWriter, file_schema
+from transform.schemas import PARTITIONED, SOURCED, curated_schema
+from transform.write import PartWriter, file_schema, with_sources
 
 SPIDER = "cricsheet"
 FLUSH_ROWS = 50_000  # rows of one table and format held before they go to Parquet: memory stays flat
@@ -113,8 +114,11 @@ class CricsheetWriter:
         table, fmt = key
         w = self.writers.get(key)
         if w is None:
+            # an innings table's partition is Statsguru's too: Cricsheet's files are named apart from its
             w = self.writers[key] = PartWriter(
-                self.location(table).child(partition_path(fmt)), file_schema(table)
+                self.location(table).child(partition_path(fmt)),
+                file_schema(table),
+                source=SOURCE_CRICSHEET if table in SOURCED else "",
             )
         w.write(pa.Table.from_pylist(rows, schema=curated_schema(table)))
 
@@ -136,13 +140,14 @@ class CricsheetWriter:
             meta = {"location": self.location(table).uri + "/", "files": files, "rows": rows}
             if table in PARTITIONED:
                 meta["partitions"] = parts
-            out[table] = meta
+            out[table] = with_sources(table, meta, SOURCE_CRICSHEET)
         return out
 
     # ------------------------------------------------------------------ reading
 
     def write(self, runs: list[RawRun]) -> dict:
-        """{table: meta} of the Cricsheet tables written from `runs` (newest first)."""
+        """{table: meta} of the Cricsheet tables written from `runs` (newest first), and of Cricsheet's rows of
+        the innings tables (to be merged with Statsguru's: transform.write.merge_sources)."""
         seen: set[str] = set()
         for run in runs:
             if (
@@ -165,15 +170,7 @@ class CricsheetWriter:
                 done.add(mid)
                 self.match(rec)
                 self.progress.tick(f"cricsheet: {self.matches:,} matches, {self.deliveries:,} deliveries")
-        names = (
-            "matches",
-            "deliveries",
-            "people",
-            "batting_innings_cricsheet",
-            "bowling_innings_cricsheet",
-            "fielding_innings_cricsheet",
-        )
-        return self.close(names)
+        return self.close(("matches", "deliveries", "people", *SOURCED))
 
     def person(self, rec: dict) -> None:
         cells = rec.get("cells") or {}
@@ -353,7 +350,7 @@ class CricsheetWriter:
             "innings_number": inn.number,
             "country": team_id,
             "opposition": opp_id,
-            "source": SPIDER,
+            "source": SOURCE_CRICSHEET,
         }
         for b in inn.batting.values():
             pid = self.player(b.player, b.name)
@@ -361,7 +358,7 @@ class CricsheetWriter:
                 continue
             kind = b.dismissal if b.out else (b.dismissal if b.dismissal in ("retired hurt",) else "not out")
             self.add(
-                "batting_innings_cricsheet",
+                "batting_innings",
                 {
                     **base, "player_id": pid, "name": b.name, "participation": "batted", "runs": b.runs,
                     "not_out": not b.out, "minutes": None, "balls_faced": b.balls, "fours": b.fours,
@@ -374,7 +371,7 @@ class CricsheetWriter:
             if pid is None:
                 continue
             self.add(
-                "bowling_innings_cricsheet",
+                "bowling_innings",
                 {
                     **base, "country": opp_id, "opposition": team_id, "player_id": pid, "name": w.name,
                     "participation": "bowled", "balls": w.balls, "maidens": w.maidens, "runs_conceded": w.runs,
@@ -387,7 +384,7 @@ class CricsheetWriter:
             if pid is None:
                 continue
             self.add(
-                "fielding_innings_cricsheet",
+                "fielding_innings",
                 {
                     **base, "country": opp_id, "opposition": team_id, "player_id": pid, "name": f.name,
                     "participation": "fielded", "dismissals": f.catches + f.stumpings, "caught": f.catches,

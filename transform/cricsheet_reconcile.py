@@ -9,6 +9,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from cricket_contract.vocabulary import SOURCE_CRICSHEET, SOURCE_STATSGURU
 from cricket_storage import Location
 
 COMPARED = {
@@ -56,8 +57,9 @@ def findings(tables: dict) -> Iterator[dict]:
             "opposition",
             *cols,
         ]
-        sg = _read(tables[table]["files"], want, ids).to_pylist()
-        cs = _read(tables[f"{table}_cricsheet"]["files"], [*want, "format"], ids).to_pylist()
+        both = _read(tables[table]["files"], [*want, "format", "source"], ids).to_pylist()
+        sg = [r for r in both if r["source"] == SOURCE_STATSGURU]
+        cs = [r for r in both if r["source"] == SOURCE_CRICSHEET]
         for r in sg:
             seen_in_statsguru.setdefault(r["match_id"], (r["match_date"], {r["country"], r["opposition"]}))
         sg_rows = {tuple(r[k] for k in KEY): r for r in sg if r["participation"] == PLAYED[table]}

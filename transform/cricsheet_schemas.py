@@ -1,4 +1,4 @@
-"""The Cricsheet tables' Arrow schemas: matches, deliveries, people, innings from deliveries, reconciliation."""
+"""The Cricsheet tables' Arrow schemas: matches, deliveries, people, reconciliation (its innings: schemas.TABLES)."""
 
 from __future__ import annotations
 
@@ -13,20 +13,6 @@ d32 = pa.date32()
 
 def _schema(fields: list[tuple[str, pa.DataType]]) -> pa.Schema:
     return pa.schema([pa.field(n, t) for n, t in fields])
-
-
-def cricsheet_tables(tables: dict[str, pa.Schema]) -> dict[str, pa.Schema]:
-    """The Cricsheet tables; the innings ones are `tables`' Statsguru innings tables plus `source`."""
-
-    def with_source(table: str) -> pa.Schema:
-        return tables[table].append(pa.field("source", s))
-
-    return {
-        **CRICSHEET_TABLES,
-        "batting_innings_cricsheet": with_source("batting_innings"),
-        "bowling_innings_cricsheet": with_source("bowling_innings"),
-        "fielding_innings_cricsheet": with_source("fielding_innings"),
-    }
 
 
 CRICSHEET_TABLES: dict[str, pa.Schema] = {
@@ -135,8 +121,5 @@ CRICSHEET_KEYS: dict[str, tuple[str, ...]] = {
     "matches": ("match_id",),
     "deliveries": ("match_id", "innings", "over", "ball"),
     "people": ("identifier",),
-    "batting_innings_cricsheet": ("player_id", "match_id", "innings_number"),
-    "bowling_innings_cricsheet": ("player_id", "match_id", "innings_number"),
-    "fielding_innings_cricsheet": ("player_id", "match_id", "innings_number"),
     "reconciliation": ("match_id", "innings_table", "player_id", "innings_number", "field"),
 }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cricket_contract.vocabulary import FORMAT_BY_CLASS
+from cricket_contract.vocabulary import FORMAT_BY_CLASS, SOURCE_CRICSHEET, SOURCE_STATSGURU
 from transform.publish import load_current as current
 from transform.schemas import PARTITIONED, TABLES, arrow_to_athena
 
@@ -116,9 +116,8 @@ GROUP BY b.format, b.country, t.name, t.nation
 
 
 def _innings_view(kind: str) -> str:
-    """Every column of an innings table with the names of the player's side and of the opposition."""
-    from transform.schemas import TABLES
-
+    """Every column of an innings table (both sources' rows, `source` among them) with the names of the player's
+    side and of the opposition."""
     cols = ",\n".join(
         f"  i.{c}" for c in (*TABLES[f"{kind}_innings"].names, "run_id", "scraped_at", "source_url")
     )
@@ -139,20 +138,26 @@ LEFT JOIN teams AS o ON o.team_id = i.opposition
 VIEWS.update({f"{kind}_innings_teams": _innings_view(kind) for kind in ("batting", "bowling", "fielding")})
 
 
-def _sources_view(kind: str) -> str:
-    """Statsguru's innings and Cricsheet's (from the deliveries) in one view, told apart by `source`."""
-    from transform.schemas import TABLES
-
-    cols = ", ".join((*TABLES[f"{kind}_innings"].names, "run_id"))
+def _preferred_view(kind: str) -> str:
+    """One row per (player, match, innings number): Statsguru's where both sources have the innings, else
+    Cricsheet's. The table holds both sources' rows, so summing it over both counts a shared innings twice."""
+    cols = ", ".join((*TABLES[f"{kind}_innings"].names, "run_id", "scraped_at", "source_url"))
     return f"""
-SELECT {cols}, 'statsguru' AS source FROM {kind}_innings
+SELECT {cols} FROM {kind}_innings WHERE source = '{SOURCE_STATSGURU}'
 UNION ALL
-SELECT {cols}, source FROM {kind}_innings_cricsheet
+SELECT {cols} FROM {kind}_innings AS c
+WHERE c.source = '{SOURCE_CRICSHEET}' AND NOT EXISTS (
+  SELECT 1 FROM {kind}_innings AS s
+  WHERE s.source = '{SOURCE_STATSGURU}' AND s.player_id = c.player_id AND s.match_id = c.match_id
+    AND s.innings_number = c.innings_number
+)
 """
 
 
-# Cricsheet (transform/cricsheet.py): both sources' innings side by side, and the register joined to players.
-VIEWS.update({f"{kind}_innings_sources": _sources_view(kind) for kind in ("batting", "bowling", "fielding")})
+# Cricsheet (transform/cricsheet.py): each innings once whatever the sources, and the register joined to players.
+VIEWS.update(
+    {f"{kind}_innings_preferred": _preferred_view(kind) for kind in ("batting", "bowling", "fielding")}
+)
 VIEWS["player_identities"] = """
 SELECT
   p.player_id,

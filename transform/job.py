@@ -25,7 +25,7 @@ from transform.read import read_parts
 from transform.rejects import Rejects
 from transform.report.crawl import crawl_health
 from transform.stage import Stage, bucket_count
-from transform.write import TableWriter
+from transform.write import TableWriter, merge_sources
 
 PARSE_WORKERS = 2
 
@@ -168,11 +168,13 @@ class Job:
                 self.curated, self.run_id, self.attempt, players, self.dq, self.rejects, self.progress
             )
             tables = writer.write(stage)
-            # every run publishes every table: Cricsheet's are empty when no cricsheet run was read
+            # every run publishes every table: Cricsheet's are empty when no cricsheet run was read. Its innings
+            # from the deliveries go into the innings tables beside Statsguru's (`source` tells them apart),
+            # after the careers were reconciled with Statsguru's innings alone (TableWriter.reconciler).
             cs = CricsheetWriter(
                 self.curated, self.run_id, self.attempt, self.dq, self.rejects, self.progress
             )
-            tables.update(cs.write(cs_runs))
+            tables = merge_sources(tables, cs.write(cs_runs))
             tables.update(reconcile(cs, tables))
             writer.verify(tables)
         except BaseException:

@@ -19,6 +19,7 @@ from cricket_contract.vocabulary import (
     FORMAT_BY_SUMMARY_LABEL,
     INNINGS,
     PLAYER_CAREER,
+    SOURCE_STATSGURU,
     TABLE_RECORDS,
     TYPES,
 )
@@ -344,6 +345,7 @@ class Mapper:
             "scraped_at": rows.col("_ts"),
             "source_url": rows.col("source_url"),
             "_seq": rows.col("_seq"),
+            "source": pa.repeat(pa.scalar(SOURCE_STATSGURU), rows.n),  # the innings tables' `source`
         }
         bad = pc.is_valid(rows.reason)
         if pc.any(bad).as_py():

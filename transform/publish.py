@@ -16,8 +16,9 @@ from cricket_contract.layout import (
     report_dir,
     table_run_path,
 )
+from cricket_contract.vocabulary import SOURCE_STATSGURU
 from cricket_storage import Location
-from transform.schemas import REFERENCE_TABLES, TABLES
+from transform.schemas import REFERENCE_TABLES, SOURCED, TABLES
 
 log = logging.getLogger(__name__)
 
@@ -43,18 +44,31 @@ def current(curated: Location) -> dict | None:
         return None
 
 
+def _source_rows(table: str, meta: dict) -> dict[str, int]:
+    """{source: rows} of a table's meta; a table without `sources` is one source's (before Cricsheet's innings
+    shared the innings tables, they held Statsguru's rows only)."""
+    if "sources" in meta:
+        return {src: int(m.get("rows") or 0) for src, m in meta["sources"].items()}
+    return {SOURCE_STATSGURU if table in SOURCED else "": int(meta.get("rows") or 0)}
+
+
 def shrink_problems(previous: dict | None, tables: dict, max_row_drop: float) -> list[str]:
-    """Why this run's tables must not replace the published ones: no rows at all, or a table that lost more
-    than `max_row_drop` of its published rows (a crawl that quietly fetched less)."""
+    """Why this run's tables must not replace the published ones: no rows at all, or a table (each source of an
+    innings table on its own: Cricsheet's rows must not hide a Statsguru crawl that quietly fetched less) that
+    lost more than `max_row_drop` of its published rows. A table the contract no longer has is no loss."""
     total = sum(meta["rows"] for table, meta in tables.items() if table not in REFERENCE_TABLES)
     if not total:
         return ["the run has no rows at all"]
     problems = []
     for table, old in ((previous or {}).get("tables") or {}).items():
-        was = int(old.get("rows") or 0)
-        now = tables.get(table, {}).get("rows", 0)
-        if was and now < was * (1 - max_row_drop):
-            problems.append(f"{table} would fall from {was:,} to {now:,} rows ({1 - now / was:.0%} fewer)")
+        if table not in TABLES:
+            continue
+        now = _source_rows(table, tables.get(table) or {"rows": 0})
+        for src, was in _source_rows(table, old).items():
+            has = now.get(src, 0)
+            if was and has < was * (1 - max_row_drop):
+                name = f"{table} ({src} rows)" if src else table
+                problems.append(f"{name} would fall from {was:,} to {has:,} rows ({1 - has / was:.0%} fewer)")
     return problems
 
 
@@ -74,12 +88,21 @@ def _other_attempts(curated: Location, run_id: str, published: str) -> None:
                 run.child(entry.name).delete_tree()
 
 
+def _table_dirs(curated: Location) -> list[str]:
+    """Every table of the contract, and every table directory under `curated` (`_`-prefixed ones are the
+    pipeline's own: reports, rejects): a table an earlier version wrote and the contract since dropped still has
+    runs to prune."""
+    listed = {e.name for e in curated.list() if e.is_dir and not e.name.startswith("_")}
+    return sorted(set(TABLES) | listed)
+
+
 def prune(curated: Location, dropped: list[str], run_id: str) -> None:
     """Delete published runs that fell out of the `--keep` window (never the one just published)."""
+    tables = _table_dirs(curated) if dropped else []
     for rid in dropped:
         if rid == run_id:
             continue
-        for table in TABLES:
+        for table in tables:
             curated.child(table_run_path(table, rid)).delete_tree()
         curated.child(REJECTS_DIR, RunDir(rid).name()).delete_tree()
         curated.child(report_dir(rid)).delete_tree()

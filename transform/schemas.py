@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from transform.cricsheet_schemas import CRICSHEET_KEYS, cricsheet_tables
+from transform.cricsheet_schemas import CRICSHEET_KEYS, CRICSHEET_TABLES
 
 i32 = pa.int32()
 i64 = pa.int64()
@@ -89,6 +89,11 @@ _SPLIT_KEY = [
 ]
 
 
+# Where an innings row comes from: `statsguru` (the results lists) or `cricsheet` (computed from the deliveries,
+# transform/cricsheet.py); cricket_contract.vocabulary.INNINGS_SOURCES. Both sources' rows share the table.
+_SOURCE = ("source", s)
+
+
 def _schema(fields: list[tuple[str, pa.DataType]]) -> pa.Schema:
     return pa.schema([pa.field(n, t) for n, t in fields])
 
@@ -124,6 +129,7 @@ TABLES: dict[str, pa.Schema] = {
             ("strike_rate", f64),
             ("position", i32),
             ("dismissal", s),
+            _SOURCE,
         ]
     ),
     "bowling_innings": _schema(
@@ -135,6 +141,7 @@ TABLES: dict[str, pa.Schema] = {
             ("wickets", i32),
             ("economy", f64),
             ("position", i32),
+            _SOURCE,
         ]
     ),
     "fielding_innings": _schema(
@@ -145,6 +152,7 @@ TABLES: dict[str, pa.Schema] = {
             ("stumped", i32),
             ("caught_keeper", i32),
             ("caught_fielder", i32),
+            _SOURCE,
         ]
     ),
     "batting_splits": _schema(_SPLIT_KEY + _BATTING_COUNTS),
@@ -183,19 +191,24 @@ NATURAL_KEYS: dict[str, tuple[str, ...]] = {
     "batting_career": ("player_id", "format"),
     "bowling_career": ("player_id", "format"),
     "fielding_career": ("player_id", "format"),
-    "batting_innings": ("player_id", "match_id", "innings_number"),
-    "bowling_innings": ("player_id", "match_id", "innings_number"),
-    "fielding_innings": ("player_id", "match_id", "innings_number"),
+    # per source: Statsguru and Cricsheet may both have an innings (the `*_innings_preferred` views pick one)
+    "batting_innings": ("source", "player_id", "match_id", "innings_number"),
+    "bowling_innings": ("source", "player_id", "match_id", "innings_number"),
+    "fielding_innings": ("source", "player_id", "match_id", "innings_number"),
     "batting_splits": ("player_id", "grouping_kind", "grouping"),
     "bowling_splits": ("player_id", "grouping_kind", "grouping"),
     "fielding_splits": ("player_id", "grouping_kind", "grouping"),
     "teams": ("team_id",),
 }
 
-# Cricsheet's tables (transform/cricsheet_schemas.py), written from `cricsheet` raw runs by transform/cricsheet.py.
-CRICSHEET = tuple(cricsheet_tables(TABLES))
-TABLES.update(cricsheet_tables(TABLES))
+# Cricsheet's own tables (transform/cricsheet_schemas.py), written from `cricsheet` raw runs by transform/cricsheet.py
+# (which also writes its innings from the deliveries into the innings tables, `source` = `cricsheet`).
+CRICSHEET = tuple(CRICSHEET_TABLES)
+TABLES.update(CRICSHEET_TABLES)
 NATURAL_KEYS.update(CRICSHEET_KEYS)
+
+# Tables holding rows of more than one source, told apart by `source`: the innings tables.
+SOURCED = tuple(t for t, sch in TABLES.items() if "source" in sch.names)
 
 # Tables written from the repo's own data (cricket_contract/teams.csv), not from the raw zone: they do not make a
 # run that read nothing worth publishing.

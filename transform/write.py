@@ -14,6 +14,7 @@ import pyarrow.parquet as pq
 
 from cricket_contract.layout import NO_FORMAT, CuratedPartName, attempt_path, partition_path
 from cricket_contract.teams import teams
+from cricket_contract.vocabulary import INNINGS_SOURCES, SOURCE_STATSGURU
 from cricket_storage import FILE_MODE, Location
 from transform import checks
 from transform.dedupe import dedupe_filled
@@ -22,7 +23,7 @@ from transform.flow import Progress, prefetch
 from transform.players import Players
 from transform.reconcile import Reconciler
 from transform.rejects import Rejects
-from transform.schemas import CRICSHEET, NATURAL_KEYS, PARTITIONED, TABLES, curated_schema
+from transform.schemas import CRICSHEET, NATURAL_KEYS, PARTITIONED, SOURCED, TABLES, curated_schema
 from transform.stage import Stage
 
 PART_ROWS = 2_000_000
@@ -59,11 +60,49 @@ def by_format(table: str, tb: pa.Table, idx: pa.Array) -> Iterator[tuple[str, pa
         yield col[s].as_py(), tb.take(idx.slice(s, e - s))
 
 
+def with_sources(table: str, meta: dict, source: str) -> dict:
+    """`meta` of rows of one `source` with its `sources` entry (every source named, the others empty) when the
+    table holds more than one source's rows."""
+    if table not in SOURCED:
+        return meta
+    empty = {"rows": 0, "partitions": {}} if table in PARTITIONED else {"rows": 0}
+    own = {k: meta[k] for k in empty}
+    return {**meta, "sources": {s: own if s == source else dict(empty) for s in INNINGS_SOURCES}}
+
+
+def _counts(a: dict, b: dict) -> dict:
+    """`rows` (and `partitions`, format by format) of two metas of one table added up."""
+    out = {"rows": a["rows"] + b["rows"]}
+    if "partitions" in a:
+        parts = dict(a["partitions"])
+        for fmt, n in b["partitions"].items():
+            parts[fmt] = parts.get(fmt, 0) + n
+        out["partitions"] = parts
+    return out
+
+
+def merge_sources(tables: dict, other: dict) -> dict:
+    """`tables` with `other`'s metas added: a table both wrote (an innings table, one source each) lists the
+    files, rows and partitions of both, and each source's own counts under `sources`."""
+    out = dict(tables)
+    for table, meta in other.items():
+        mine = out.get(table)
+        if mine is None:
+            out[table] = meta
+            continue
+        out[table] = {**mine, "files": mine["files"] + meta["files"], **_counts(mine, meta)}
+        if table in SOURCED:
+            out[table]["sources"] = {
+                src: _counts(mine["sources"][src], meta["sources"][src]) for src in INNINGS_SOURCES
+            }
+    return out
+
+
 class PartWriter:
     """Parquet (zstd) parts of one partition; each part becomes visible whole (rename locally, S3 PUT on close)."""
 
-    def __init__(self, directory: Location, schema: pa.Schema) -> None:
-        self.dir, self.schema = directory, schema
+    def __init__(self, directory: Location, schema: pa.Schema, *, source: str = "") -> None:
+        self.dir, self.schema, self.source = directory, schema, source
         self.files: list[str] = []
         self.rows = 0
         self._w = self._sink = None
@@ -72,7 +111,7 @@ class PartWriter:
         self._tmp: str | None = None
 
     def _open(self) -> None:
-        self._final = self.dir.child(CuratedPartName(len(self.files)).name())
+        self._final = self.dir.child(CuratedPartName(len(self.files), self.source).name())
         fs, path = self._final.arrow()
         if self.dir.is_local:
             self.dir.makedirs()
@@ -244,7 +283,7 @@ class TableWriter:
         meta = {"location": loc.uri + "/", "files": files, "rows": rows}
         if table in PARTITIONED:
             meta["partitions"] = partitions
-        return meta
+        return with_sources(table, meta, SOURCE_STATSGURU)
 
     def _conflicts(self, table: str, conflicts: pa.Table) -> None:
         if not conflicts.num_rows:

@@ -54,6 +54,9 @@ def test_layout_names_round_trip():
     assert layout.table_run_path("players", "R1") == "players/run_id=R1"
     assert layout.partition_path("test") == "format=test" and layout.partition_path(layout.NO_FORMAT) == ""
     assert layout.CuratedPartName.parse(layout.CuratedPartName(7).name()) == layout.CuratedPartName(7)
+    cs = layout.CuratedPartName(0, "cricsheet")
+    assert cs.name() == "part-cricsheet-00000.parquet" and layout.CuratedPartName.parse(cs.name()) == cs
+    assert layout.CuratedPartName(0).name() == "part-00000.parquet" != cs.name()
     assert layout.rejects_path("R", "A1") == "_rejects/run_id=R/attempt=A1/rejects.jsonl"
     assert (
         layout.report_dir("R") == "_reports/run_id=R"

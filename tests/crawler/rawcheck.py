@@ -24,7 +24,9 @@ def read_run(run_dir: Path) -> tuple[dict, list[dict]]:
 def read_parts(run_dir: Path, names: list[str] | None = None) -> list[dict]:
     """The rows of the run's parts: `names` (a manifest's `parts`) or every part file in the directory."""
     rows = []
-    for part in [run_dir / n for n in names] if names is not None else sorted(run_dir.glob("part-*.jsonl.gz")):
+    for part in (
+        [run_dir / n for n in names] if names is not None else sorted(run_dir.glob("part-*.jsonl.gz"))
+    ):
         with gzip.open(part, "rt", encoding="utf-8") as fh:
             rows.extend(json.loads(line) for line in fh if line.strip())
     return rows
@@ -192,5 +194,10 @@ def career_key(raw: dict) -> tuple:
     return raw["player_id"], FORMAT_BY_CLASS[raw["class"]]
 
 
+def inns(text: str) -> int | None:
+    """An Inns cell's innings number: "-" on a TDNB row (an innings never played has no number) is None."""
+    return None if text == "-" else int(text)
+
+
 def innings_key(raw: dict) -> tuple:
-    return raw["player_id"], int(raw["match_id"]), int(raw["cells"]["Inns"])
+    return raw["player_id"], int(raw["match_id"]), inns(raw["cells"]["Inns"])

@@ -248,3 +248,24 @@ def test_local_run_step_streams_output_and_classifies_exits(tmp_path, monkeypatc
     assert not isinstance(exc.value, AirflowFailException)
     with pytest.raises(FileNotFoundError, match="no-such-program is not on PATH"):
         run_step("scrape", ["no-such-program"])
+
+
+def test_check_current_counts_statsguru_innings_only():
+    """Cricsheet's innings share the innings tables: they must not pass a run whose Statsguru innings are empty."""
+    sources = {
+        "statsguru": {"rows": 0, "partitions": {}},
+        "cricsheet": {"rows": 94, "partitions": {"test": 94}},
+    }
+    current = {
+        **CURRENT,
+        "tables": {**CURRENT["tables"], "batting_innings": {"rows": 94, "sources": sources}},
+    }
+    problems, report = cc.check_current(
+        current, run_id="r1", expected_tables=["batting_innings"], max_reject_ratio=0.01
+    )
+    assert problems == ["table batting_innings has no rows"] and report["rows"]["batting_innings"] == 0
+    sources["statsguru"] = {"rows": 3, "partitions": {"test": 3}}
+    problems, report = cc.check_current(
+        current, run_id="r1", expected_tables=["batting_innings"], max_reject_ratio=0.01
+    )
+    assert problems == [] and report["rows"]["batting_innings"] == 3

@@ -12,6 +12,7 @@ import urllib.request
 import pytest
 
 from replica.model import LAST_DATE
+from tests.crawler.rawcheck import inns
 from tests.replica.conftest import REPO, get_html, load_truth
 from tests.replica.test_results_lists import BASE, all_rows
 
@@ -119,7 +120,7 @@ def test_results_lists_honour_the_date_filter_and_order(replica_300, truth_300):
     ]
     want.sort(key=lambda r: r["match_date"], reverse=True)  # stable: ties keep the list's default order
     assert total == len(want) > 25
-    assert [(r["player_id"], r["match_id"], int(r["Inns"])) for r in rows] == [
+    assert [(r["player_id"], r["match_id"], inns(r["Inns"])) for r in rows] == [
         (r["player_id"], r["match_id"], r["innings_number"]) for r in want
     ]
     doc = get_html(f"{replica_300.url}{BASE}?{query};page=1;size=25")

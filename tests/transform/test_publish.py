@@ -105,11 +105,16 @@ def test_rerun_same_id_replaces_its_output_and_keep_prunes(tmp_path, transform_r
         f"batting_career/run_id=r1/attempt={second.report['attempt']}/format=test/part-00000.parquet"
     ]
     assert len(read_table(cur, "batting_career")) == 5
+    # a table an earlier version wrote, since dropped from the contract: its runs are pruned all the same
+    retired = cur / "retired_table" / "run_id=r1" / "attempt=x" / "part-00000.parquet"
+    retired.parent.mkdir(parents=True)
+    retired.write_bytes(b"PAR1")
     for rid in ("r2", "r3", "r4"):
         assert transform_run(raw, cur, run_id=rid, raw_runs=["b"], keep=2, max_row_drop=1.0).exit_code == 0
     current = json.loads((cur / "_current.json").read_text())
     assert current["history"] == ["r4", "r3"]
     assert sorted(p.name for p in (cur / "batting_career").iterdir()) == ["run_id=r3", "run_id=r4"]
+    assert list((cur / "retired_table").iterdir()) == []
     assert sorted(p.name for p in (cur / "_rejects").iterdir()) == ["run_id=r3", "run_id=r4"]
 
 
@@ -124,3 +129,27 @@ def test_default_picks_newest_finished_run_per_spider_and_arguments(tmp_path, tr
     res = transform_run(raw, cur, run_id="d1")
     assert sorted(r["run_id"] for r in res.report["raw_runs"]) == ["new", "other"]
     assert sorted(r["player_id"] for r in read_table(cur, "batting_career")) == [2, 3]
+
+
+def test_shrink_is_judged_per_source_and_a_dropped_table_is_no_loss():
+    from transform.publish import shrink_problems
+
+    def innings(sg: int, cs: int) -> dict:
+        return {"rows": sg + cs, "sources": {"statsguru": {"rows": sg}, "cricsheet": {"rows": cs}}}
+
+    before = {"tables": {"batting_innings": innings(100, 50), "old_table": {"rows": 70}}}
+    # Cricsheet's rows would hide a Statsguru crawl that lost half its innings: refused
+    assert shrink_problems(before, {"batting_innings": innings(50, 200)}, 0.2) == [
+        "batting_innings (statsguru rows) would fall from 100 to 50 rows (50% fewer)"
+    ]
+    assert shrink_problems(before, {"batting_innings": innings(100, 45)}, 0.2) == []
+    # a published run from before the innings tables had sources held Statsguru's rows only
+    assert (
+        shrink_problems(
+            {"tables": {"batting_innings": {"rows": 100}}}, {"batting_innings": innings(90, 0)}, 0.2
+        )
+        == []
+    )
+    assert shrink_problems(
+        {"tables": {"batting_innings": {"rows": 100}}}, {"batting_innings": innings(10, 90)}, 0.2
+    )

@@ -14,6 +14,7 @@ from replica import timeline
 from replica.model import Model
 from replica.pages import ListQuery, Site
 from replica.truth import differences, table_rows
+from tests.crawler.rawcheck import innings_key
 from tests.transform.conftest import read_table
 from tests.transform.sitegen import list_run
 from transform.schemas import TRUTH_TABLES
@@ -241,7 +242,7 @@ def test_the_reconciliation_names_the_columns_a_lost_innings_moves(tmp_path, wor
     for cls in (1, 2, 3, 8, 9, 10):
         for kind in TYPES:
             for row in list_rows(s0, cls, kind, "innings"):
-                key = (row["player_id"], int(row["match_id"]), int(row["cells"]["Inns"]))
+                key = innings_key(row)
                 if lost.get(key) != kind:
                     items.append(
                         row

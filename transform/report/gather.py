@@ -11,8 +11,9 @@ import logging
 import duckdb
 import pyarrow as pa
 
+from cricket_contract.vocabulary import SOURCE_CRICSHEET, SOURCE_STATSGURU
 from transform.query import dataset
-from transform.schemas import EXTRA_COLUMNS, NATURAL_KEYS, PARTITIONED, TABLES, curated_schema
+from transform.schemas import EXTRA_COLUMNS, NATURAL_KEYS, PARTITIONED, SOURCED, TABLES, curated_schema
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,17 @@ class Data:
         return self.con.execute(sql).fetchall()
 
 
+def labelled(table: str, source: str | None) -> str:
+    """The report's name for one source's rows of a table: an innings table's Statsguru rows keep the table's
+    name (they are the ones career figures use), Cricsheet's are `batting_innings (cricsheet)`."""
+    return table if source in (None, SOURCE_STATSGURU) else f"{table} ({source})"
+
+
+def _source(table: str, alias: str = "") -> str:
+    """SQL for a row's source; a run from before the innings tables had `source` held Statsguru's rows only."""
+    return f"coalesce({alias}source, '{SOURCE_STATSGURU}')" if table in SOURCED else "NULL"
+
+
 def _fmt(table: str, alias: str = "") -> str:
     return f"{alias}format" if table in PARTITIONED else f"'{ALL}'"
 
@@ -59,19 +71,16 @@ def _compared_columns(table: str) -> list[str]:
     return list(TABLES[table].names) + [f.name for f in EXTRA_COLUMNS.get(table, [])]
 
 
-def _join(table: str, new: Data, old: Data, where: str = "") -> tuple[str, str, list[str]]:
+def _join(table: str, new: Data, old: Data) -> tuple[str, str, list[str]]:
     """(FROM clause joining this run's rows `n` to the previous run's `o` by natural key, the "row differs"
-    condition, the compared non-key columns); `where` filters both sides' rows (as `t`) first."""
+    condition, the compared non-key columns)."""
     key = NATURAL_KEYS[table]
     cols = _compared_columns(table)
     data_cols = [c for c in cols if c not in key]
     on = " AND ".join(f"n.{k} IS NOT DISTINCT FROM o.{k}" for k in key)
     differs = " OR ".join(f"n.{c} IS DISTINCT FROM o.{c}" for c in data_cols) or "false"
-    sel = ", ".join(cols)
-    src = (
-        f"(SELECT {sel} FROM {new.name(table)} t {where}) n FULL OUTER JOIN "
-        f"(SELECT {sel} FROM {old.name(table)} t {where}) o ON {on}"
-    )
+    sel = ", ".join(f"{_source(table)} AS source" if c == "source" else c for c in cols)
+    src = f"(SELECT {sel} FROM {new.name(table)}) n FULL OUTER JOIN (SELECT {sel} FROM {old.name(table)}) o ON {on}"
     return src, differs, data_cols
 
 
@@ -80,37 +89,26 @@ def _comparable(new: Data, old: Data) -> list[str]:
     return sorted((new.tables | old.tables) - unknown)
 
 
-def _keys_text(table: str) -> str:
-    """SQL for this run's natural key as text: the order the changed examples are listed in."""
-    return " || ' ' || ".join(f"CAST(n.{k} AS VARCHAR)" for k in NATURAL_KEYS[table])
-
-
-def changes(
-    new: Data, old: Data, per_table: int = CHANGED_EXAMPLES
-) -> tuple[dict[str, dict[str, dict[str, int]]], dict[str, list[dict]]]:
-    """({table: {format: {added, changed, removed, rows}}} by natural key, {table: the keys of the first changed
-    rows of each format}): a key only in this run is added, only in the previous run removed, in both with any
-    business column different changed. The keys let changed_examples join only those rows again."""
+def changes(new: Data, old: Data) -> dict[str, dict[str, dict[str, int]]]:
+    """{table: {format: {added, changed, removed, rows}}} by natural key: a key only in this run is added, only in
+    the previous run removed, in both with any business column different changed. An innings table's sources
+    are counted apart (`labelled`)."""
     out: dict[str, dict[str, dict[str, int]]] = {}
-    first: dict[str, list[dict]] = {}
     for table in _comparable(new, old):
         src, differs, _ = _join(table, new, old)
-        key = NATURAL_KEYS[table]
-        k0 = key[0]
-        both = f"n.{k0} IS NOT NULL AND o.{k0} IS NOT NULL"
-        struct = ", ".join([f"'_text': {_keys_text(table)}", *(f"'{k}': n.{k}" for k in key)])
+        k0 = next(k for k in NATURAL_KEYS[table] if k != "source")
+        source = "coalesce(n.source, o.source)" if table in SOURCED else "NULL"
         sql = f"""
-            SELECT coalesce({_fmt(table, "n.")}, {_fmt(table, "o.")}) AS fmt,
+            SELECT coalesce({_fmt(table, "n.")}, {_fmt(table, "o.")}) AS fmt, {source} AS src,
                    count(*) FILTER (WHERE o.{k0} IS NULL AND n.{k0} IS NOT NULL) AS added,
                    count(*) FILTER (WHERE n.{k0} IS NULL AND o.{k0} IS NOT NULL) AS removed,
-                   count(*) FILTER (WHERE {both} AND ({differs})) AS changed,
-                   count(n.{k0}) AS rows,
-                   min_by({{{struct}}}, {_keys_text(table)}, {per_table}) FILTER (WHERE {both} AND ({differs}))
-            FROM {src} GROUP BY 1 ORDER BY 1"""
-        rows = new.con.execute(sql).fetchall()
-        out[table] = {fmt: {"added": a, "changed": c, "removed": r, "rows": n} for fmt, a, r, c, n, _ in rows}
-        first[table] = sorted((k for *_, ks in rows for k in ks or ()), key=lambda k: k["_text"])[:per_table]
-    return out, first
+                   count(*) FILTER (WHERE n.{k0} IS NOT NULL AND o.{k0} IS NOT NULL AND ({differs})) AS changed,
+                   count(n.{k0}) AS rows
+            FROM {src} GROUP BY 1, 2 ORDER BY 2 DESC NULLS FIRST, 1"""
+        for fmt, source, a, r, c, n in new.con.execute(sql).fetchall():
+            counts = {"added": a, "changed": c, "removed": r, "rows": n}
+            out.setdefault(labelled(table, source), {})[fmt] = counts
+    return out
 
 
 def _text(side: str, column: str, schema: pa.Schema) -> str:
@@ -120,22 +118,12 @@ def _text(side: str, column: str, schema: pa.Schema) -> str:
     return f"coalesce(CAST({v} AS VARCHAR), 'null')"
 
 
-def changed_examples(
-    new: Data, old: Data, first: dict[str, list[dict]], per_table: int = CHANGED_EXAMPLES
-) -> list[dict]:
-    """A few changed rows per table: the key, the player's name and each differing column as `old → new`.
-
-    Only the rows `first` names (changes() found them) are joined again: the text is built for those alone."""
+def changed_examples(new: Data, old: Data, per_table: int = CHANGED_EXAMPLES) -> list[dict]:
+    """A few changed rows per table: the key, the player's name and each differing column as `old → new`."""
     out = []
     for table in _comparable(new, old):
-        keys = first.get(table)
-        if not keys:
-            continue
+        src, differs, data_cols = _join(table, new, old)
         key = NATURAL_KEYS[table]
-        new.con.register("_examples", pa.Table.from_pylist([{k: x[k] for k in key} for x in keys]))
-        only = " AND ".join(f"t.{k} IS NOT DISTINCT FROM e.{k}" for k in key)
-        where = f"WHERE EXISTS (SELECT 1 FROM _examples e WHERE {only})"
-        src, differs, data_cols = _join(table, new, old, where)
         schema = curated_schema(table)
         diffs = ", ".join(
             f"CASE WHEN n.{c} IS DISTINCT FROM o.{c} THEN '{c}: ' || {_text('o', c, schema)} || ' → ' || "
@@ -143,20 +131,24 @@ def changed_examples(
             for c in data_cols
         )
         name = "n.name" if "name" in data_cols else "NULL"
+        keys = " || ' ' || ".join(f"CAST(n.{k} AS VARCHAR)" for k in key if k != "source")
+        k0 = next(k for k in key if k != "source")
         sql = f"""
-            SELECT {_fmt(table, "n.")}, {_keys_text(table)}, {name}, concat_ws('; ', {diffs})
-            FROM {src} WHERE n.{key[0]} IS NOT NULL AND o.{key[0]} IS NOT NULL AND ({differs})
-            ORDER BY 2 LIMIT {per_table}"""
-        for fmt, k, nm, what in new.rows(sql):
-            out.append({"table": table, "format": fmt, "key": k, "name": nm, "changed": what})
-        new.con.unregister("_examples")
+            SELECT {_fmt(table, "n.")}, {keys}, {name}, concat_ws('; ', {diffs}), {_source(table, "n.")}
+            FROM {src} WHERE n.{k0} IS NOT NULL AND o.{k0} IS NOT NULL AND ({differs})
+            ORDER BY 5 DESC, 2 LIMIT {per_table}"""
+        for fmt, k, nm, what, source in new.rows(sql):
+            out.append(
+                {"table": labelled(table, source), "format": fmt, "key": k, "name": nm, "changed": what}
+            )
     return out
 
 
-def freshness(data: Data) -> dict[str, str]:
-    """{format: latest match date} over the innings tables of the run."""
+def freshness(data: Data, source: str = SOURCE_STATSGURU) -> dict[str, str]:
+    """{format: latest match date} over one source's rows of the innings tables of the run."""
     parts = [
-        f"SELECT format, max(match_date) AS d FROM {data.name(t)} GROUP BY format"
+        f"SELECT format, max(match_date) AS d FROM {data.name(t)} "
+        f"WHERE {_source(t)} = '{source}' GROUP BY format"
         for t in INNINGS_TABLES
         if t in data.tables
     ]
@@ -204,11 +196,16 @@ def leaders(data: Data, table: str, column: str) -> dict[str, list[dict]]:
 
 
 def rows_per_format(tables: dict) -> dict[str, dict[str, int]]:
-    """{table: {format: rows}} from the run's table metadata (no data read)."""
+    """{table: {format: rows}} from the run's table metadata (no data read); an innings table's sources apart
+    (`labelled`: the table's own name is Statsguru's rows)."""
     out = {}
     for table, meta in (tables or {}).items():
-        parts = meta.get("partitions")
-        out[table] = {k: int(v) for k, v in parts.items()} if parts else {ALL: int(meta.get("rows") or 0)}
+        for source, m in (meta.get("sources") or {None: meta}).items():
+            if source == SOURCE_CRICSHEET and not m.get("rows"):
+                continue  # no cricsheet run was read
+            parts = m.get("partitions")
+            counts = {k: int(v) for k, v in parts.items()} if parts else {ALL: int(m.get("rows") or 0)}
+            out[labelled(table, source)] = counts
     return out
 
 
@@ -221,16 +218,19 @@ def gather(report: dict, previous: dict | None) -> dict:
     try:
         new = Data(con, "n_", report.get("tables") or {})
         old = Data(con, "o_", (previous or {}).get("tables") or {})
-        changed = changes(new, old) if compare else ({}, {})
         return {
             "previous_run": (previous or {}).get("run_id"),
             "previous_published_at": (previous or {}).get("published_at"),
             "missing": {"this": new.missing, "previous": old.missing},
             "rows_per_format": rows_per_format(report.get("tables") or {}),
             "previous_pruned": bool((previous or {}).get("pruned")),
-            "changes": changed[0],
-            "changed_examples": changed_examples(new, old, changed[1]) if compare else [],
-            "freshness": {"this": freshness(new), "previous": freshness(old) if compare else {}},
+            "changes": changes(new, old) if compare else {},
+            "changed_examples": changed_examples(new, old) if compare else [],
+            "freshness": {
+                "this": freshness(new),
+                "previous": freshness(old) if compare else {},
+                "cricsheet": freshness(new, SOURCE_CRICSHEET),
+            },
             "new_players": new_players(new, old) if compare else new_players(new, Data(con, "x_", {})),
             "top_runs": leaders(new, "batting_career", "runs"),
             "top_wickets": leaders(new, "bowling_career", "wickets"),

@@ -124,7 +124,9 @@ def changes_section(report: dict, data: dict) -> str:
                    "nothing to compare with.</p>")  # fmt: skip
     else:
         out.append(f"<p>Compared with the published run <b>{e(prev)}</b> ({e(data.get('previous_published_at'))}), "
-                   "row by natural key; a row is changed when any data column differs (lineage columns excluded).</p>")  # fmt: skip
+                   "row by natural key; a row is changed when any data column differs (lineage columns excluded). "
+                   "An innings table's rows are Statsguru's; Cricsheet's (from the deliveries) are counted apart, "
+                   "as <code>batting_innings (cricsheet)</code>.</p>")  # fmt: skip
         rows = [
             [t, f, v["rows"], v["added"], v["changed"], v["removed"]]
             for t, fmts in (data.get("changes") or {}).items()
@@ -147,11 +149,13 @@ def changes_section(report: dict, data: dict) -> str:
                 f'<p class="muted">Data of the {e(side)} run no longer stored for: {e(", ".join(tables))}</p>'
             )
     fresh = data.get("freshness") or {}
-    fmts = charts.formats(set(fresh.get("this") or {}) | set(fresh.get("previous") or {}))
-    out.append("<h3>Freshness: the latest match per format</h3>")
-    out.append(table(["format", "latest match", "previous run"],
-                     [[f, fresh["this"].get(f), (fresh.get("previous") or {}).get(f)] for f in fmts],
-                     empty="no innings rows in this run"))  # fmt: skip
+    cs = fresh.get("cricsheet") or {}
+    fmts = charts.formats(set(fresh.get("this") or {}) | set(fresh.get("previous") or {}) | set(cs))
+    out.append("<h3>Freshness: the latest match per format (Statsguru's innings)</h3>")
+    heads = ["format", "latest match", "previous run"] + (["Cricsheet's latest (this run)"] if cs else [])
+    out.append(table(heads,
+                     [[f, fresh["this"].get(f), (fresh.get("previous") or {}).get(f)] + ([cs.get(f)] if cs else [])
+                      for f in fmts], empty="no innings rows in this run"))  # fmt: skip
     newp = data.get("new_players") or {}
     out.append(f"<h3>Players new this run: {e(newp.get('count', 0))}</h3>")
     if newp.get("compared"):
