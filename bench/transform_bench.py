@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -23,6 +24,9 @@ PANDAS_SIZES = tuple(
 # Another checkout of the project (e.g. `git archive main | tar -x -C DIR`): its `cricket-transform run` is measured
 # on the same rows right before ours, so a change is judged against its base under the same load.
 BASELINE = os.environ.get("CRICKET_BENCH_TRANSFORM_BASELINE")
+# Rounds of (before, ours, arrow), interleaved; each figure is the median of its rounds (a shared machine's load
+# moves by the minute: one round of each can differ by a fifth either way).
+REPEAT = int(os.environ.get("CRICKET_BENCH_TRANSFORM_REPEAT", "1"))
 BASELINE_LABEL = os.environ.get("CRICKET_BENCH_TRANSFORM_BASELINE_LABEL", BASELINE)  # e.g. "main at abc1234"
 
 
@@ -128,19 +132,22 @@ def run(work: Path) -> str:
             "--run-id",
             "bench",
         ]
-        before = None
-        if BASELINE:
-            before = measure(transform, cwd=Path(BASELINE).resolve())
-            shutil.rmtree(cur)
-        ours = measure(transform)
-        arrow = measure(
-            [
-                py,
-                "-c",
-                f"from bench.transform_bench import arrow_baseline; from pathlib import Path; "
-                f"print(arrow_baseline(Path({str(run_dir)!r}), Path({str(base_out)!r})))",
-            ]
-        )
+        arrow_cmd = [
+            py,
+            "-c",
+            f"from bench.transform_bench import arrow_baseline; from pathlib import Path; "
+            f"print(arrow_baseline(Path({str(run_dir)!r}), Path({str(base_out)!r})))",
+        ]
+        runs: dict[str, list[dict]] = {"before": [], "ours": [], "arrow": []}
+        for _ in range(REPEAT):  # interleaved: each round's three commands meet about the same load
+            if BASELINE:
+                shutil.rmtree(cur, ignore_errors=True)
+                runs["before"].append(measure(transform, cwd=Path(BASELINE).resolve()))
+            shutil.rmtree(cur, ignore_errors=True)
+            runs["ours"].append(measure(transform))
+            runs["arrow"].append(measure(arrow_cmd))
+        before = _median(runs["before"]) if BASELINE else None
+        ours, arrow = _median(runs["ours"]), _median(runs["arrow"])
         pandas = None
         if rows in PANDAS_SIZES:
             pandas = measure([py, "-m", "bench.baselines.pandas_transform", str(run_dir), str(pd_out)])
@@ -157,6 +164,14 @@ def run(work: Path) -> str:
         for d in (base_out, pd_out):
             shutil.rmtree(d, ignore_errors=True)
     return render(results)
+
+
+def _median(ms: list[dict]) -> dict:
+    """The median of each figure over repeated runs (wall and CPU each their own median)."""
+    out = dict(ms[len(ms) // 2])
+    for k in ("wall", "cpu", "rss_mb", "load"):
+        out[k] = statistics.median(m[k] for m in ms)
+    return out
 
 
 def _rate(rows: int, secs: float) -> str:
@@ -183,7 +198,12 @@ def render(results: list) -> str:
         "baselines override); the arrow baseline writes the raw strings, the others typed columns. *load* is",
         "the higher 1-minute load average at the start and end of that command (2 cores, shared).",
         "*before* (when measured) is `cricket-transform run` of another checkout, run right before ours on the",
-        f"same rows{f': {BASELINE_LABEL}' if BASELINE else ''}.",
+        f"same rows{f': {BASELINE_LABEL}' if BASELINE else ''}. "
+        + (
+            f"Figures of before, ours and arrow are medians of {REPEAT} interleaved rounds (pandas: one run)."
+            if REPEAT > 1
+            else "One run each."
+        ),
         "",
         f"Machine: {machine()}.",
         "",
