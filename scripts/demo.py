@@ -34,6 +34,12 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m scripts.demo")
     ap.add_argument("--players", type=int, default=3000)
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument(
+        "--cricsheet-from",
+        type=int,
+        default=2025,
+        help="the replica's Cricsheet archives hold the matches of this year on (earlier years take longer)",
+    )
     ap.add_argument("--data", default=str(REPO / "data"))
     ap.add_argument(
         "--keep-data", action="store_true", help="do not clear ./data/raw and ./data/curated first"
@@ -51,7 +57,9 @@ def main(argv: list[str] | None = None) -> int:
 
     # SIGTERM behaves like Ctrl-C so the finally block stops the replica either way.
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
-    replica = start_replica("--players", str(args.players), "--seed", str(args.seed))
+    replica = start_replica(
+        "--players", str(args.players), "--seed", str(args.seed), "--cricsheet-from", str(args.cricsheet_from)
+    )
     print(f"replica: {replica.url} ({args.players} players, seed {args.seed})", flush=True)
     # A local replica is our own site: crawl it fast. Against the real site keep the polite defaults.
     fast = [
@@ -103,6 +111,22 @@ def main(argv: list[str] | None = None) -> int:
                 *fast,
             ]
         )
+        # The second source: Cricsheet's ball-by-ball archive and people register (its own host on the real web)
+        run(
+            [
+                scrape,
+                "cricsheet",
+                "--base-url",
+                replica.url,
+                "--archives",
+                "all",
+                "--raw",
+                raw.as_uri(),
+                "--run-id",
+                f"{run_id}-cricsheet",
+                *fast,
+            ]
+        )
         run(
             [
                 str(BIN / "cricket-transform"),
@@ -138,6 +162,23 @@ def main(argv: list[str] | None = None) -> int:
         " SELECT format, row_number() OVER (PARTITION BY format ORDER BY wickets DESC, player_id) AS rank,"
         " name, country, wickets, round(average, 2) AS average FROM bowling_career)"
         " WHERE rank <= 10 ORDER BY format, rank",
+    )
+    print(
+        f"\n== Cricsheet since {args.cricsheet_from}: deliveries, and the top run scorers from them",
+        flush=True,
+    )
+    query(
+        curated,
+        "SELECT format, count(DISTINCT match_id) AS matches, count(*) AS deliveries,"
+        " sum(runs_total) AS runs FROM deliveries GROUP BY format ORDER BY format",
+    )
+    query(
+        curated,
+        "SELECT format, rank, name, innings, runs, balls FROM ("
+        " SELECT format, row_number() OVER (PARTITION BY format ORDER BY sum(runs) DESC, player_id) AS rank,"
+        " name, count(*) AS innings, sum(runs) AS runs, sum(balls_faced) AS balls"
+        " FROM batting_innings WHERE source = 'cricsheet' GROUP BY format, player_id, name)"
+        " WHERE rank <= 3 ORDER BY format, rank",
     )
     print(f"\ndemo finished in {time.monotonic() - t0:.0f} s; raw in {raw}, curated in {curated}")
     page = curated / "_reports" / f"run_id={run_id}" / "index.html"  # written by cricket-transform run

@@ -6,7 +6,9 @@
 - a maiden is a complete over of one bowler (balls_per_over legal balls, or the count of an over the umpires
   miscounted) that conceded nothing;
 - super overs are in no player's figures; minutes are unknown (Cricsheet does not record them);
-- "retired hurt" / "retired not out" is not out; "retired out" is out.
+- "retired hurt" / "retired not out" is not out (a batter who comes back goes on with the same innings);
+  "retired out" is out;
+- a catch or stumping by a substitute (`"substitute": true`) is no player's.
 """
 
 from __future__ import annotations
@@ -117,7 +119,10 @@ def innings_figures(match: dict[str, Any]) -> list[Innings]:
             per_bowler: dict[str, list[int]] = {}
             for d in over.get("deliveries") or []:
                 striker = bat(d["batter"])
-                bat(d["non_striker"])  # at the crease: batted, even without facing a ball
+                partner = bat(d["non_striker"])  # at the crease: batted, even without facing a ball
+                for back in (striker, partner):  # a retired batter who came back: his innings goes on
+                    if back.dismissal in NOT_OUT_KINDS:
+                        back.dismissal = None
                 bowler = bowl(d["bowler"])
                 runs = d.get("runs") or {}
                 extras = d.get("extras") or {}
@@ -157,7 +162,8 @@ def innings_figures(match: dict[str, Any]) -> list[Innings]:
                         fielder(d["bowler"]).catches += 1
                     elif kind in ("caught", "stumped"):
                         for f in w.get("fielders") or []:
-                            if f.get("name"):
+                            # a substitute's catch or stumping counts in no player's figures, as in the records Statsguru keeps
+                            if f.get("name") and not f.get("substitute"):
                                 if kind == "caught":
                                     fielder(f["name"]).catches += 1
                                 else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 
 import pytest
@@ -111,3 +112,89 @@ def test_the_womens_t20i_won_on_dl(figures):
     assert (glenn.balls, glenn.runs, glenn.wickets) == (10, 6, 1)
     mandhana = by_name(inns[1].batting, "S Mandhana")
     assert (mandhana.runs, mandhana.balls, mandhana.fours, mandhana.out) == (29, 17, 6, True)
+
+
+def _deliveries(doc: dict, innings: int = 0) -> list[dict]:
+    return [d for o in doc["innings"][innings]["overs"] for d in o["deliveries"]]
+
+
+def test_a_batter_retired_hurt_who_comes_back_goes_on_with_the_same_innings(figures):
+    doc = copy.deepcopy(figures["1403290"][0])
+    balls = _deliveries(doc)
+    malla = [i for i, d in enumerate(balls) if d["batter"] == "Kushal Malla"]
+    # Malla retires hurt on his 10th ball and comes back: Cricsheet records the retirement as a wicket
+    balls[malla[9]].setdefault("wickets", []).append({"player_out": "Kushal Malla", "kind": "retired hurt"})
+    first = innings_figures(doc)[0]
+    back = by_name(first.batting, "Kushal Malla")
+    real = by_name(figures["1403290"][1][0].batting, "Kushal Malla")
+    assert (back.runs, back.balls, back.out, back.dismissal) == (92, 41, real.out, real.dismissal)
+    assert (first.wickets, first.runs) == (6, 213)  # a retirement is no wicket of the side's
+    # one who never comes back stays "retired hurt", not out, and no bowler has his wicket
+    last = balls[malla[-1]]
+    kept = [w for w in last.get("wickets", []) if w["player_out"] != "Kushal Malla"]
+    last["wickets"] = [*kept, {"player_out": "Kushal Malla", "kind": "retired hurt"}]
+    gone = innings_figures(doc)[0]
+    hurt = by_name(gone.batting, "Kushal Malla")
+    assert (hurt.out, hurt.dismissal) == (False, "retired hurt")
+    bowler = by_name(gone.bowling, last["bowler"])
+    was = by_name(first.bowling, last["bowler"])
+    assert bowler.wickets == was.wickets - (1 if real.out else 0)
+
+
+def test_a_substitutes_catch_is_no_players(figures):
+    doc = copy.deepcopy(figures["1086066"][0])
+    caught = next(
+        w
+        for d in _deliveries(doc)
+        for w in d.get("wickets", [])
+        if w["kind"] == "caught" and w.get("fielders")
+    )
+    catcher = caught["fielders"][0]["name"]
+    before = innings_figures(doc)[0]
+    caught["fielders"][0]["substitute"] = True
+    after = innings_figures(doc)[0]
+    assert (
+        after.fielding[_fielder_key(before, catcher)].catches
+        == before.fielding[_fielder_key(before, catcher)].catches - 1
+    )
+    assert after.wickets == before.wickets  # still out, still the bowler's wicket
+    assert sum(b.wickets for b in after.bowling.values()) == sum(b.wickets for b in before.bowling.values())
+
+
+def _fielder_key(inn, name: str) -> str:
+    return next(k for k, f in inn.fielding.items() if f.name == name)
+
+
+def test_eight_ball_overs_make_a_maiden_only_when_all_eight_are_scoreless():
+    def ball(runs: int = 0, **extras) -> dict:
+        d = {
+            "batter": "A",
+            "non_striker": "B",
+            "bowler": "X",
+            "runs": {"batter": runs, "extras": 0, "total": runs},
+        }
+        if extras:
+            d["extras"] = extras
+            d["runs"]["extras"] = d["runs"]["total"] = sum(extras.values()) + runs
+        return d
+
+    doc = {
+        "info": {"balls_per_over": 8, "players": {"P": ["A", "B"], "Q": ["X"]}},
+        "innings": [
+            {
+                "team": "P",
+                "overs": [
+                    {"over": 0, "deliveries": [ball() for _ in range(8)]},  # a maiden of eight
+                    {"over": 1, "deliveries": [ball() for _ in range(6)]},  # six scoreless: not complete
+                    {
+                        "over": 2,
+                        "deliveries": [*(ball() for _ in range(7)), ball(legbyes=1), ball(noballs=1)],
+                    },
+                ],
+            }
+        ],
+    }
+    (inn,) = innings_figures(doc)
+    x = by_name(inn.bowling, "X")
+    assert (x.balls, x.maidens, x.runs, x.noballs) == (22, 1, 1, 1)
+    assert by_name(inn.batting, "A").balls == 23  # the no-ball was faced
