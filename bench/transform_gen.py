@@ -12,6 +12,7 @@ import numpy as np
 from cricket_contract.manifest import part_entries, part_info
 
 TEAMS = ("ENG", "AUS", "IND", "PAK", "SA", "NZ", "SL", "WI", "BAN", "ZIM", "AFG", "IRE")
+W_TEAMS = tuple(t for t in TEAMS if t != "AFG")
 OPPS = (
     "Australia",
     "England",
@@ -35,132 +36,199 @@ def trunc(x: float, d: int) -> str:
 
 PLAYERS = 20_000
 FORMAT_CLASSES = (1, 2, 3, 8, 9, 10)
+# in the manifest's arguments, bumped whenever the rows change (cached data of an older one is made again): 1 random
+# careers, 2 careers summed from the innings, 3 no AFG-W
+GENERATOR = 3
+ROWS_PER_PLAYER = 50  # innings and careers of a player: 20,000 players at a million rows, fewer below
+
+
+def _players(n: int) -> int:
+    return max(1, min(PLAYERS, n // ROWS_PER_PLAYER))
+
+
+def _career_batting(t: dict) -> dict[str, str]:
+    """A batting career list row that is the sum of the player's innings (as the site's lists are)."""
+    runs, no, bf = t["runs"], t["no"], t["bf"]
+    out = t["inns"] - no
+    hs, hs_no = divmod(t["hs"], 2)
+    return {
+        "Span": f"{t['first']}-{t['last']}",
+        "Mat": str(len(t["matches"])),
+        "Inns": str(t["inns"]),
+        "NO": str(no),
+        "Runs": str(runs),
+        "HS": f"{hs}{'*' if hs_no else ''}",
+        "Ave": trunc(runs / out, 2) if out else "-",
+        "BF": str(bf),
+        "SR": trunc(runs * 100 / bf, 2),
+        "100": str(t["100"]),
+        "50": str(t["50"]),
+        "0": str(t["0"]),
+        "4s": str(t["4s"]),
+        "6s": str(t["6s"]),
+    }
+
+
+def _career_bowling(t: dict, cls: int) -> dict[str, str]:
+    """A bowling career list row that is the sum of the player's innings; one innings a match here, so the best
+    match is the best innings and no match reaches ten wickets."""
+    balls, runs, wk = t["balls"], t["runs"], t["wk"]
+    best = f"{t['best'] // BIG}/{BIG - 1 - t['best'] % BIG}" if wk else "-"
+    cells = {
+        "Span": f"{t['first']}-{t['last']}",
+        "Mat": str(len(t["matches"])),
+        "Inns": str(t["inns"]),
+        "Overs": f"{balls // 6}.{balls % 6}" if balls % 6 else str(balls // 6),
+        "Mdns": str(t["mdns"]),
+        "Runs": str(runs),
+        "Wkts": str(wk),
+        "BBI": best,
+        "Ave": trunc(runs / wk, 2) if wk else "-",
+        "Econ": trunc(runs * 6 / balls, 2),
+        "SR": trunc(balls / wk, 1) if wk else "-",
+        "5": str(t["5"]),
+    }
+    if cls in (1, 8):
+        cells |= {"BBM": best, "10": "0"}
+    else:
+        cells["4"] = str(t["4"])
+    return cells
+
+
+BIG = 1_000_000  # best figures as one number: wickets * BIG + (BIG - 1 - runs), the larger the better
 
 
 def _rows(n: int, seed: int, run_id: str):
-    """Innings rows (unique per player, match and innings) plus one career row per (player, format) up to 5%."""
+    """Innings rows (unique per player, match and innings; each player in one format), then the career lists:
+    one batting and one bowling row per player who batted or bowled, each the sum of that player's innings, as
+    on the site (the reconciliation finds nothing). Innings stop where innings plus careers make `n` rows."""
     rng = np.random.default_rng(seed)
-    career_rows = min(n // 20, PLAYERS * len(FORMAT_CLASSES))
+    players = _players(n)
     ts = "2026-11-26T03:04:05Z"
     chunk = 100_000  # random numbers a chunk at a time: the generator's memory stays flat
-    for i in range(n):
+    totals: dict[tuple[str, int], dict] = {}  # (type, player) → the sums its career row shows
+    emitted, i = 0, -1
+    while True:
+        i += 1
         if i % chunk == 0:
-            size = min(chunk, n - i)
-            kinds = rng.choice(3, size=size, p=[0.55, 0.30, 0.15])  # batting, bowling, fielding innings
-            ints = rng.integers(0, 1 << 30, size=(size, 8))
+            kinds = rng.choice(3, size=chunk, p=[0.55, 0.30, 0.15])  # batting, bowling, fielding innings
+            ints = rng.integers(0, 1 << 30, size=(chunk, 8))
         r = ints[i % chunk]
-        career = i < career_rows
-        cls = FORMAT_CLASSES[(i // PLAYERS) % 6] if career else FORMAT_CLASSES[r[0] % 6]
+        k = int(kinds[i % chunk])
         match = 100000 + i // 22
-        pid = 1000 + (i % PLAYERS if career else (match * 22 + i % 22) % PLAYERS)
-        cell = f"P{pid} Player ({TEAMS[pid % len(TEAMS)]}{'-W' if cls >= 8 else ''})"
-        base = {
-            "class": cls,
-            "player_id": pid,
-            "player_cell": cell,
-            "page": int(r[2] % 50) + 1,
-            "source_url": f"http://127.0.0.1:8765/ci/engine/stats/index.html?class={cls};template=results",
-            "scraped_at": ts,
-            "run_id": run_id,
-            "spider": "statsguru",
+        pid = 1000 + (match * 22 + i % 22) % players
+        typ = ("batting", "bowling", "fielding")[k]
+        new_career = typ != "fielding" and (typ, pid) not in totals
+        if emitted + len(totals) >= n:
+            break
+        if emitted + len(totals) + 1 + new_career > n:
+            continue  # one row short of `n`: wait for an innings of a player who already has his career
+        cls = FORMAT_CLASSES[pid % len(FORMAT_CLASSES)]
+        year = 1990 + r[3] % 36
+        date = f"{1 + r[3] % 28} {MONTHS[r[3] % 12]} {year}"
+        common = {
+            "Inns": str(1 + i % 2),
+            "Opposition": f"v {OPPS[r[4] % len(OPPS)]}",
+            "Ground": GROUNDS[r[5] % len(GROUNDS)],
+            "Start Date": date,
         }
-        if not career:
-            k = int(kinds[i % chunk])
-            date = f"{1 + r[3] % 28} {MONTHS[r[3] % 12]} {1990 + r[3] % 36}"
-            common = {
-                "Inns": str(1 + i % 2),
-                "Opposition": f"v {OPPS[r[4] % len(OPPS)]}",
-                "Ground": GROUNDS[r[5] % len(GROUNDS)],
-                "Start Date": date,
-            }
-            extra = {"match_id": str(match), "match_label": f"{LABEL[cls]} # {match % 5000}"}
-            if k == 0:
-                runs, bf = int(r[5] % 150), 1 + int(r[6] % 200)
-                cells = {
-                    "Runs": f"{runs}{'*' if r[7] % 9 == 0 else ''}",
-                    "Mins": str(bf + 10),
-                    "BF": str(bf),
-                    "4s": str(runs // 12),
-                    "6s": str(runs // 40),
-                    "SR": trunc(runs * 100 / bf, 2),
-                    "Pos": str(1 + r[7] % 11),
-                    "Dismissal": "caught",
-                    **common,
-                }
-            elif k == 1:
-                balls, runs, wk = 6 + int(r[5] % 120), int(r[6] % 90), int(r[7] % 6)
-                cells = {
-                    "Overs": f"{balls // 6}.{balls % 6}" if balls % 6 else str(balls // 6),
-                    "Mdns": str(int(r[4] % (balls // 6 + 1))),
-                    "Runs": str(runs),
-                    "Wkts": str(wk),
-                    "Econ": trunc(runs * 6 / balls, 2),
-                    "Pos": str(1 + r[7] % 6),
-                    **common,
-                }
-            else:
-                ct, st = int(r[5] % 3), int(r[6] % 2)
-                cells = {
-                    "Dis": str(ct + st),
-                    "Ct": str(ct),
-                    "St": str(st),
-                    "Ct Wk": str(ct if st else 0),
-                    "Ct Fi": str(0 if st else ct),
-                    **common,
-                }
-            typ = ("batting", "bowling", "fielding")[k]
-            yield {"record": "innings", "type": typ, "view": "innings", **base, "cells": cells, **extra}
-            continue
-        mat = 1 + int(r[4] % 150)
-        inns = mat + int(r[5] % mat)
-        if i % 2 == 0:
-            no = int(r[6] % (inns // 4 + 1))
-            runs = int(r[7] % 12000)
-            hs = min(runs, 40 + int(r[5] % 200))
-            bf = runs + 1 + int(r[6] % 5000)
-            out = inns - no
+        t = None
+        if typ != "fielding":
+            t = totals.setdefault((typ, pid), {"matches": set(), "first": year, "last": year, "inns": 0})
+            t["matches"].add(match)
+            t["first"], t["last"], t["inns"] = min(t["first"], year), max(t["last"], year), t["inns"] + 1
+        if k == 0:
+            runs, bf, no = int(r[5] % 150), 1 + int(r[6] % 200), r[7] % 9 == 0
             cells = {
-                "Span": "2001-2019",
-                "Mat": str(mat),
-                "Inns": str(inns),
-                "NO": str(no),
-                "Runs": str(runs),
-                "HS": f"{hs}{'*' if r[4] % 7 == 0 else ''}",
-                "Ave": trunc(runs / out, 2) if out else "-",
+                "Runs": f"{runs}{'*' if no else ''}",
+                "Mins": str(bf + 10),
                 "BF": str(bf),
+                "4s": str(runs // 12),
+                "6s": str(runs // 40),
                 "SR": trunc(runs * 100 / bf, 2),
-                "100": str(min(inns // 2, runs // 900)),
-                "50": "0",
-                "0": str(int(r[4] % 5) % (inns + 1)),
-                "4s": str(runs // 15),
-                "6s": str(runs // 60),
+                "Pos": str(1 + r[7] % 11),
+                "Dismissal": "not out" if no else "caught",
+                **common,
             }
-            yield {"record": "career", "type": "batting", "view": "career", **base, "cells": cells}
-        else:
-            balls = 60 + int(r[6] % 20000)
-            wk = int(r[7] % min(400, balls // 6))
-            runs = balls * (2 + int(r[5] % 5)) // 6
+            for key, v in (
+                ("runs", runs),
+                ("no", int(no)),
+                ("bf", bf),
+                ("4s", runs // 12),
+                ("6s", runs // 40),
+                ("100", int(runs >= 100)),
+                ("50", int(50 <= runs < 100)),
+                ("0", int(runs == 0 and not no)),
+            ):
+                t[key] = t.get(key, 0) + v
+            t["hs"] = max(t.get("hs", -1), runs * 2 + int(no))  # a not out wins a tie, as HS shows it
+        elif k == 1:
+            balls, runs, wk = 6 + int(r[5] % 120), int(r[6] % 90), int(r[7] % 6)
+            mdns = int(r[4] % (balls // 6 + 1))
             cells = {
-                "Span": "2001-2019",
-                "Mat": str(mat),
-                "Inns": str(inns),
                 "Overs": f"{balls // 6}.{balls % 6}" if balls % 6 else str(balls // 6),
-                "Mdns": str(balls // 100),
+                "Mdns": str(mdns),
                 "Runs": str(runs),
                 "Wkts": str(wk),
-                "BBI": f"{min(wk, 7)}/{30 + int(r[4] % 40)}" if wk else "-",
-                "Ave": trunc(runs / wk, 2) if wk else "-",
                 "Econ": trunc(runs * 6 / balls, 2),
-                "SR": trunc(balls / wk, 1) if wk else "-",
-                "5": str(min(inns, wk // 60)),
-                "10": "0",
+                "Pos": str(1 + r[7] % 6),
+                **common,
             }
-            if cls in (1, 8):
-                cells["BBM"] = cells["BBI"]
-            else:
-                cells["4"] = str(min(inns, wk // 40))
-                del cells["10"]
-            yield {"record": "career", "type": "bowling", "view": "career", **base, "cells": cells}
+            for key, v in (
+                ("balls", balls),
+                ("runs", runs),
+                ("wk", wk),
+                ("mdns", mdns),
+                ("4", int(wk == 4)),
+                ("5", int(wk >= 5)),
+            ):
+                t[key] = t.get(key, 0) + v
+            t["best"] = max(t.get("best", -1), wk * BIG + BIG - 1 - runs)
+        else:
+            ct, st = int(r[5] % 3), int(r[6] % 2)
+            cells = {
+                "Dis": str(ct + st),
+                "Ct": str(ct),
+                "St": str(st),
+                "Ct Wk": str(ct if st else 0),
+                "Ct Fi": str(0 if st else ct),
+                **common,
+            }
+        emitted += 1
+        yield {
+            "record": "innings",
+            "type": typ,
+            "view": "innings",
+            **_base(cls, pid, int(r[2] % 50) + 1, ts, run_id),
+            "cells": cells,
+            "match_id": str(match),
+            "match_label": f"{LABEL[cls]} # {match % 5000}",
+        }
+    for (typ, pid), t in sorted(totals.items()):
+        cls = FORMAT_CLASSES[pid % len(FORMAT_CLASSES)]
+        cells = _career_batting(t) if typ == "batting" else _career_bowling(t, cls)
+        base = _base(cls, pid, 1 + pid % 50, ts, run_id)
+        yield {"record": "career", "type": typ, "view": "career", **base, "cells": cells}
+
+
+def _team(pid: int, cls: int) -> str:
+    """The player's side as the site writes it; women's sides only of countries that have one (no AFG-W)."""
+    if cls < 8:
+        return TEAMS[pid % len(TEAMS)]
+    return f"{W_TEAMS[pid % len(W_TEAMS)]}-W"
+
+
+def _base(cls: int, pid: int, page: int, ts: str, run_id: str) -> dict:
+    return {
+        "class": cls,
+        "player_id": pid,
+        "player_cell": f"P{pid} Player ({_team(pid, cls)})",
+        "page": page,
+        "source_url": f"http://127.0.0.1:8765/ci/engine/stats/index.html?class={cls};template=results",
+        "scraped_at": ts,
+        "run_id": run_id,
+        "spider": "statsguru",
+    }
 
 
 def generate(raw: Path, rows: int, run_id: str = "bench", seed: int = 7, per_part: int = 5000) -> Path:
@@ -190,7 +258,7 @@ def generate(raw: Path, rows: int, run_id: str = "bench", seed: int = 7, per_par
     manifest = {
         "run_id": run_id,
         "spider": "statsguru",
-        "arguments": {"bench": True},
+        "arguments": {"bench": True, "generator": GENERATOR},
         "finish_reason": "finished",
         **part_entries(parts),
         "items": by_record,

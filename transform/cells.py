@@ -14,6 +14,11 @@ _MISSING = pa.array(["-", ""])
 _NULL_STR = pa.scalar(None, pa.string())
 
 
+def whole(col: pa.ChunkedArray) -> pa.Array:
+    """A column as one array; its only chunk as it is (combine_chunks copies even a single chunk)."""
+    return col.chunk(0) if col.num_chunks == 1 else col.combine_chunks()
+
+
 def mask(a: pa.Array) -> pa.Array:
     """A boolean array with nulls as False."""
     return pc.fill_null(a, False)
@@ -37,7 +42,7 @@ class Rows:
     def col(self, name: str) -> pa.Array:
         a = self._cols.get(name)
         if a is None:
-            a = self._cols[name] = self.sub.column(name).combine_chunks()
+            a = self._cols[name] = whole(self.sub.column(name))
         return a
 
     def has(self, h: str) -> bool:

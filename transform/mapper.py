@@ -210,6 +210,7 @@ class Mapper:
             self._player_cells(flat, out)
         innings_mask = pc.equal(flat.column("record"), INNINGS)
         typ = flat.column("type")
+        present = set(flat.column_names)  # Table.column_names builds a new list at every call
         for view, vmask in (("career", pc.invert(innings_mask)), ("innings", innings_mask)):
             for t in TYPES:
                 m = mask(pc.and_(vmask, pc.equal(typ, t)))
@@ -218,7 +219,7 @@ class Mapper:
                     continue
                 cols = [
                     *BASE_COLUMNS,
-                    *(c for h in GROUP_HEADERS[(view, t)] if (c := f"cells.{h}") in flat.column_names),
+                    *(c for h in GROUP_HEADERS[(view, t)] if (c := f"cells.{h}") in present),
                 ]
                 sub = flat.select(cols)
                 self._type_group(view, t, sub if n_m == flat.num_rows else sub.filter(m), out)
@@ -296,12 +297,14 @@ class Mapper:
         """(target table name, format, grouping_kind, grouping) of every row of a (view, type) group."""
         by_class = pc.take(_FORMAT_OF_CLASS, pc.fill_null(rows.col("class"), 0))
         if view == "innings":
-            label = pc.utf8_lower(pc.fill_null(rows.col("match_label"), ""))
-            prefix = pc.extract_regex(label, r"^(?P<f>[a-z0-9]+)\s*#").field("f")
-            fmt = pc.coalesce(by_class, _map_unique(prefix, FORMAT_BY_MATCH_LABEL.get, pa.string()))
+            fmt = by_class
+            if by_class.null_count:  # a class the map does not know: the match label ("ODI # 4567") says
+                label = pc.utf8_lower(pc.fill_null(rows.col("match_label"), ""))
+                prefix = pc.extract_regex(label, r"^(?P<f>[a-z0-9]+)\s*#").field("f")
+                fmt = pc.coalesce(by_class, _map_unique(prefix, FORMAT_BY_MATCH_LABEL.get, pa.string()))
             rows.flag(pc.is_null(fmt), "unknown_class:format")
             nulls = pa.nulls(rows.n, pa.string())
-            return pa.array([f"{typ}_innings"] * rows.n), fmt, nulls, nulls
+            return pa.repeat(pa.scalar(f"{typ}_innings"), rows.n), fmt, nulls, nulls
         record, caption, grouping = rows.col("record"), rows.col("caption"), rows.col("grouping")
         is_list = pc.equal(record, CAREER)
         summary_fmt = _map_unique(pc.fill_null(grouping, ""), FORMAT_BY_SUMMARY_LABEL.get, pa.string())

@@ -93,13 +93,13 @@ class Origin:
         return self.parts[int(self.part[i])], int(self.line[i])
 
     @classmethod
-    def of_segments(cls, segments: list[tuple[Location, int, bytes]]) -> Origin:
-        counts = [seg.count(b"\n") for _, _, seg in segments]
+    def of_segments(cls, segments: list[tuple[Location, int, bytes, int]]) -> Origin:
+        counts = [n for _, _, _, n in segments]  # lines, counted once as the segments were cut
         part = np.repeat(np.arange(len(segments), dtype=np.int32), counts)
         line = np.concatenate(
-            [np.arange(l0 + 1, l0 + n + 1) for (_, l0, _), n in zip(segments, counts, strict=True)]
+            [np.arange(l0 + 1, l0 + n + 1) for (_, l0, _, _), n in zip(segments, counts, strict=True)]
         )
-        return cls([p.uri for p, _, _ in segments], part, line)
+        return cls([p.uri for p, _, _, _ in segments], part, line)
 
 
 class DamagedPart(ValueError):
@@ -335,13 +335,13 @@ def _events(parts: list[Location], verify: dict[str, PartInfo]) -> Iterator[tupl
 
     A part whose lines are not as many as its manifest says raises DamagedPart when it ends.
     """
-    segments: list[tuple[Location, int, bytes]] = []
+    segments: list[tuple[Location, int, bytes, int]] = []  # (part, lines before, bytes, lines)
     size = 0
 
     def flush() -> Iterator[tuple]:
         nonlocal segments, size
         if segments:
-            data = segments[0][2] if len(segments) == 1 else b"".join(seg for _, _, seg in segments)
+            data = segments[0][2] if len(segments) == 1 else b"".join(seg for _, _, seg, _ in segments)
             yield "block", segments, data
         segments, size = [], 0
 
@@ -349,9 +349,10 @@ def _events(parts: list[Location], verify: dict[str, PartInfo]) -> Iterator[tupl
         info = verify.get(part.uri)
         line0 = 0
         for block in _blocks(part, info):
-            segments.append((part, line0, block))
+            lines = block.count(b"\n")
+            segments.append((part, line0, block, lines))
             size += len(block)
-            line0 += block.count(b"\n")
+            line0 += lines
             if size >= BLOCK_BYTES:
                 yield from flush()
         if info is not None and line0 != info.rows:
@@ -386,7 +387,7 @@ def read_parts(
                 tb, unknown = fast
                 yield Block(tb, [], tb.num_rows, Origin.of_segments(segments), unknown)
             else:
-                for part, line0, seg in segments:
+                for part, line0, seg, _ in segments:
                     yield _slow_block(seg, part, rejects, line0)
         elif on_part:
             on_part(ev[1] + 1)

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from transform.dq import DQ
+from transform.cells import whole
+from transform.dq import DQ, SAMPLES_PER_CHECK
 
 CHECK = "innings_reconciliation"
 BIG = 1_000_000  # best figures as one sortable number: wickets * BIG + (BIG - 1 - runs)
 LISTED = 50  # mismatching (player, format) pairs the run report lists
+EXAMPLES = 5  # (player, format) pairs a finding names
 TYPES = ("batting", "bowling", "fielding")
 PLAYED = {"batting": "batted", "bowling": "bowled", "fielding": "fielded"}
 
@@ -69,7 +70,7 @@ COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
 
 
 def _col(tb: pa.Table, name: str) -> pa.Array:
-    return tb.column(name).combine_chunks()
+    return whole(tb.column(name))
 
 
 def _when(mask: pa.Array, values: pa.Array) -> pa.Array:
@@ -223,51 +224,66 @@ class Reconciler:
             self.innings[(typ, fmt)].append(aggregate(typ, part))
 
     def finish(self, dq: DQ) -> dict:
-        """Compare every (type, format) that has both careers and innings; record findings; the report's section."""
+        """Compare every (type, format) that has both careers and innings; record findings; the report's section.
+
+        Counts are exact over every row; text (Python strings) is built only for the rows the report lists and
+        the DQ samples show: a crawl whose careers and innings come from unrelated sources disagrees on every row.
+        """
         compared: dict[str, dict[str, int]] = defaultdict(dict)
-        per_column: dict[str, list[str]] = defaultdict(list)
+        per_column: dict[str, list] = {}  # check → [(player, format) pairs that disagree, the first few]
         listed: list[dict] = []
         mismatched = 0
         for typ, fmt in sorted(self.careers.keys() & self.innings.keys()):
             table = f"{typ}_career"
             career = pa.concat_tables(self.careers[(typ, fmt)])
             derived = pa.concat_tables(self.innings[(typ, fmt)])
-            rows, cols, career_txt, innings_txt = _compare(typ, fmt, career, derived)
+            rows, diffs, car, inn = _compare(typ, fmt, career, derived)
             compared[table][fmt] = rows.num_rows
-            bad = pc.is_valid(cols)
-            dq.record(
-                table, CHECK, bad, rows, {"columns": cols, "career": career_txt, "from_innings": innings_txt}
-            )
-            pids, names, col_list = (
-                rows.column("player_id").to_pylist(),
-                rows.column("name").to_pylist(),
-                cols.to_pylist(),
-            )
-            for i in pc.indices_nonzero(bad).to_pylist():
-                mismatched += 1
-                columns = col_list[i].split(", ")
-                for c in columns:
-                    per_column[f"{table}.{c}"].append(f"{pids[i]} {fmt}")
-                if len(listed) < LISTED:
-                    listed.append(
-                        {
-                            "table": table,
-                            "player_id": pids[i],
-                            "name": names[i],
-                            "format": fmt,
-                            "columns": columns,
-                            "career": career_txt[i].as_py(),
-                            "from_innings": innings_txt[i].as_py(),
-                        }
-                    )
+            bad = _any(diffs, rows.num_rows)
+            n_bad = pc.sum(bad).as_py() or 0
+            mismatched += n_bad
+            names = [c for c, _k in COLUMNS[typ]]
+            pids = _col(rows, "player_id")
+            for c, diff in zip(names, diffs, strict=True):
+                n = pc.sum(diff).as_py() or 0
+                if n:
+                    entry = per_column.setdefault(f"{table}.{c}", [0, []])
+                    entry[0] += n
+                    if len(entry[1]) < EXAMPLES:
+                        first = pc.indices_nonzero(diff).slice(0, EXAMPLES - len(entry[1]))
+                        entry[1] += [f"{p} {fmt}" for p in pids.take(first).to_pylist()]
+            # text for the first rows that disagree: those the report lists, at least those DQ keeps as samples
+            want = max(LISTED - len(listed), SAMPLES_PER_CHECK)
+            first = pc.indices_nonzero(bad).slice(0, want)
+            text = _text(names, diffs, car, inn, first)
+            cols = {
+                k: _scatter(bad, first, v)
+                for k, v in zip(("columns", "career", "from_innings"), text, strict=True)
+            }
+            dq.record(table, CHECK, bad, rows, cols)
+            who = rows.take(first).select(["player_id", "name"]).to_pylist()
+            for r, columns, c_txt, i_txt in zip(who, *text, strict=True):
+                if len(listed) >= LISTED:
+                    break
+                listed.append(
+                    {
+                        "table": table,
+                        "player_id": r["player_id"],
+                        "name": r["name"],
+                        "format": fmt,
+                        "columns": columns.split(", "),
+                        "career": c_txt,
+                        "from_innings": i_txt,
+                    }
+                )
         findings = [
             {
                 "check": check,
-                "detail": f"career ≠ its innings for {len(who)} (player, format): {', '.join(who[:5])}"
-                + (" …" if len(who) > 5 else ""),
-                "count": len(who),
+                "detail": f"career ≠ its innings for {n} (player, format): {', '.join(who)}"
+                + (" …" if n > len(who) else ""),
+                "count": n,
             }
-            for check, who in sorted(per_column.items())
+            for check, (n, who) in sorted(per_column.items())
         ]
         return {
             "compared": {t: dict(sorted(f.items())) for t, f in sorted(compared.items())},
@@ -278,20 +294,26 @@ class Reconciler:
         }
 
 
+def _any(masks: list[pa.Array], n: int) -> pa.Array:
+    out = pa.repeat(pa.scalar(False), n) if not masks else masks[0]
+    for m in masks[1:]:
+        out = pc.or_(out, m)
+    return out
+
+
 def _compare(
     typ: str, fmt: str, career: pa.Table, derived: pa.Table
-) -> tuple[pa.Table, pa.Array, pa.Array, pa.Array]:
-    """(rows compared, mismatching column names or null, the career's values, the innings' values) per player.
+) -> tuple[pa.Table, list[pa.Array], list[pa.Array], list[pa.Array]]:
+    """(rows compared, per column whether it disagrees, the career's values, the innings' values) per player.
 
     A player with a career row and no innings shows as innings of 0 (his innings were missed); one with innings
     and no career row has no career values (`-`)."""
-    names = [c for c, _k in COLUMNS[typ]]
     d = derived.rename_columns(["player_id", *(f"i_{c}" for c in derived.column_names[1:])])
     j = career.join(d, "player_id", join_type="full outer", coalesce_keys=True)
     j = j.sort_by("player_id")
     no_innings = pc.is_null(_col(j, "i_matches"))
     batted = pc.is_valid(_col(j, "innings"))  # the career shows counts from Inns on
-    diffs, car_txt, inn_txt = [], [], []
+    diffs, car, inn = [], [], []
     for c, kind in COLUMNS[typ]:
         a, b = _col(j, c), _col(j, f"i_{c}")
         if c == "innings":
@@ -300,42 +322,47 @@ def _compare(
             b = pc.cast(b, a.type)
         b = pc.if_else(no_innings, pa.scalar(0 if c != "high_score_not_out" else False, a.type), b)
         differ = pc.or_kleene(pc.not_equal(a, b), pc.xor(pc.is_null(a), pc.is_null(b)))
-        applies = {
-            "always": pa.scalar(True),
-            "batted": batted,
-            "known": pc.and_(pc.is_valid(a), pc.is_valid(b)),
-        }
-        if kind == "known" and c.startswith("best_"):
-            applies["known"] = pc.and_(
-                batted, pc.is_valid(a)
-            )  # no wicket from the innings: the career shows "-"
-        diffs.append(pc.fill_null(pc.and_(applies[kind], differ), False))
-        car_txt.append(a)
-        inn_txt.append(b)
-    n = j.num_rows
-    mism: list[str | None] = [None] * n
-    ctext: list[str | None] = [None] * n
-    itext: list[str | None] = [None] * n
-    # Text only for the rows that disagree (few on a real crawl; every row when careers and innings come from
-    # unrelated sources, as in the benchmark's generated data): columns as Python lists once, not cell by cell.
-    flags = np.column_stack([m.to_numpy(zero_copy_only=False) for m in diffs])
-    bad_rows = np.flatnonzero(flags.any(axis=1))
-    if len(bad_rows):
-        car = [_values(a) for a in car_txt]
-        inn = [_values(b) for b in inn_txt]
-        for i in bad_rows.tolist():
-            bad = np.flatnonzero(flags[i]).tolist()
-            mism[i] = ", ".join(names[k] for k in bad)
-            ctext[i] = ", ".join(f"{names[k]}={car[k][i]}" for k in bad)
-            itext[i] = ", ".join(f"{names[k]}={inn[k][i]}" for k in bad)
+        if kind == "always":
+            applies = pa.scalar(True)
+        elif kind == "batted":
+            applies = batted
+        elif c.startswith("best_"):
+            applies = pc.and_(batted, pc.is_valid(a))  # no wicket from the innings: the career shows "-"
+        else:
+            applies = pc.and_(pc.is_valid(a), pc.is_valid(b))
+        diffs.append(pc.fill_null(pc.and_(applies, differ), False))
+        car.append(a)
+        inn.append(b)
     rows = pa.table(
         {
             "player_id": _col(j, "player_id"),
             "name": _col(j, "name"),
-            "format": pa.array([fmt] * n, pa.string()),
+            "format": pa.repeat(pa.scalar(fmt, pa.string()), j.num_rows),
         }
     )
-    return rows, pa.array(mism, pa.string()), pa.array(ctext, pa.string()), pa.array(itext, pa.string())
+    return rows, diffs, car, inn
+
+
+def _text(
+    names: list[str], diffs: list[pa.Array], car: list[pa.Array], inn: list[pa.Array], idx: pa.Array
+) -> tuple[list[str], list[str], list[str]]:
+    """(mismatching column names, the career's values, the innings' values) of the rows at `idx`."""
+    flags = [d.take(idx).to_pylist() for d in diffs]
+    cv = [_values(a.take(idx)) for a in car]
+    iv = [_values(b.take(idx)) for b in inn]
+    cols, ctext, itext = [], [], []
+    for i in range(len(idx)):
+        bad = [k for k in range(len(names)) if flags[k][i]]
+        cols.append(", ".join(names[k] for k in bad))
+        ctext.append(", ".join(f"{names[k]}={cv[k][i]}" for k in bad))
+        itext.append(", ".join(f"{names[k]}={iv[k][i]}" for k in bad))
+    return cols, ctext, itext
+
+
+def _scatter(mask: pa.Array, idx: pa.Array, values: list[str]) -> pa.Array:
+    """A string column as long as `mask`: `values` at the rows `idx`, null elsewhere."""
+    at = pc.is_in(pa.array(range(len(mask)), pa.int64()), value_set=pc.cast(idx, pa.int64()))
+    return pc.replace_with_mask(pa.nulls(len(mask), pa.string()), at, pa.array(values, pa.string()))
 
 
 def _values(arr: pa.Array) -> list:

@@ -3,24 +3,30 @@
 No pyplot: each chart is its own `Figure` on the SVG canvas, so nothing global (a GUI backend, a figure
 registry) is touched and charts can be drawn from any thread. Text from the site (player names) is drawn as
 glyph outlines, so it can never become markup; `$` is escaped so a name is never read as mathtext.
+matplotlib is imported when the first chart is drawn (not by whoever imports the report, e.g. for crawl_health),
+and panels are placed by hand from their labels' measured widths: a layout engine measures every text of a
+figure again and again (constrained layout took about 40 % of a chart's CPU time).
 """
 
 from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-
-import matplotlib
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator, StrMethodFormatter
+from typing import TYPE_CHECKING
 
 from transform.schemas import TRUTH_TABLES
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 COLORS = ("#1b6ca8", "#e07b39", "#3a9e5f", "#c23b3b", "#7d5ba6", "#8c6d31", "#d4a72c", "#5f7d8e")
 ADDED, CHANGED, REMOVED = "#3a9e5f", "#d4a72c", "#c23b3b"
 MAIN_TABLES = tuple(t for t in TRUTH_TABLES if t.endswith(("_career", "_innings")))
 TIMELINE_PANELS = 8
 FORMAT_ORDER = ("test", "odi", "t20i", "wtest", "wodi", "wt20i")
+PT = 1 / 72  # inches per point
+TICK = 7 * PT  # a tick (3.5 pt) and its label's pad (3.5 pt), matplotlib's defaults
+EDGE = 0.06  # inches of blank around each panel's labels
 
 
 def label(text: object) -> str:
@@ -36,6 +42,8 @@ def formats(names) -> list[str]:
 
 
 def _svg(fig: Figure, name: str) -> bytes:
+    import matplotlib
+
     buf = io.BytesIO()
     # a salt per chart: ids inside each SVG differ from the other charts' (they share one page)
     with matplotlib.rc_context({"svg.fonttype": "path", "svg.hashsalt": name}):
@@ -44,11 +52,51 @@ def _svg(fig: Figure, name: str) -> bytes:
 
 
 def _figure(width: float, height: float) -> Figure:
-    fig = Figure(figsize=(width, height), dpi=100, layout="constrained")
-    return fig
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=(width, height), dpi=100)
+
+
+def _width(texts, size: float) -> float:
+    """Inches the widest of `texts` takes at `size` points (the font's metrics; nothing drawn)."""
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import text_to_path
+
+    prop = FontProperties(size=size)
+    widths = (text_to_path.get_text_width_height_descent(str(t), prop, ismath=False)[0] for t in texts)
+    return max(widths, default=0.0) * PT
+
+
+def _line(size: float) -> float:
+    """Inches a line of text at `size` points takes."""
+    return 1.2 * size * PT
+
+
+def _grid(fig: Figure, nrows: int, ncols: int, *, left: float, bottom: float, top: float, right: float = EDGE,
+          above: float = 0.0, below: float = 0.0) -> list[list]:  # fmt: skip
+    """An nrows × ncols grid of axes, each cell keeping `left`, `bottom`, `top` and `right` inches for its
+    labels; `above` and `below` are bands of the whole figure (a legend, the last panel's axis label)."""
+    w, h = fig.get_size_inches()
+    cw, ch = w / ncols, (h - above - below) / nrows
+    return [
+        [
+            fig.add_axes(
+                (
+                    (c * cw + left) / w,
+                    (below + (nrows - 1 - r) * ch + bottom) / h,
+                    max(cw - left - right, 0.1) / w,
+                    max(ch - bottom - top, 0.1) / h,
+                )
+            )
+            for c in range(ncols)
+        ]
+        for r in range(nrows)
+    ]
 
 
 def _style(ax) -> None:
+    from matplotlib.ticker import MaxNLocator, StrMethodFormatter
+
     # few, comma-grouped ticks: a panel a quarter of a phone wide must not run its labels together
     ax.xaxis.set_major_locator(MaxNLocator(nbins=4, integer=True))
     ax.xaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
@@ -68,7 +116,9 @@ def rows_per_format(rows: dict[str, dict[str, int]]) -> bytes | None:
         return None
     fmts = formats({f for g in groups for t in g for f in rows[t]})
     fig = _figure(9, 0.9 + 0.32 * len(fmts))
-    axes = fig.subplots(1, len(groups), squeeze=False)[0]
+    x_axis = TICK + _line(10) + _line(8) + 4 * PT  # tick labels and the axis label "rows"
+    axes = _grid(fig, 1, len(groups), left=_width(fmts, 10) + TICK + EDGE, bottom=x_axis + EDGE,
+                 top=_line(9) + 6 * PT + EDGE)[0]  # fmt: skip
     for ax, tables in zip(axes, groups, strict=True):
         height = 0.8 / len(tables)
         for i, table in enumerate(tables):
@@ -97,7 +147,8 @@ def change_per_table(changes: dict[str, dict[str, dict[str, int]]]) -> bytes | N
         for t in tables
     }
     fig = _figure(8, 0.6 + 0.3 * len(tables))
-    ax = fig.add_subplot()
+    x_axis = TICK + 2 * _line(10) + 4 * PT
+    ((ax,),) = _grid(fig, 1, 1, left=_width(tables, 10) + TICK + EDGE, bottom=x_axis + EDGE, top=EDGE)
     h = 0.27
     for i, (kind, color) in enumerate((("added", ADDED), ("changed", CHANGED), ("removed", REMOVED))):
         ys = [j + i * h for j in range(len(tables))]
@@ -121,8 +172,12 @@ def crawl_timeline(crawls: Sequence[dict]) -> bytes | None:
         busiest = sorted(runs, key=lambda c: -sum(c["timeline"]["requests"]))[:TIMELINE_PANELS]
         runs = [c for c in runs if any(c is b for b in busiest)]
     fig = _figure(8, 0.4 + 1.5 * len(runs))
-    axes = fig.subplots(len(runs), 1, squeeze=False)[:, 0]
     longest = max(c["timeline"]["bucket_s"] * len(c["timeline"]["requests"]) for c in runs)
+    peak = max(n * 60.0 / c["timeline"]["bucket_s"] for c in runs for n in c["timeline"]["requests"]) * 1.25
+    left = _width([f"{peak:.0f}"], 10) + TICK + _line(8) + 4 * PT + EDGE  # tick labels, then "per minute"
+    grid = _grid(fig, len(runs), 1, left=left, bottom=TICK + _line(10) + EDGE, top=_line(9) + 6 * PT,
+                 above=_line(8) + 2 * EDGE, below=_line(10) + 4 * PT)  # fmt: skip
+    axes = [row[0] for row in grid]
     unit, unit_s = ("seconds", 1.0) if longest <= 180 else ("minutes", 60.0)  # short crawls read in seconds
     for ax, run in zip(axes, runs, strict=True):
         tl = run["timeline"]
@@ -152,9 +207,8 @@ def crawl_timeline(crawls: Sequence[dict]) -> bytes | None:
         ax.spines[["top", "right"]].set_visible(False)
     axes[-1].set_xlabel(f"{unit} since the crawl started")
     handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(
-        handles, labels, loc="outside upper right", fontsize=8, frameon=False, ncols=3
-    )  # above the data
+    fig.legend(handles, labels, loc="upper right", bbox_to_anchor=(1, 1), fontsize=8, frameon=False,
+               ncols=3)  # fmt: skip  # in the band kept above the panels
     return _svg(fig, "crawl_timeline")
 
 
@@ -167,18 +221,22 @@ def leaders(top: dict[str, list[dict]], unit: str, name: str) -> bytes | None:
     rows = (len(fmts) + cols - 1) // cols
     per = max(len(top[f]) for f in fmts)
     fig = _figure(9, 0.4 + rows * (0.3 + 0.17 * per))
-    axes = fig.subplots(rows, cols, squeeze=False)
-    for k, ax in enumerate(axes.flat):
-        if k >= len(fmts):
-            ax.set_visible(False)
-            continue
-        fmt = fmts[k]
+    names = {
+        f: [label(f"{p['name']} ({p['country']})" if p.get("country") else p["name"]) for p in top[f]]
+        for f in fmts
+    }
+    grid = _grid(fig, rows, cols, left=_width([n for f in fmts for n in names[f]], 7) + TICK + EDGE,
+                 bottom=TICK + _line(10) + EDGE, top=_line(9) + 6 * PT + EDGE)  # fmt: skip
+    axes = [ax for row in grid for ax in row]
+    for ax in axes[len(fmts) :]:
+        ax.remove()  # an odd number of formats: the last cell stays blank
+    for k, fmt in enumerate(fmts):
+        ax = axes[k]
         players = top[fmt]
-        names = [label(f"{p['name']} ({p['country']})" if p.get("country") else p["name"]) for p in players]
         vals = [p["value"] for p in players]
         bars = ax.barh(range(len(players)), vals, color=COLORS[k % len(COLORS)])
         ax.bar_label(bars, labels=[f"{v:,}" for v in vals], padding=2, fontsize=7)
-        ax.set_yticks(range(len(players)), names, fontsize=7)
+        ax.set_yticks(range(len(players)), names[fmt], fontsize=7)
         ax.set_ylim(per - 0.5, -0.5)  # the same bar height in every panel, leaders top down
         ax.set_title(f"{fmt}: {unit}", fontsize=9, loc="left")
         ax.margins(x=0.15)

@@ -21,6 +21,7 @@ ALL = "all"  # the "format" of an unpartitioned table (players, teams)
 LEADERS = 10  # top run scorers and wicket takers per format
 NEW_PLAYERS_LISTED = 25
 CHANGED_EXAMPLES = 3  # per table
+LAST = "\uffff"  # a key whose text is null (an innings without a number) sorts last, as ORDER BY puts nulls
 INNINGS_TABLES = ("batting_innings", "bowling_innings", "fielding_innings")
 
 
@@ -71,16 +72,19 @@ def _compared_columns(table: str) -> list[str]:
     return list(TABLES[table].names) + [f.name for f in EXTRA_COLUMNS.get(table, [])]
 
 
-def _join(table: str, new: Data, old: Data) -> tuple[str, str, list[str]]:
+def _join(table: str, new: Data, old: Data, where: str = "") -> tuple[str, str, list[str]]:
     """(FROM clause joining this run's rows `n` to the previous run's `o` by natural key, the "row differs"
-    condition, the compared non-key columns)."""
+    condition, the compared non-key columns); `where` filters both sides' rows (as `t`) first."""
     key = NATURAL_KEYS[table]
     cols = _compared_columns(table)
     data_cols = [c for c in cols if c not in key]
     on = " AND ".join(f"n.{k} IS NOT DISTINCT FROM o.{k}" for k in key)
     differs = " OR ".join(f"n.{c} IS DISTINCT FROM o.{c}" for c in data_cols) or "false"
     sel = ", ".join(f"{_source(table)} AS source" if c == "source" else c for c in cols)
-    src = f"(SELECT {sel} FROM {new.name(table)}) n FULL OUTER JOIN (SELECT {sel} FROM {old.name(table)}) o ON {on}"
+    src = (
+        f"(SELECT {sel} FROM {new.name(table)} t {where}) n FULL OUTER JOIN "
+        f"(SELECT {sel} FROM {old.name(table)} t {where}) o ON {on}"
+    )
     return src, differs, data_cols
 
 
@@ -89,26 +93,46 @@ def _comparable(new: Data, old: Data) -> list[str]:
     return sorted((new.tables | old.tables) - unknown)
 
 
-def changes(new: Data, old: Data) -> dict[str, dict[str, dict[str, int]]]:
-    """{table: {format: {added, changed, removed, rows}}} by natural key: a key only in this run is added, only in
-    the previous run removed, in both with any business column different changed. An innings table's sources
-    are counted apart (`labelled`)."""
+def _keys_text(table: str) -> str:
+    """SQL for this run's natural key as text (its source apart): the order changed examples are listed in."""
+    return " || ' ' || ".join(f"CAST(n.{k} AS VARCHAR)" for k in NATURAL_KEYS[table] if k != "source")
+
+
+def changes(
+    new: Data, old: Data, per_table: int = CHANGED_EXAMPLES
+) -> tuple[dict[str, dict[str, dict[str, int]]], dict[str, list[dict]]]:
+    """({table: {format: {added, changed, removed, rows}}} by natural key, {table: the keys of its first changed
+    rows}): a key only in this run is added, only in the previous run removed, in both with any business column
+    different changed. An innings table's sources are counted apart (`labelled`). The keys, found in the same
+    pass, let changed_examples join only those rows again."""
     out: dict[str, dict[str, dict[str, int]]] = {}
+    first: dict[str, list[dict]] = {}
     for table in _comparable(new, old):
         src, differs, _ = _join(table, new, old)
-        k0 = next(k for k in NATURAL_KEYS[table] if k != "source")
+        key = NATURAL_KEYS[table]
+        k0 = next(k for k in key if k != "source")
         source = "coalesce(n.source, o.source)" if table in SOURCED else "NULL"
+        changed = f"n.{k0} IS NOT NULL AND o.{k0} IS NOT NULL AND ({differs})"
+        struct = ", ".join([f"'_text': {_keys_text(table)}", *(f"'{k}': n.{k}" for k in key)])
         sql = f"""
             SELECT coalesce({_fmt(table, "n.")}, {_fmt(table, "o.")}) AS fmt, {source} AS src,
                    count(*) FILTER (WHERE o.{k0} IS NULL AND n.{k0} IS NOT NULL) AS added,
                    count(*) FILTER (WHERE n.{k0} IS NULL AND o.{k0} IS NOT NULL) AS removed,
-                   count(*) FILTER (WHERE n.{k0} IS NOT NULL AND o.{k0} IS NOT NULL AND ({differs})) AS changed,
-                   count(n.{k0}) AS rows
+                   count(*) FILTER (WHERE {changed}) AS changed,
+                   count(n.{k0}) AS rows,
+                   min_by({{{struct}}}, coalesce({_keys_text(table)}, '{LAST}'), {per_table})
+                       FILTER (WHERE {changed}) AS first
             FROM {src} GROUP BY 1, 2 ORDER BY 2 DESC NULLS FIRST, 1"""
-        for fmt, source, a, r, c, n in new.con.execute(sql).fetchall():
+        found = []
+        for fmt, source, a, r, c, n, keys in new.con.execute(sql).fetchall():
             counts = {"added": a, "changed": c, "removed": r, "rows": n}
             out.setdefault(labelled(table, source), {})[fmt] = counts
-    return out
+            found += keys or []
+        # as changed_examples lists them: source descending, then the key's text
+        found.sort(key=lambda k: LAST if k["_text"] is None else k["_text"])
+        found.sort(key=lambda k: k.get("source") or "", reverse=True)
+        first[table] = found[:per_table]
+    return out, first
 
 
 def _text(side: str, column: str, schema: pa.Schema) -> str:
@@ -118,12 +142,24 @@ def _text(side: str, column: str, schema: pa.Schema) -> str:
     return f"coalesce(CAST({v} AS VARCHAR), 'null')"
 
 
-def changed_examples(new: Data, old: Data, per_table: int = CHANGED_EXAMPLES) -> list[dict]:
-    """A few changed rows per table: the key, the player's name and each differing column as `old → new`."""
+def changed_examples(
+    new: Data, old: Data, first: dict[str, list[dict]], per_table: int = CHANGED_EXAMPLES
+) -> list[dict]:
+    """A few changed rows per table: the key, the player's name and each differing column as `old → new`.
+
+    Only the rows `first` names (changes() found them) are joined again, and their text built."""
     out = []
     for table in _comparable(new, old):
-        src, differs, data_cols = _join(table, new, old)
         key = NATURAL_KEYS[table]
+        if not first.get(table):
+            continue
+        new.con.register("_examples", pa.Table.from_pylist([{k: x[k] for k in key} for x in first[table]]))
+        same = " AND ".join(
+            f"{_source(table, 't.') if k == 'source' else f't.{k}'} IS NOT DISTINCT FROM e.{k}" for k in key
+        )
+        src, differs, data_cols = _join(
+            table, new, old, f"WHERE EXISTS (SELECT 1 FROM _examples e WHERE {same})"
+        )
         schema = curated_schema(table)
         diffs = ", ".join(
             f"CASE WHEN n.{c} IS DISTINCT FROM o.{c} THEN '{c}: ' || {_text('o', c, schema)} || ' → ' || "
@@ -141,6 +177,7 @@ def changed_examples(new: Data, old: Data, per_table: int = CHANGED_EXAMPLES) ->
             out.append(
                 {"table": labelled(table, source), "format": fmt, "key": k, "name": nm, "changed": what}
             )
+        new.con.unregister("_examples")
     return out
 
 
@@ -218,14 +255,15 @@ def gather(report: dict, previous: dict | None) -> dict:
     try:
         new = Data(con, "n_", report.get("tables") or {})
         old = Data(con, "o_", (previous or {}).get("tables") or {})
+        changed = changes(new, old) if compare else ({}, {})
         return {
             "previous_run": (previous or {}).get("run_id"),
             "previous_published_at": (previous or {}).get("published_at"),
             "missing": {"this": new.missing, "previous": old.missing},
             "rows_per_format": rows_per_format(report.get("tables") or {}),
             "previous_pruned": bool((previous or {}).get("pruned")),
-            "changes": changes(new, old) if compare else {},
-            "changed_examples": changed_examples(new, old) if compare else [],
+            "changes": changed[0],
+            "changed_examples": changed_examples(new, old, changed[1]) if compare else [],
             "freshness": {
                 "this": freshness(new),
                 "previous": freshness(old) if compare else {},
