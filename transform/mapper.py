@@ -277,17 +277,19 @@ class Mapper:
             return
         rank = pc.cast(pc.equal(slim.column("record"), CAREER), pa.int8())
         slim = slim.append_column("_rank", rank).drop_columns(["record"])
-        slim = slim.sort_by(
-            [
+        # the order's indices, not a sorted copy: only each player's first row is taken, once
+        order = pc.sort_indices(
+            slim,
+            sort_keys=[
                 ("player_id", "ascending"),
                 ("_rank", "descending"),
                 ("_ts", "descending"),
                 ("_seq", "descending"),
-            ]
+            ],
         )
-        pid = slim.column("player_id").to_numpy()
+        pid = slim.column("player_id").take(order).to_numpy()
         first = np.flatnonzero(np.concatenate([[True], pid[1:] != pid[:-1]]))
-        g = slim.take(pa.array(first))
+        g = slim.take(order.take(pa.array(first)))
         name, teams, country, _ = player_cell_columns(g.column("player_cell").combine_chunks())
         cols = [g.column("player_id"), name, teams, country, g.column("_ts"), g.column("source_url")]
         cols += [g.column("run_id"), g.column("_seq"), g.column("_rank")]
