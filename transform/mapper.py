@@ -109,14 +109,17 @@ def player_cell_columns(
         # a struct's child arrays ignore the struct's own nulls: mask them explicitly
         name = pc.if_else(matched, parts.field("name"), pc.utf8_trim_whitespace(cell))
         teams_text = pc.if_else(matched, parts.field("teams"), pa.scalar(None, pa.string()))
-    # team strings repeat ("ENG", "AFG/ICC"): decide the country once per distinct value
-    country = _map_unique(teams_text, lambda v: country_of(v.split("/")), pa.string())
-    unknown = _map_unique(teams_text, lambda v: next(iter(unknown_codes(v.split("/"))), None), pa.string())
-    teams = None
-    if with_teams:
-        teams = _map_unique(
-            teams_text, lambda v: [_canonical_code(c) for c in v.split("/")], pa.list_(pa.string())
-        )
+    # team strings repeat ("ENG", "AFG/ICC"): decide the country once per distinct value, finding those once
+    uniq = pc.unique(teams_text)
+    at = pc.index_in(teams_text, value_set=uniq)
+    codes = [None if v is None else v.split("/") for v in uniq.to_pylist()]
+
+    def per_row(fn, out_type: pa.DataType) -> pa.Array:
+        return pa.array([None if c is None else fn(c) for c in codes], type=out_type).take(at)
+
+    country = per_row(country_of, pa.string())
+    unknown = per_row(lambda c: next(iter(unknown_codes(c)), None), pa.string())
+    teams = per_row(lambda c: [_canonical_code(x) for x in c], pa.list_(pa.string())) if with_teams else None
     return name, teams, country, unknown
 
 
@@ -129,13 +132,13 @@ def opposition_teams(text: pa.Array) -> tuple[pa.Array, pa.Array]:
     """Opposition cells without `v ` → (canonical team ids, the texts teams.csv does not know); unknown ones keep
     the site's text."""
 
-    def resolve(v: str) -> str:
-        t = team_of_opposition(v)
-        return t.team_id if t is not None else v
-
-    ids = _map_unique(text, resolve, pa.string())
-    unknown = _map_unique(text, lambda v: None if team_of_opposition(v) else v, pa.string())
-    return ids, unknown
+    uniq = pc.unique(text)
+    at = pc.index_in(text, value_set=uniq)  # the distinct texts found once for both columns
+    values = uniq.to_pylist()
+    teams = [None if v is None else team_of_opposition(v) for v in values]
+    ids = [t.team_id if t is not None else v for v, t in zip(values, teams, strict=True)]
+    unknown = [None if t is not None else v for v, t in zip(values, teams, strict=True)]
+    return pa.array(ids, pa.string()).take(at), pa.array(unknown, pa.string()).take(at)
 
 
 def record_unknown(dq: DQ, table: str, kind: str, unknown: pa.Array, rows: pa.Table | None) -> None:
