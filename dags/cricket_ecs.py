@@ -9,7 +9,7 @@ from typing import Any
 from airflow.providers.amazon.aws.hooks.logs import AwsLogsHook
 from airflow.providers.amazon.aws.operators.ecs import EcsRunTaskOperator
 from botocore.exceptions import BotoCoreError, ClientError
-from cricket_commands import exit_verdict, final_reason
+from cricket_runtime import exit_verdict, final_reason
 
 try:
     from airflow.sdk.exceptions import AirflowFailException

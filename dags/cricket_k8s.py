@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from airflow.providers.amazon.aws.operators.eks import EksPodOperator
-from cricket_commands import exit_verdict, final_reason
+from cricket_runtime import exit_verdict, final_reason
 from kubernetes.client import models as k8s
 
 try:

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from cricket_commands import exit_verdict
+from cricket_runtime import exit_verdict
 
 log = logging.getLogger(__name__)
 

@@ -40,17 +40,12 @@ import logging
 import os
 
 from airflow.sdk import Param, dag, task
-from cricket_commands import (
-    CLASSES,
-    CRICSHEET_MODES,
-    FULL_EVERY_WEEKS,
-    MAX_REQUESTS,
-    MODES,
-    OVERLAP_DAYS,
-    TYPES,
-    VIEWS,
-    resolve_backend,
-)
+from cricket_commands import CLASSES, CRICSHEET_MODES
+from cricket_plan import FULL_EVERY_WEEKS, MAX_REQUESTS, MODES
+from cricket_runtime import resolve_backend
+
+from cricket_contract.refresh import OVERLAP_DAYS
+from cricket_contract.vocabulary import TYPES, VIEWS
 
 log = logging.getLogger(__name__)
 
@@ -88,15 +83,10 @@ def plan() -> list:
     return value); every other value is pushed under its own XCom key.
     """
     from airflow.sdk import get_current_context
-    from cricket_commands import (
-        Request,
-        backend_settings,
-        launch_payload,
-        parse_settings,
-        publish_target,
-        until_of,
-    )
-    from cricket_commands import plan as build_plan
+    from cricket_commands import until_of
+    from cricket_plan import Request, publish_target
+    from cricket_plan import plan as build_plan
+    from cricket_runtime import backend_settings, launch_payload, parse_settings
 
     ctx = get_current_context()
     variables = ctx["var"]["value"]  # Airflow Variables, read at run time only
@@ -171,7 +161,7 @@ def check(spec: dict) -> str:
     its HTML report written; log the report's URI and return it (the task's XCom)."""
     import json
 
-    from cricket_commands import check_current, load_published, report_page
+    from cricket_runtime import check_current, load_published, report_page
 
     try:
         from airflow.sdk.exceptions import AirflowFailException

@@ -136,6 +136,9 @@ class Cricsheet:
                 inn["declared"] = True
             totals[s] += total
             innings.append(inn)
+        # a fraction of the chases the world has lost with wickets and balls in hand (as many as real D/L games)
+        if limited and len(played) == 2 and mt.result == played[0]["s"] and _pick(model.seed + 1, idx, 0.15):
+            _rain_rule(innings[1], played[1], totals[played[0]["s"]], 120 if cls in (3, 10) else 300)
         if limited and mt.result == -2 and mt.date.year >= 2008 and len(played) == 2:
             so_rng = random.Random(model.seed * 13 + idx)
             for s in (played[1]["s"], played[0]["s"]):
@@ -206,6 +209,10 @@ class Cricsheet:
             return {"result": "tie"}
         win = mt.result
         last = played[-1]
+        target = innings[-1].get("target") or {}
+        if target.get("method"):  # a chase cut short, decided on the revised target
+            short = target["runs"] - 1 - (sum(last["runs"]) + last["extras"])
+            return {"winner": teams[win], "by": {"runs": short}, "method": target.pop("method")}
         if last["s"] == win:
             return {"winner": teams[win], "by": {"wickets": 10 - last["w"]}}
         margin = totals[win] - totals[1 - win]
@@ -360,7 +367,7 @@ def truth_rows(dl: Downloads) -> dict[str, list[dict]]:
             "team1_id": T.team_id[mt.teams[0]], "team2_id": T.team_id[mt.teams[1]],
             "toss_winner": toss["winner"], "toss_decision": toss["decision"], "winner": out.get("winner"),
             "result": out.get("result"), "by_runs": by.get("runs"), "by_wickets": by.get("wickets"),
-            "by_innings": by.get("innings"), "method": None, "eliminator": out.get("eliminator"),
+            "by_innings": by.get("innings"), "method": out.get("method"), "eliminator": out.get("eliminator"),
             "event": info["event"]["name"], "event_stage": None, "event_match_number": None,
             "season": info["season"], "balls_per_over": 6, "overs": info.get("overs"),
             "innings": sum(1 for x in doc["innings"] if not x.get("super_over")),
@@ -395,3 +402,19 @@ def write_truth(model: Model, out, from_year: int) -> dict[str, int]:
         tmp.replace(path)
         counts[table] = len(rows)
     return counts
+
+
+def _rain_rule(inn: dict, card: dict, first_total: int, cap: int) -> None:
+    """A chase that lost with wickets and balls in hand was cut short (the world's card says no more): rain, and
+    D/L's revised target for the balls the chase had, a share of the first innings' runs the chasers fell short
+    of. Sets the innings' `target` as Cricsheet writes it (overs as `8.4`), the method for the outcome beside."""
+    balls = sum(card["bf"])
+    total = sum(card["runs"]) + card["extras"]
+    if card["w"] >= 10 or balls >= cap:
+        return
+    par = -(-first_total * balls // cap)
+    inn["target"] = {
+        "overs": float(f"{balls // 6}.{balls % 6}"),
+        "runs": max(par + 1, total + 2),
+        "method": "D/L",
+    }

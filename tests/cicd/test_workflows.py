@@ -453,7 +453,7 @@ def test_the_deploy_triggers_the_smoke_run(tmp_path):
     import sys
 
     sys.path.insert(0, str(REPO / "dags"))
-    from cricket_commands import SMOKE_PARAMS, Request
+    from cricket_plan import SMOKE_PARAMS, Request
 
     trigger = step(
         load(DEPLOY)["jobs"]["mwaa"], "Trigger the smoke run with this commit's image tag and wait for it"

@@ -6,6 +6,8 @@ import stat
 import sys
 
 import cricket_commands as cc
+import cricket_plan as cp
+import cricket_runtime as cr
 import pytest
 
 RAW = "s3://example-cricket-bucket/raw"
@@ -25,31 +27,31 @@ def test_safe_run_id_makes_airflow_run_ids_path_safe():
 
 
 def test_resolve_backend_env_wins_then_variable_then_default():
-    assert cc.resolve_backend("Local", "ecs") == "local"
-    assert cc.resolve_backend(None, "kubernetes") == "kubernetes"
-    assert cc.resolve_backend(None, None) == cc.DEFAULT_BACKEND == "ecs"
+    assert cr.resolve_backend("Local", "ecs") == "local"
+    assert cr.resolve_backend(None, "kubernetes") == "kubernetes"
+    assert cr.resolve_backend(None, None) == cr.DEFAULT_BACKEND == "ecs"
     with pytest.raises(ValueError, match="CRICKET_BACKEND='docker' is not one of kubernetes, ecs, local"):
-        cc.resolve_backend("docker", None)
+        cr.resolve_backend("docker", None)
 
 
 def test_request_from_params_validates():
-    req = cc.Request.from_params(
+    req = cp.Request.from_params(
         {"mode": "lists", "classes": [1, 2, 2], "types": "batting,bowling", "views": ["career"]}
     )
     assert req.classes == (1, 2) and req.types == ("batting", "bowling") and req.views == ("career",)
     assert req.profiles is True and req.render == "auto" and req.max_reject_ratio == 0.01
     assert req.expected_tables() == ["players", "batting_career", "bowling_career"]
     with pytest.raises(ValueError, match=r"unknown class 11, type 'keeping', view 'season'"):
-        cc.Request.from_params({"classes": [11], "types": ["keeping"], "views": ["season"]})
+        cp.Request.from_params({"classes": [11], "types": ["keeping"], "views": ["season"]})
     with pytest.raises(ValueError, match="classes: at least one value"):
-        cc.Request.from_params({"classes": []})
+        cp.Request.from_params({"classes": []})
 
 
 def test_plan_builds_every_command_line():
-    req = cc.Request.from_params(
+    req = cp.Request.from_params(
         {"mode": "lists", "classes": [1, 9], "views": ["career", "innings"], "render": "never"}
     )
-    p = cc.plan(
+    p = cp.plan(
         dag_run_id="manual__2026-11-26T11:00:00+00:00",
         request=req,
         raw=RAW,
@@ -86,18 +88,18 @@ def test_plan_builds_every_command_line():
 
 
 def test_plan_without_profiles_and_with_missing_locations():
-    req = cc.Request.from_params({"mode": "lists", "classes": [3], "profiles": False})
-    p = cc.plan(dag_run_id="r1", request=req, raw=RAW, curated=CURATED, glue_database="cricket")
+    req = cp.Request.from_params({"mode": "lists", "classes": [3], "profiles": False})
+    p = cp.plan(dag_run_id="r1", request=req, raw=RAW, curated=CURATED, glue_database="cricket")
     assert p.profiles == [] and p.profile_runs == []
     assert "--base-url" not in p.scrape[0]
     with pytest.raises(ValueError, match="CRICKET_RAW_URI"):
-        cc.plan(dag_run_id="r1", request=req, raw="", curated=CURATED, glue_database="cricket")
+        cp.plan(dag_run_id="r1", request=req, raw="", curated=CURATED, glue_database="cricket")
 
 
 def test_refresh_plan_is_one_refresh_up_to_the_intervals_last_day_and_a_snapshot_transform():
     import datetime as dt
 
-    req = cc.Request.from_params({})
+    req = cp.Request.from_params({})
     assert (req.mode, req.full, req.max_requests, req.full_every_weeks, req.overlap_days) == (
         "refresh", False, 34_000, 13, 7,
     )  # fmt: skip
@@ -107,9 +109,9 @@ def test_refresh_plan_is_one_refresh_up_to_the_intervals_last_day_and_a_snapshot
     ]  # fmt: skip
     end = dt.datetime(2026, 4, 19, tzinfo=dt.timezone.utc)  # @weekly: the interval [12 Apr, 19 Apr)
     assert cc.until_of(end) == "2026-04-18"
-    p = cc.plan(
+    p = cp.plan(
         dag_run_id="scheduled__2026-04-19T00:00:00+00:00",
-        request=cc.Request.from_params({"full": True, "max_requests": 0, "render": "never"}),
+        request=cp.Request.from_params({"full": True, "max_requests": 0, "render": "never"}),
         raw=RAW,
         curated=CURATED,
         glue_database="cricket",
@@ -128,46 +130,46 @@ def test_refresh_plan_is_one_refresh_up_to_the_intervals_last_day_and_a_snapshot
         "cricket-transform", "run", "--raw", RAW, "--curated", CURATED,
     ]  # fmt: skip
     with pytest.raises(ValueError, match="the day it reads up to"):
-        cc.plan(dag_run_id="r", request=req, raw=RAW, curated=CURATED, glue_database="cricket")
+        cp.plan(dag_run_id="r", request=req, raw=RAW, curated=CURATED, glue_database="cricket")
     with pytest.raises(ValueError, match=r"unknown mode 'weekly', max_requests -1"):
-        cc.Request.from_params({"mode": "weekly", "max_requests": -1})
+        cp.Request.from_params({"mode": "weekly", "max_requests": -1})
 
 
 def test_parse_settings():
-    assert cc.parse_settings(" A=1, B = x=y ,") == {"A": "1", "B": "x=y"}
-    assert cc.parse_settings(None) == {}
+    assert cr.parse_settings(" A=1, B = x=y ,") == {"A": "1", "B": "x=y"}
+    assert cr.parse_settings(None) == {}
     with pytest.raises(ValueError, match="'OOPS' is not NAME=VALUE"):
-        cc.parse_settings("OOPS")
+        cr.parse_settings("OOPS")
 
 
 def test_launch_payload_per_backend():
     argv = ["cricket-transform", "publish", "--curated", CURATED, "--glue-database", "cricket"]
-    assert cc.launch_payload("local", argv) == argv
-    assert cc.launch_payload("kubernetes", argv) == argv
+    assert cr.launch_payload("local", argv) == argv
+    assert cr.launch_payload("kubernetes", argv) == argv
     # ECS keeps the image's ENTRYPOINT, so the override carries only the arguments.
-    assert cc.launch_payload("ecs", argv, "transformer") == {
+    assert cr.launch_payload("ecs", argv, "transformer") == {
         "containerOverrides": [{"name": "transformer", "command": argv[1:]}]
     }
     with pytest.raises(ValueError, match="container name"):
-        cc.launch_payload("ecs", argv)
+        cr.launch_payload("ecs", argv)
 
 
 def test_exit_verdicts():
-    assert cc.exit_verdict("scrape", 3, ["x", "layout drift: unknown header 'Avg'"]) == (
+    assert cr.exit_verdict("scrape", 3, ["x", "layout drift: unknown header 'Avg'"]) == (
         False,
         "scrape stopped: layout drift (a table header the parser does not know) (exit 3); not retried\n"
         "x\nlayout drift: unknown header 'Avg'",
     )
-    assert cc.exit_verdict("profiles", 2)[0] is False
-    assert cc.exit_verdict("transform", 4)[0] is False
-    assert cc.exit_verdict("transform", 5) == (
+    assert cr.exit_verdict("profiles", 2)[0] is False
+    assert cr.exit_verdict("transform", 4)[0] is False
+    assert cr.exit_verdict("transform", 5) == (
         False,
         "transform stopped: the run has no rows or would shrink the published tables (--allow-shrink); "
         "nothing was published (exit 5); not retried",
     )
-    assert cc.exit_verdict("scrape", 1) == (True, "scrape failed with exit 1")
-    assert cc.exit_verdict("transform", 3)[0] is True  # only the scraper's 3 means drift
-    assert cc.exit_verdict("publish", 2)[0] is True
+    assert cr.exit_verdict("scrape", 1) == (True, "scrape failed with exit 1")
+    assert cr.exit_verdict("transform", 3)[0] is True  # only the scraper's 3 means drift
+    assert cr.exit_verdict("publish", 2)[0] is True
 
 
 CURRENT = {
@@ -185,7 +187,7 @@ CURRENT = {
 
 
 def test_check_current_passes_and_reports():
-    problems, report = cc.check_current(
+    problems, report = cr.check_current(
         CURRENT, run_id="r1", expected_tables=["players", "batting_career"], max_reject_ratio=0.01
     )
     assert problems == []
@@ -195,7 +197,7 @@ def test_check_current_passes_and_reports():
 
 
 def test_check_current_finds_every_problem():
-    problems, _ = cc.check_current(
+    problems, _ = cr.check_current(
         CURRENT,
         run_id="r2",
         expected_tables=["players", "batting_splits", "bowling_career"],
@@ -210,12 +212,12 @@ def test_check_current_finds_every_problem():
 
 
 def test_report_page_names_the_runs_page_and_whether_it_is_there(tmp_path):
-    uri, exists = cc.report_page(str(tmp_path), "r1")
+    uri, exists = cr.report_page(str(tmp_path), "r1")
     assert uri == f"file://{tmp_path}/_reports/run_id=r1/index.html" and not exists
     page = tmp_path / "_reports" / "run_id=r1" / "index.html"
     page.parent.mkdir(parents=True)
     page.write_text("<!DOCTYPE html>")
-    assert cc.report_page(str(tmp_path), "r1") == (uri, True)
+    assert cr.report_page(str(tmp_path), "r1") == (uri, True)
 
 
 def _script(tmp_path, name: str, body: str):
@@ -260,12 +262,12 @@ def test_check_current_counts_statsguru_innings_only():
         **CURRENT,
         "tables": {**CURRENT["tables"], "batting_innings": {"rows": 94, "sources": sources}},
     }
-    problems, report = cc.check_current(
+    problems, report = cr.check_current(
         current, run_id="r1", expected_tables=["batting_innings"], max_reject_ratio=0.01
     )
     assert problems == ["table batting_innings has no rows"] and report["rows"]["batting_innings"] == 0
     sources["statsguru"] = {"rows": 3, "partitions": {"test": 3}}
-    problems, report = cc.check_current(
+    problems, report = cr.check_current(
         current, run_id="r1", expected_tables=["batting_innings"], max_reject_ratio=0.01
     )
     assert problems == [] and report["rows"]["batting_innings"] == 3
@@ -277,12 +279,12 @@ def test_the_vocabulary_is_the_contracts_not_restated():
     from cricket_contract import refresh, vocabulary
 
     assert cc.CLASSES is vocabulary.FORMAT_CLASSES and cc.CLASSES == (1, 2, 3, 8, 9, 10)
-    assert (cc.TYPES, cc.VIEWS, cc.RENDER_MODES) == (
+    assert (cp.TYPES, cp.VIEWS, cp.RENDER_MODES) == (
         vocabulary.TYPES,
         vocabulary.VIEWS,
         vocabulary.RENDER_MODES,
     )
-    assert cc.TYPES is vocabulary.TYPES and cc.VIEWS is vocabulary.VIEWS
+    assert cp.TYPES is vocabulary.TYPES and cp.VIEWS is vocabulary.VIEWS
     assert cc.OVERLAP_DAYS is refresh.OVERLAP_DAYS == 7
-    assert cc.FINAL_EXITS["scrape"].keys() == {vocabulary.EXIT_BLOCKED, vocabulary.EXIT_DRIFT} == {2, 3}
-    assert cc.FINAL_EXITS["transform"].keys() == {vocabulary.EXIT_TOO_MANY_REJECTS, vocabulary.EXIT_SHRINK}
+    assert cr.FINAL_EXITS["scrape"].keys() == {vocabulary.EXIT_BLOCKED, vocabulary.EXIT_DRIFT} == {2, 3}
+    assert cr.FINAL_EXITS["transform"].keys() == {vocabulary.EXIT_TOO_MANY_REJECTS, vocabulary.EXIT_SHRINK}

@@ -6,7 +6,7 @@ import pytest
 
 
 def plan_for(mode: str, url: str | None = None):
-    from cricket_commands import Request, plan
+    from cricket_plan import Request, plan
 
     req = Request.from_params(
         {"mode": "lists", "classes": [1], "types": ["batting"], "views": ["career"], "cricsheet": mode}
@@ -45,7 +45,7 @@ def test_full_and_off():
 
 
 def _refresh_plan(mode: str, **params):
-    from cricket_commands import Request, plan
+    from cricket_plan import Request, plan
 
     return plan(
         dag_run_id="scheduled__2026-11-29T00:00:00+00:00", request=Request.from_params({"cricsheet": mode, **params}),
@@ -74,7 +74,7 @@ def test_refresh_mode_runs_the_refreshs_own_cricsheet_run_in_the_cricsheet_task(
 
 
 def test_a_smoke_run_never_crawls_cricsheet():
-    from cricket_commands import SMOKE_PARAMS, Request, plan
+    from cricket_plan import SMOKE_PARAMS, Request, plan
 
     req = Request.from_params({**SMOKE_PARAMS, "cricsheet": "recent"})
     p = plan(dag_run_id="manual__x", request=req, raw="s3://b/raw", curated="s3://b/cur", glue_database="c")

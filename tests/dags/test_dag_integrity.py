@@ -114,7 +114,7 @@ def test_dag_settings_and_params(monkeypatch):
         dag.params.get_param("classes").resolve([11])
     # What a deploy triggers validates against the params, and the check expects what it fills.
     from airflow.sdk.definitions.param import ParamsDict
-    from cricket_commands import SMOKE_PARAMS, Request
+    from cricket_plan import SMOKE_PARAMS, Request
 
     params = ParamsDict(dag.params)
     params.update({**SMOKE_PARAMS, "image_tag": "c0ffee"})

@@ -81,8 +81,8 @@ def ecs_dag(monkeypatch):
 
 def scrape_operator(dag, variables, **overrides):
     """One expansion of the DAG's mapped scrape task, with the values its plan task would supply."""
-    from cricket_commands import backend_settings, launch_payload
     from cricket_ecs import CricketEcsOperator
+    from cricket_runtime import backend_settings, launch_payload
 
     settings, containers = backend_settings("ecs", lambda n, d: variables.get(n, d))
     mapped = dag.get_task("scrape")
@@ -175,7 +175,7 @@ def test_a_running_task_is_reattached_not_started_again(ecs_dag, ecs_world):
 
 
 def test_missing_ecs_variables_are_named():
-    from cricket_commands import backend_settings
+    from cricket_runtime import backend_settings
 
     with pytest.raises(
         ValueError, match="Airflow Variable CRICKET_ECS_CLUSTER is required by the ecs backend"

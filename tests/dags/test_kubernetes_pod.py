@@ -87,7 +87,7 @@ def test_rendered_scrape_pod(k8s_dag):
 
 
 def test_transform_and_publish_pods_use_the_transformer_image_and_account(k8s_dag):
-    from cricket_commands import backend_settings
+    from cricket_runtime import backend_settings
 
     vars_ = {
         "CRICKET_SCRAPER_IMAGE": "123456789012.dkr.ecr.eu-west-1.amazonaws.com/cricket-scraper",
@@ -171,7 +171,7 @@ def test_a_final_exit_on_reentry_fails_without_retry(k8s_dag, monkeypatch, code,
         )
     if final:
         assert isinstance(exc.value, AirflowFailException)
-        from cricket_commands import FINAL_EXITS
+        from cricket_runtime import FINAL_EXITS
 
         assert str(exc.value) == f"scrape stopped: {FINAL_EXITS['scrape'][code]} (exit {code}); not retried"
         assert final in str(exc.value)

@@ -123,7 +123,8 @@ def test_airflowignore_leaves_only_the_dag_file():
 
     assert sorted(Path(p).name for p in list_py_file_paths(str(DAGS))) == ["cricket_stats.py"]
     assert sorted(p.name for p in DAGS.glob("*.py")) == [
-        "cricket_commands.py", "cricket_ecs.py", "cricket_k8s.py", "cricket_local.py", "cricket_stats.py",
+        "cricket_commands.py", "cricket_ecs.py", "cricket_k8s.py", "cricket_local.py", "cricket_plan.py",
+        "cricket_runtime.py", "cricket_stats.py",
     ]  # fmt: skip
 
 
@@ -202,8 +203,8 @@ def test_the_dag_bundle_runs_on_mwaas_python_alone(tmp_path):
         "from airflow.models.dagbag import DagBag\n"
         "bag = DagBag(sys.argv[1])\n"
         "assert not bag.import_errors and list(bag.dags) == ['cricket_stats'], bag.import_errors\n"
-        "import cricket_commands\n"
-        "print(cricket_commands.load_published(sys.argv[2])['run_id'])\n"
+        "import cricket_runtime\n"
+        "print(cricket_runtime.load_published(sys.argv[2])['run_id'])\n"
         "assert not [m for m in sys.modules if m.split('.')[0] in ('crawler', 'transform', 'pyarrow', 'scrapy')]\n"
     )
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
