@@ -24,7 +24,7 @@ from crawler.logformat import REDACT
 from crawler.middlewares import stop_crawl
 from crawler.pages.headers import HeaderTally
 from crawler.spiders.base import run_id_of
-from cricket_contract.layout import MANIFEST, RawPartName, part_numbers, raw_run_path
+from cricket_contract.layout import MANIFEST, RawPartName, raw_run_path
 from cricket_contract.manifest import PartInfo, part_entries, part_info
 from cricket_storage import Location, Timeouts, set_timeouts
 
@@ -113,9 +113,8 @@ class RawRunWriter:
         self.parts: dict[str, PartInfo] = {}  # every part this run stored (this process and resumed ones)
         self.items_by_record: Counter[str] = Counter()
         self.resumed_parts = 0
-        self.unlisted: list[
-            str
-        ] = []  # parts in the run directory no ledger entry vouches for (not the run's)
+        # parts in the run directory that no ledger entry vouches for (not the run's)
+        self.unlisted: list[str] = []
         self.failed_stores = 0
         self.incomplete: list[str] = []
         self.claim: RunClaim | None = None  # set once the run is claimed: the writer then owns the run
@@ -187,14 +186,11 @@ class RawRunWriter:
             self.resumed_parts += 1
             self.parts[info.name] = info
             self.items_by_record.update(by_record)
-        numbers = part_numbers(names)
-        self.offset = numbers[-1] if numbers else 0
+        self.offset = RawPartName.parse(names[-1]).number if names else 0
         # A part stored just before a SIGKILL, whose ledger entry never got written: its pages were not marked
         # done, so they are fetched again into new parts. It stays where it is (a raw part is never rewritten)
         # but is not the run's: the manifest names it apart and readers read only the listed parts.
-        self.unlisted = sorted(
-            (n for n in names if n not in self.parts), key=lambda n: RawPartName.parse(n).number
-        )
+        self.unlisted = [n for n in names if n not in self.parts]
         if self.unlisted:
             logger.warning(
                 "run %s: %d parts in the run directory are not in the JOBDIR ledger (e.g. %s): their pages "
@@ -207,11 +203,16 @@ class RawRunWriter:
             logger.info("resuming run %s: %d parts already stored", spider.run_id, self.resumed_parts)
 
     def _open_run(self, claim: RunClaim) -> tuple[list, list[str], str | None]:
-        """(the JOBDIR's parts of this run, the part names in the run directory, a claim note)."""
+        """(the JOBDIR's parts of this run, the part names in the run directory by number, a claim note)."""
         resumed = self.ledger.parts_for(self.run.uri)
         note = claim.acquire()
         try:
-            names = [e.name for e in self.run.list() if not e.is_dir and RawPartName.parse(e.name)]
+            found = [
+                (p.number, e.name)
+                for e in self.run.list()
+                if not e.is_dir and (p := RawPartName.parse(e.name))
+            ]
+            names = [name for _, name in sorted(found)]
         except BaseException:
             claim.release()
             raise

@@ -122,6 +122,7 @@ class Cricsheet:
         cls = mt.cls
         limited = cls not in TEST_CLASSES
         totals = {0: 0, 1: 0}
+        cap = 120 if cls in (3, 10) else 300  # balls a side (limited-overs matches)
         for n, card in enumerate(played):
             s = card["s"]
             lookup = {("bat", slot): names[s][slot] for slot in range(11)}
@@ -130,15 +131,19 @@ class Cricsheet:
             inn: dict = {"team": self.team_name(mt.teams[s]), "overs": overs}
             total = sum(card["runs"]) + card["extras"]
             if limited and n == 1:
-                cap = 120 if cls in (3, 10) else 300
                 inn["target"] = {"overs": cap // 6, "runs": totals[1 - s] + 1}
             if not limited and card["w"] < 10 and n < len(played) - 1:
                 inn["declared"] = True
             totals[s] += total
             innings.append(inn)
         # a fraction of the chases the world has lost with wickets and balls in hand (as many as real D/L games)
-        if limited and len(played) == 2 and mt.result == played[0]["s"] and _pick(model.seed + 1, idx, 0.15):
-            _rain_rule(innings[1], played[1], totals[played[0]["s"]], 120 if cls in (3, 10) else 300)
+        rain = (
+            limited
+            and len(played) == 2
+            and mt.result == played[0]["s"]
+            and _pick(model.seed + 1, idx, 0.15)
+            and _rain_rule(innings[1], played[1], totals[played[0]["s"]], cap)
+        )
         if limited and mt.result == -2 and mt.date.year >= 2008 and len(played) == 2:
             so_rng = random.Random(model.seed * 13 + idx)
             for s in (played[1]["s"], played[0]["s"]):
@@ -149,7 +154,7 @@ class Cricsheet:
         if self.perturb and _pick(model.seed, idx, self.perturb):
             real = {names[s][slot] for s in (0, 1) for slot, p in enumerate(sides[s][0]) if p >= 0}
             self._perturb(idx, innings, real)
-        return self._file(idx, mt, names, registry, innings, played, totals, rng)
+        return self._file(idx, mt, names, registry, innings, played, totals, rng, rain)
 
     def _perturb(self, idx: int, innings: list[dict], real: set[str]) -> None:
         """One more run off the bat on one ball of the first innings faced by a player of the world (his and
@@ -164,7 +169,7 @@ class Cricsheet:
                     self.perturbed.setdefault(int(self.m.matches[idx].match_id), []).append(1)
                     return
 
-    def _file(self, idx, mt, names, registry, innings, played, totals, rng) -> dict:
+    def _file(self, idx, mt, names, registry, innings, played, totals, rng, rain: bool) -> dict:
         cls = mt.cls
         days = 5 if cls in TEST_CLASSES else 1
         teams = [self.team_name(t) for t in mt.teams]
@@ -176,7 +181,7 @@ class Cricsheet:
             "gender": "female" if cls in WOMEN_CLASSES else "male",
             "match_type": MATCH_TYPE[cls],
             "match_type_number": mt.number,
-            "outcome": self._outcome(mt, teams, played, totals, innings),
+            "outcome": self._outcome(mt, teams, played, totals, innings, rain),
             "players": {teams[s]: names[s] for s in (0, 1)},
             "registry": {"people": dict(sorted(registry.items()))},
             "season": str(mt.date.year),
@@ -194,7 +199,7 @@ class Cricsheet:
             "innings": innings,
         }  # fmt: skip
 
-    def _outcome(self, mt, teams, played, totals, innings) -> dict:
+    def _outcome(self, mt, teams, played, totals, innings, rain: bool) -> dict:
         if mt.result == -1:
             return {"result": "draw"}
         if mt.result == -3:
@@ -209,10 +214,9 @@ class Cricsheet:
             return {"result": "tie"}
         win = mt.result
         last = played[-1]
-        target = innings[-1].get("target") or {}
-        if target.get("method"):  # a chase cut short, decided on the revised target
-            short = target["runs"] - 1 - (sum(last["runs"]) + last["extras"])
-            return {"winner": teams[win], "by": {"runs": short}, "method": target.pop("method")}
+        if rain:  # a chase cut short, decided on the revised target
+            short = innings[-1]["target"]["runs"] - 1 - (sum(last["runs"]) + last["extras"])
+            return {"winner": teams[win], "by": {"runs": short}, "method": "D/L"}
         if last["s"] == win:
             return {"winner": teams[win], "by": {"wickets": 10 - last["w"]}}
         margin = totals[win] - totals[1 - win]
@@ -404,17 +408,14 @@ def write_truth(model: Model, out, from_year: int) -> dict[str, int]:
     return counts
 
 
-def _rain_rule(inn: dict, card: dict, first_total: int, cap: int) -> None:
+def _rain_rule(inn: dict, card: dict, first_total: int, cap: int) -> bool:
     """A chase that lost with wickets and balls in hand was cut short (the world's card says no more): rain, and
     D/L's revised target for the balls the chase had, a share of the first innings' runs the chasers fell short
-    of. Sets the innings' `target` as Cricsheet writes it (overs as `8.4`), the method for the outcome beside."""
+    of. Sets the innings' `target` as Cricsheet writes it (overs as `8.4`); whether the chase was cut short."""
     balls = sum(card["bf"])
     total = sum(card["runs"]) + card["extras"]
     if card["w"] >= 10 or balls >= cap:
-        return
+        return False
     par = -(-first_total * balls // cap)
-    inn["target"] = {
-        "overs": float(f"{balls // 6}.{balls % 6}"),
-        "runs": max(par + 1, total + 2),
-        "method": "D/L",
-    }
+    inn["target"] = {"overs": float(f"{balls // 6}.{balls % 6}"), "runs": max(par + 1, total + 2)}
+    return True

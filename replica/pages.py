@@ -735,16 +735,19 @@ class Site:
             key = (p, tm, year >= W.SPELLING_YEAR)
             return ptd.get(key) or ptd.setdefault(key, self._innings_td(p, tm, year))
 
+        def last(m: int, opp: int, inn: int, part: int) -> str:
+            if part == TDNB:  # the real site shows no innings number for an innings never played
+                inn = 0
+            key = (m, opp, inn)
+            return tails.get(key) or tails.setdefault(key, self._tail(m, opp, inn))
+
         if typ == "batting":
             dnb_mid = dash * 4 + pad2
             for (p, part, m, tm, opp, inn, pos, runs, no, bf, mins, f4, f6, dis), known, year in zip(
                 zip(*cols, strict=True), hb, years, strict=True
             ):
                 td = first(p, tm, year)
-                ti = (
-                    0 if part == TDNB else inn
-                )  # the real site shows no innings number for an innings never played
-                tail = tails.get((m, opp, ti)) or tails.setdefault((m, opp, ti), self._tail(m, opp, ti))
+                tail = last(m, opp, inn, part)
                 if part != PLAYED:
                     mid = f"                <td>{pos}</td>\n{dash}" if own else ""
                     out.append(f"{row0}{td}                <td>{PART_TEXT[part]}</td>\n{dnb_mid}{mid}{tail}")
@@ -771,10 +774,7 @@ class Site:
                 zip(*cols, strict=True), years, strict=True
             ):
                 td = first(p, tm, year)
-                ti = (
-                    0 if part == TDNB else inn
-                )  # the real site shows no innings number for an innings never played
-                tail = tails.get((m, opp, ti)) or tails.setdefault((m, opp, ti), self._tail(m, opp, ti))
+                tail = last(m, opp, inn, part)
                 if part != PLAYED:
                     out.append(f"{row0}{td}                <td>{PART_TEXT[part]}</td>\n{dnb_mid}{tail}")
                     continue
@@ -790,10 +790,7 @@ class Site:
                 zip(*cols, strict=True), years, strict=True
             ):
                 td = first(p, tm, year)
-                ti = (
-                    0 if part == TDNB else inn
-                )  # the real site shows no innings number for an innings never played
-                tail = tails.get((m, opp, ti)) or tails.setdefault((m, opp, ti), self._tail(m, opp, ti))
+                tail = last(m, opp, inn, part)
                 if part != PLAYED:
                     out.append(f"{row0}{td}                <td>{PART_TEXT[part]}</td>\n{dnb_mid}{tail}")
                     continue
