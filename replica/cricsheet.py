@@ -125,10 +125,17 @@ class Cricsheet:
         cap = 120 if cls in (3, 10) else 300  # balls a side (limited-overs matches)
         for n, card in enumerate(played):
             s = card["s"]
+            if card.get("forfeited"):  # Cricsheet keeps a forfeited innings in its place, with no overs
+                innings.append({"team": self.team_name(mt.teams[s]), "overs": [], "forfeited": True})
+                continue
             lookup = {("bat", slot): names[s][slot] for slot in range(11)}
             lookup.update({("field", slot): names[1 - s][slot] for slot in range(11)})
             overs = laid_out(card, lookup, model.seed * 7_000_003 + idx * 11 + n)
             inn: dict = {"team": self.team_name(mt.teams[s]), "overs": overs}
+            if (
+                card["absent"] >= 0
+            ):  # the batter the card has absent hurt: named on the innings, in no delivery
+                inn["absent_hurt"] = [names[s][card["absent"]]]
             total = sum(card["runs"]) + card["extras"]
             if limited and n == 1:
                 inn["target"] = {"overs": cap // 6, "runs": totals[1 - s] + 1}
@@ -412,7 +419,9 @@ def _rain_rule(inn: dict, card: dict, first_total: int, cap: int) -> bool:
     """A chase that lost with wickets and balls in hand was cut short (the world's card says no more): rain, and
     D/L's revised target for the balls the chase had, a share of the first innings' runs the chasers fell short
     of. Sets the innings' `target` as Cricsheet writes it (overs as `8.4`); whether the chase was cut short."""
-    balls = sum(card["bf"])
+    balls = sum(
+        card["bballs"].values()
+    )  # legal balls: a no-ball was faced but is no ball of the chase's overs
     total = sum(card["runs"]) + card["extras"]
     if card["w"] >= 10 or balls >= cap:
         return False

@@ -5,7 +5,8 @@ they were out, and every bowler's balls, maidens, runs and wickets. The layout: 
 first (who faces each legal ball, each wicket on the dismissed batter's last ball), each wicket's over given
 to a bowler still owed one; the other overs to the bowlers whose runs can pay for them; maiden overs kept
 scoreless; every batter's shots placed onto his balls, then swapped between his balls until no bowler
-concedes more than his figures; wides make up each bowler's runs, byes and leg byes the rest of the extras.
+concedes more than his figures; no-balls (replica.cricsheet_events) and wides make up each bowler's runs,
+byes and leg byes the rest of the extras.
 """
 
 from __future__ import annotations
@@ -14,14 +15,11 @@ import math
 import random
 from dataclasses import dataclass, field
 
+from replica.cricsheet_events import Infeasible, noballs_faced, place_noballs, retire
 from replica.model import D_BOWLED, D_CAUGHT, D_HITWKT, D_LBW, D_RUNOUT, D_STUMPED
 
 KIND = {D_BOWLED: "bowled", D_LBW: "lbw", D_HITWKT: "hit wicket", D_STUMPED: "stumped", D_RUNOUT: "run out"}
 ATTEMPTS = 40
-
-
-class Infeasible(Exception):
-    """This attempt's arrangement of balls cannot carry the card (another seed may)."""
 
 
 @dataclass
@@ -61,8 +59,13 @@ def innings_overs(card: dict, names: dict, rng: random.Random) -> tuple[list[dic
     `names`: ("bat"|"field", slot) -> name. Returns (overs, figures of the fill-in players: slot -> maidens).
     Raises Infeasible when this attempt's arrangement cannot carry the card.
     """
-    bf, runs, dis = card["bf"], card["runs"], card["dis"]
+    runs, dis = card["runs"], card["dis"]
     outs = set(card["out_order"])
+    # No-balls: each is faced by a batter but is no legal ball. The legal balls are laid out for the balls each
+    # batter faced less his no-balls; each no-ball is then bowled, in an over of a bowler whose runs pay for it,
+    # just before one of its batter's legal balls.
+    nb_of = noballs_faced(card, rng)
+    bf = [n - nb_of.get(slot, 0) for slot, n in enumerate(card["bf"])]
     batters: dict[int, Batter] = {}
     for slot in range(card["batted"]):
         if slot == card["absent"]:
@@ -199,6 +202,7 @@ def innings_overs(card: dict, names: dict, rng: random.Random) -> tuple[list[dic
         faced.append((s, b if s == a else a))
     if len(faced) != legal:
         raise Infeasible("the timeline does not use every ball")
+    retired = retire(faced, wicket_at, nbat, rng)
     seen = {s for pair in faced for s in pair}
     if any(s not in seen for s in batters):
         raise Infeasible("a batter in no delivery")
@@ -324,16 +328,24 @@ def innings_overs(card: dict, names: dict, rng: random.Random) -> tuple[list[dic
     over_runs = [sum(value[i] for i in overs[o]) for o in range(len(sched))]
     for o, k in enumerate(sched):
         conceded[k] += over_runs[o]
-    # ---- wides make up each bowler's runs; byes, leg byes and penalties the rest of the extras
+    # ---- no-balls, then wides, make up each bowler's runs; byes, leg byes and penalties the rest of the extras
+    owed = {k: bruns[k] - conceded[k] for k in card["bowlers"]}
+    mine = {
+        k: [o for o, bk in enumerate(sched) if bk == k and o not in maiden_overs] for k in card["bowlers"]
+    }
+    # a designated bowler's scoreless over that must not be a maiden takes one of his extras
+    must = {
+        k: {o for o in mine[k] if over_runs[o] == 0 and len(overs[o]) == 6 and k in designated}
+        for k in card["bowlers"]
+    }
+    noballs = place_noballs(nb_of, faced, sched, over_of, maiden_overs, owed, must, value, rng)
     wides: dict[int, int] = {}  # legal ball index before which a wide is bowled -> count
     for k in card["bowlers"]:
-        owed = bruns[k] - conceded[k]
-        mine = [o for o, bk in enumerate(sched) if bk == k and o not in maiden_overs]
-        must = [o for o in mine if over_runs[o] == 0 and len(overs[o]) == 6 and k in designated]
-        if owed < len(must) or (owed and not mine):
+        forced = sorted(must[k])
+        if owed[k] < len(forced) or (owed[k] and not mine[k]):
             raise Infeasible("wides cannot make up a bowler's runs")
-        for n in range(owed):
-            o = must[n] if n < len(must) else rng.choice(mine)
+        for n in range(owed[k]):
+            o = forced[n] if n < len(forced) else rng.choice(mine[k])
             i = rng.choice(overs[o])
             wides[i] = wides.get(i, 0) + 1
     byes: dict[int, tuple[str, int]] = {}
@@ -363,6 +375,9 @@ def innings_overs(card: dict, names: dict, rng: random.Random) -> tuple[list[dic
             for _ in range(wides.get(i, 0)):
                 dels.append({"batter": bat, "bowler": bowler, "non_striker": non,
                              "extras": {"wides": 1}, "runs": {"batter": 0, "extras": 1, "total": 1}})  # fmt: skip
+            for v in noballs.get(i, ()):
+                dels.append({"batter": bat, "bowler": bowler, "non_striker": non,
+                             "extras": {"noballs": 1}, "runs": {"batter": v, "extras": 1, "total": v + 1}})  # fmt: skip
             d: dict = {"batter": bat, "bowler": bowler, "non_striker": non}
             extra = 0
             if i in byes:
@@ -370,6 +385,8 @@ def innings_overs(card: dict, names: dict, rng: random.Random) -> tuple[list[dic
                 d["extras"] = {kind: n}
                 extra = n
             d["runs"] = {"batter": value[i], "extras": extra, "total": value[i] + extra}
+            if i in retired:
+                d["wickets"] = [{"player_out": fxi_names["bat", retired[i]], "kind": "retired hurt"}]
             if i in wicket_at:
                 dd = wicket_at[i]
                 kind_code = dis[dd]

@@ -3,7 +3,7 @@
 Everything the site shows (results lists, player pages, profiles) and the ground truth is derived from one
 `Model`, so no two views can disagree. Scorecards are simulated per team innings so that a match's batting,
 bowling and fielding rows agree with each other (catches credited to real fielders, bowlers' balls = the
-batting side's balls faced).
+batting side's balls faced less its no-balls).
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import gc
+import hashlib
 import itertools
 import math
 import random
@@ -44,6 +45,12 @@ def _gumbel(seed: int, stream: int, keys: np.ndarray) -> np.ndarray:
     x ^= x >> np.uint64(31)
     u = ((x >> np.uint64(11)).astype(np.float64) + 0.5) / 2.0**53
     return -np.log(-np.log(u))
+
+
+def _hashed(seed: int, key: int, stream: int) -> float:
+    """A uniform draw in [0, 1) per (seed, key, stream), stateless: a pick that takes nothing from any stream."""
+    h = hashlib.blake2b(f"{seed}:{key}:{stream}".encode(), digest_size=8).digest()
+    return int.from_bytes(h, "big") / 2**64
 
 
 # participation codes (row column `part`)
@@ -172,6 +179,7 @@ class Model:
         self.rng = random.Random(seed)
         self.nrng = np.random.default_rng(seed)
         self.teams = Teams()
+        self.forfeited: set[int] = set()  # match idxs whose third innings was forfeited
         # The build allocates millions of small objects that all stay alive until the row tables are
         # packed into numpy arrays; the cyclic collector would rescan them over and over (~2x the time).
         was_enabled = gc.isenabled()
@@ -569,15 +577,22 @@ class Model:
         totals = [0, 0]
         wk_last = 0
         inns_results = []
+        # A side that forfeits its second innings (a hashed pick, outside the match's stream): as rare as on the
+        # real record, yet a world of a few hundred players holds some for the replica's Cricsheet to show
+        forfeit = (
+            fmt_kind == 0 and played == 4 and plan == [a, b, a, b] and _hashed(self.seed, m.idx, 7) < 0.004
+        )
+        if forfeit:
+            self.forfeited.add(m.idx)
         for i, s in enumerate(plan):
             inn = i + 1
             f = 1 - s
             xi, roles, sub = sides[s]
             fxi, froles, fsub = sides[f]
-            if i >= played:
+            if i >= played or (forfeit and i == 2):
                 inns_results.append(None)
                 if capture is not None:
-                    capture.append(None)
+                    capture.append({"inn": inn, "s": s, "forfeited": True} if i < played else None)
                 for slot, p in enumerate(xi):
                     if p >= 0:
                         self._bat_row(B, p, m, inn, s, TDNB, pos=slot + 1)
@@ -665,6 +680,17 @@ class Model:
                 bf[0] = 1
             extras = int(balls / 45.0 * (0.4 + 1.2 * rnd()))
             bye_runs = int(extras * (0.3 + 0.4 * rnd()))
+            # No-balls: faced by the batter (in his balls faced), not legal for the bowler (not in his balls), one
+            # run of the bowler's extras each. Drawn from a generator of their own, so that the match's stream and
+            # every other value of it stay as they were; at most the balls the batters can spare above their floors.
+            nbr = random.Random(self.seed * 9_000_011 + m.idx * 8 + inn)
+            spare = sum(max(0, bf[x] - max(least[x], 1)) for x in range(batted))
+            share = (0.4, 0.3, 0.25)[fmt_kind]
+            noballs = min(spare, sum(1 for _ in range(extras - bye_runs) if nbr.random() < share))
+            legal = balls - noballs
+            if cap and w < 10 and i == 0 and noballs:  # a first innings not all out lasts all its legal balls
+                bf[[x for x in range(batted) if x not in outs][0]] += noballs
+                legal = balls
             total_runs = sum(runs) + extras
             totals[s] += total_runs
             wk_last = w
@@ -700,7 +726,7 @@ class Model:
                     bowl_w[k] = bowl_w[k] or 0.15
             bowlers = ranked[:nb]
             per_cap = None if fmt_kind == 0 else (10 if cap == 300 else 12 if cap == 360 else 4) * 6
-            overs_total, rem = divmod(balls, 6)
+            overs_total, rem = divmod(legal, 6)
             wsum = sum(bowl_w[k] for k in bowlers)
             alloc = {k: int(overs_total * bowl_w[k] / wsum) for k in bowlers}
             left = overs_total - sum(alloc.values())
@@ -720,13 +746,14 @@ class Model:
                         alloc[k] -= 1
                         alloc[tgt] += 1
             bballs = {k: alloc[k] * 6 for k in bowlers}
+            u = rnd() if balls % 6 else nbr.random()  # the stream draws here whenever it did before no-balls
             if rem:
                 ok = [k for k in bowlers if per_cap is None or bballs[k] + rem <= per_cap] or bowlers
-                bballs[ok[int(rnd() * len(ok))]] += rem
+                bballs[ok[int(u * len(ok))]] += rem
             bowlers = [k for k in bowlers if bballs[k] > 0]
             if not bowlers:
                 bowlers = [ranked[0]]
-                bballs = {ranked[0]: balls}
+                bballs = {ranked[0]: legal}
             conc = total_runs - bye_runs
             shares = {
                 k: bballs[k] * (self.p_econ[fxi[k]] if fxi[k] >= 0 else 1.0) * (0.75 + 0.5 * rnd())
@@ -844,7 +871,7 @@ class Model:
                         "out_order": out_order, "dis": dis, "catcher": catcher, "runs": runs, "bf": bf,
                         "fours": fours, "extras": extras, "bye_runs": bye_runs, "bowlers": bowlers,
                         "bballs": bballs, "bruns": bruns, "bw": bw, "taker": taker, "maidens": maidens,
-                        "keeper": keeper_slot, "w": w, "sub": sub, "fsub": fsub,
+                        "keeper": keeper_slot, "w": w, "sub": sub, "fsub": fsub, "noballs": noballs,
                     }
                 )  # fmt: skip
             inns_results.append(w)

@@ -12,7 +12,7 @@ from collections import Counter
 import pytest
 
 from replica.cricsheet import FROM_YEAR, Downloads, identifier, replay
-from replica.model import PLAYED, Model
+from replica.model import ABSENT, PLAYED, TDNB, Model
 from transform.cricsheet_figures import innings_figures
 
 FROM = 2023  # the matches of the last few years keep the test short; FROM_YEAR is the default
@@ -92,7 +92,7 @@ def test_every_figure_from_the_deliveries_equals_the_scorecard(world, built):
         played = [c for c in cards if c is not None]
         for inn, card in zip(innings_figures(doc), played, strict=True):
             assert inn.runs == sum(card["runs"]) + card["extras"], (idx, inn.number)
-            assert inn.wickets == card["w"] and inn.legal_balls == sum(card["bf"])
+            assert inn.wickets == card["w"] and inn.legal_balls == sum(card["bballs"].values())
     assert compared["batting"] > 1000 and compared["bowling"] > 500
 
 
@@ -102,16 +102,93 @@ def test_the_format_features_are_there(built):
     for doc in docs.values():
         outcome[next(iter(doc["info"]["outcome"]))] += 1
         for inn in doc["innings"]:
-            flags.update(k for k in ("declared", "super_over", "target") if k in inn)
+            flags.update(k for k in ("declared", "super_over", "target", "absent_hurt") if k in inn)
             for o in inn["overs"]:
                 for d in o["deliveries"]:
                     extras.update(d.get("extras", {}).keys())
                     kinds.update(w["kind"] for w in d.get("wickets", []))
         assert doc["info"]["balls_per_over"] == 6 and doc["meta"]["data_version"] in ("1.0.0", "1.1.0")
-    assert {"caught", "bowled", "lbw", "run out", "stumped"} <= set(kinds)
-    assert {"wides", "byes", "legbyes"} <= set(extras)
+    assert {"caught", "bowled", "lbw", "run out", "stumped", "retired hurt"} <= set(kinds)
+    assert {"wides", "noballs", "byes", "legbyes"} <= set(extras)
     assert {"winner", "result"} <= set(outcome)
-    assert flags["declared"] > 0 and flags["target"] > 0
+    assert flags["declared"] > 0 and flags["target"] > 0 and flags["absent_hurt"] > 0
+
+
+def test_no_balls_are_faced_by_the_batter_and_are_no_ball_of_the_bowlers(world, built):
+    _dl, docs = built
+    hit = with_noballs = 0
+    for idx, doc in docs.items():
+        _sides, cards = replay(world, idx)
+        played = [c for c in cards if c is not None and not c.get("forfeited")]
+        for inn, card in zip(doc["innings"], played, strict=False):
+            dels = [d for o in inn["overs"] for d in o["deliveries"]]
+            nbs = [d for d in dels if "noballs" in d.get("extras", {})]
+            # the world's card: batters faced the no-balls too, the bowlers bowled only the legal balls
+            assert sum(card["bf"]) - sum(card["bballs"].values()) == card["noballs"] == len(nbs), (
+                idx,
+                card["inn"],
+            )
+            with_noballs += bool(nbs)
+            hit += sum(1 for d in nbs if d["runs"]["batter"])
+            assert all(d["extras"] == {"noballs": 1} and "wickets" not in d for d in nbs)
+    assert with_noballs > 200 and hit > 20  # most innings of a Test have some; now and then one is hit
+
+
+def test_a_batter_retired_hurt_comes_back_and_keeps_his_innings(built):
+    _dl, docs = built
+    seen = 0
+    for doc in docs.values():
+        for inn in doc["innings"]:
+            dels = [d for o in inn["overs"] for d in o["deliveries"]]
+            for n, d in enumerate(dels):
+                for w in d.get("wickets", []):
+                    if w["kind"] != "retired hurt":
+                        continue
+                    seen += 1
+                    name = w["player_out"]
+                    after = [x for x in dels[n + 1 :] if name in (x["batter"], x["non_striker"])]
+                    assert after, "a retired batter comes back"
+                    # while he was off, he is in no delivery: the next wicket (a batter's out) brought him back
+                    gap = next(
+                        k for k, x in enumerate(dels[n + 1 :]) if name in (x["batter"], x["non_striker"])
+                    )
+                    assert any("wickets" in x for x in dels[n + 1 : n + 1 + gap])
+    assert seen > 20
+
+
+def test_a_forfeited_innings_keeps_its_place_with_no_overs(world):
+    dl = Downloads(world, from_year=FROM_YEAR)
+    idxs = sorted(world.forfeited & set(dl.idxs()))
+    assert idxs, "the world has forfeits since 2001"
+    for idx in idxs:
+        doc = json.loads(dl.match_bytes(idx))
+        third = doc["innings"][2]
+        assert third == {"team": doc["innings"][0]["team"], "overs": [], "forfeited": True}
+        assert len(doc["innings"]) == 4
+        # Statsguru: the forfeiting side's players did not bat in that innings; innings 4 was played
+        parts = [tab["part"][(tab["m"] == idx) & (tab["inn"] == 3)] for tab in (world.B, world.BW, world.F)]
+        assert sum(len(x) for x in parts) and all((x == TDNB).all() for x in parts)
+        want_bat, want_bowl, _ = scorecard_rows(world, idx)
+        got_bat, got_bowl, _ = cricsheet_rows(doc)
+        assert {k: v for k, v in got_bat.items() if k in want_bat} == want_bat
+        assert not any(inn == 3 for _p, inn in got_bat)
+        assert sum(1 for _p, inn in want_bat if inn == 4) > 0
+
+
+def test_a_batter_absent_hurt_is_named_on_the_innings_and_in_no_delivery(world, built):
+    _dl, docs = built
+    named = 0
+    for idx, doc in docs.items():
+        for n, inn in enumerate(x for x in doc["innings"] if not x.get("super_over")):
+            for name in inn.get("absent_hurt", []):
+                named += 1
+                dels = [d for o in inn["overs"] for d in o["deliveries"]]
+                assert all(name not in (d["batter"], d["non_striker"]) for d in dels)
+                p = world.p_name.index(name) if name in world.p_name else None
+                if p is not None:
+                    r = (world.B["m"] == idx) & (world.B["inn"] == n + 1) & (world.B["p"] == p)
+                    assert (world.B["part"][r] == ABSENT).all()
+    assert named > 0
 
 
 def test_chases_cut_short_are_decided_by_dl_on_a_revised_target(built):
