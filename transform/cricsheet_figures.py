@@ -8,7 +8,8 @@
 - super overs are in no player's figures; minutes are unknown (Cricsheet does not record them);
 - "retired hurt" / "retired not out" is not out (a batter who comes back goes on with the same innings);
   "retired out" is out;
-- a catch or stumping by a substitute (`"substitute": true`) is no player's.
+- a catch or stumping by a substitute (`"substitute": true`) is no player's;
+- a forfeited innings keeps its number and has no player's figures (nobody fielded in it either).
 """
 
 from __future__ import annotations
@@ -96,6 +97,9 @@ def innings_figures(match: dict[str, Any]) -> list[Innings]:
         fielders_of = [t for t in players if t != team]
         fielding_side = players.get(fielders_of[0], []) if fielders_of else []
         res = Innings(number, team, declared=bool(inn.get("declared")), forfeited=bool(inn.get("forfeited")))
+        if res.forfeited:  # never played: nobody batted, bowled or fielded in it (Statsguru: TDNB)
+            out.append(res)
+            continue
         for name in fielding_side:
             res.fielding[people.get(name, name)] = Field(people.get(name, name), name)
 

@@ -198,3 +198,16 @@ def test_eight_ball_overs_make_a_maiden_only_when_all_eight_are_scoreless():
     x = by_name(inn.bowling, "X")
     assert (x.balls, x.maidens, x.runs, x.noballs) == (22, 1, 1, 1)
     assert by_name(inn.batting, "A").balls == 23  # the no-ball was faced
+
+
+def test_a_forfeited_innings_keeps_its_number_and_has_no_ones_figures(figures):
+    doc = copy.deepcopy(figures["1249875"][0])
+    real = innings_figures(doc)
+    doc["innings"].insert(1, {"team": doc["innings"][1]["team"], "overs": [], "forfeited": True})
+    got = innings_figures(doc)
+    assert [i.number for i in got] == list(range(1, len(real) + 2))
+    gone = got[1]
+    assert gone.forfeited and (gone.runs, gone.wickets, gone.legal_balls) == (0, 0, 0)
+    assert not gone.batting and not gone.bowling and not gone.fielding  # nobody fielded: no zero rows
+    # the innings after it keep their figures, numbered one on
+    assert [(i.team, i.runs, i.wickets) for i in got[2:]] == [(i.team, i.runs, i.wickets) for i in real[1:]]
