@@ -132,9 +132,7 @@ class Cricsheet:
             lookup.update({("field", slot): names[1 - s][slot] for slot in range(11)})
             overs = laid_out(card, lookup, model.seed * 7_000_003 + idx * 11 + n)
             inn: dict = {"team": self.team_name(mt.teams[s]), "overs": overs}
-            if (
-                card["absent"] >= 0
-            ):  # the batter the card has absent hurt: named on the innings, in no delivery
+            if card["absent"] >= 0:  # absent hurt: named on the innings, in no delivery
                 inn["absent_hurt"] = [names[s][card["absent"]]]
             total = sum(card["runs"]) + card["extras"]
             if limited and n == 1:
@@ -419,9 +417,8 @@ def _rain_rule(inn: dict, card: dict, first_total: int, cap: int) -> bool:
     """A chase that lost with wickets and balls in hand was cut short (the world's card says no more): rain, and
     D/L's revised target for the balls the chase had, a share of the first innings' runs the chasers fell short
     of. Sets the innings' `target` as Cricsheet writes it (overs as `8.4`); whether the chase was cut short."""
-    balls = sum(
-        card["bballs"].values()
-    )  # legal balls: a no-ball was faced but is no ball of the chase's overs
+    # legal balls: a no-ball was faced but is no ball of the chase's overs
+    balls = sum(card["bballs"].values())
     total = sum(card["runs"]) + card["extras"]
     if card["w"] >= 10 or balls >= cap:
         return False

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import random
 
-RETIRE_SHARE = (
-    0.04  # team innings with a batter retired hurt who came back (a few in a hundred, as on the record)
-)
+# team innings with a batter retired hurt who came back (a few in a hundred, as on the record)
+RETIRE_SHARE = 0.04
 
 
 class Infeasible(Exception):
@@ -15,11 +14,11 @@ class Infeasible(Exception):
 
 def noballs_faced(card: dict, rng: random.Random) -> dict[int, int]:
     """The card's no-balls shared among its batters (slot -> count): each keeps at least one legal ball and the
-    legal balls his runs and wicket need (1 + runs/3 if out)."""
+    legal balls his runs and wicket need (the card's `least`, the floor the world drew his balls above)."""
     left = card.get("noballs", 0)
     spare = {}
     for slot in range(card["batted"]):
-        floor = max(1, (1 if slot in card["out_order"] else 0) + -(-card["runs"][slot] // 3))
+        floor = max(1, card["least"][slot])
         if slot != card["absent"] and card["bf"][slot] > floor:
             spare[slot] = card["bf"][slot] - floor
     got: dict[int, int] = {}

@@ -47,10 +47,13 @@ def _gumbel(seed: int, stream: int, keys: np.ndarray) -> np.ndarray:
     return -np.log(-np.log(u))
 
 
-def _hashed(seed: int, key: int, stream: int) -> float:
-    """A uniform draw in [0, 1) per (seed, key, stream), stateless: a pick that takes nothing from any stream."""
-    h = hashlib.blake2b(f"{seed}:{key}:{stream}".encode(), digest_size=8).digest()
-    return int.from_bytes(h, "big") / 2**64
+def fraction_pick(seed: int, key: int, salt: str, frac: float) -> bool:
+    """A seeded, stable choice of `frac` of the keys (players, matches), independent of request order and of
+    every random stream."""
+    if frac <= 0:
+        return False
+    h = hashlib.blake2b(f"{seed}:{salt}:{key}".encode(), digest_size=8).digest()
+    return int.from_bytes(h, "big") / 2**64 < frac
 
 
 # participation codes (row column `part`)
@@ -579,9 +582,8 @@ class Model:
         inns_results = []
         # A side that forfeits its second innings (a hashed pick, outside the match's stream): as rare as on the
         # real record, yet a world of a few hundred players holds some for the replica's Cricsheet to show
-        forfeit = (
-            fmt_kind == 0 and played == 4 and plan == [a, b, a, b] and _hashed(self.seed, m.idx, 7) < 0.004
-        )
+        forfeit = fmt_kind == 0 and played == 4 and plan == [a, b, a, b]
+        forfeit = forfeit and fraction_pick(self.seed, m.idx, "forfeit", 0.004)
         if forfeit:
             self.forfeited.add(m.idx)
         for i, s in enumerate(plan):
@@ -684,7 +686,7 @@ class Model:
             # run of the bowler's extras each. Drawn from a generator of their own, so that the match's stream and
             # every other value of it stay as they were; at most the balls the batters can spare above their floors.
             nbr = random.Random(self.seed * 9_000_011 + m.idx * 8 + inn)
-            spare = sum(max(0, bf[x] - max(least[x], 1)) for x in range(batted))
+            spare = sum(max(0, bf[x] - max(least[x], 1)) for x in range(batted))  # as the layout shares them
             share = (0.4, 0.3, 0.25)[fmt_kind]
             noballs = min(spare, sum(1 for _ in range(extras - bye_runs) if nbr.random() < share))
             legal = balls - noballs
@@ -872,6 +874,7 @@ class Model:
                         "fours": fours, "extras": extras, "bye_runs": bye_runs, "bowlers": bowlers,
                         "bballs": bballs, "bruns": bruns, "bw": bw, "taker": taker, "maidens": maidens,
                         "keeper": keeper_slot, "w": w, "sub": sub, "fsub": fsub, "noballs": noballs,
+                        "least": least,
                     }
                 )  # fmt: skip
             inns_results.append(w)

@@ -37,14 +37,6 @@ _ROLE_TYPE_IDS = {
 }
 
 
-def fraction_pick(seed: int, pid: int, salt: str, frac: float) -> bool:
-    """A seeded, stable choice of `frac` of the players (independent of request order)."""
-    if frac <= 0:
-        return False
-    h = hashlib.blake2b(f"{seed}:{salt}:{pid}".encode(), digest_size=8).digest()
-    return int.from_bytes(h, "big") / 2**64 < frac
-
-
 def team_long(code: str) -> str:
     """A side's long name from the code a player cell shows (`Afr` → Africa XI, `IND-W` → India Women)."""
     return team_of_code(code).name

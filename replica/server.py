@@ -18,7 +18,7 @@ from aiohttp import web
 from replica import profiles, timeline
 from replica.cricsheet import Downloads
 from replica.cricsheet_http import StaticFiles
-from replica.model import LAST_DATE, Model
+from replica.model import LAST_DATE, Model, fraction_pick
 from replica.pages import DEFAULT_SIZE, MONTHS, NO_BOUNDARIES, RESULT_CLASSES, SIZES, TYPES, ListQuery, Site
 
 HTML = "text/html; charset=utf-8"
@@ -333,10 +333,8 @@ class Replica:
 
     def _profile_kind(self, pid: int) -> tuple[bool, bool]:
         """(broken, js_only) for a player: seeded picks, the same for the page and the athlete JSON."""
-        broken = profiles.fraction_pick(self.opts.seed, pid, "broken", self.opts.broken_profiles)
-        js_only = not broken and profiles.fraction_pick(
-            self.opts.seed, pid, "js-only", self.opts.js_only_profiles
-        )
+        broken = fraction_pick(self.opts.seed, pid, "broken", self.opts.broken_profiles)
+        js_only = not broken and fraction_pick(self.opts.seed, pid, "js-only", self.opts.js_only_profiles)
         return broken, js_only
 
     def _player_index(self, raw: str) -> int:
